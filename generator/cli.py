@@ -1,0 +1,179 @@
+"""The `trustsite` command: check, build, diff and new-version over `data/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from generator.clock import resolve_today
+from generator.errors import BuildError, DataError
+from generator.model import TOPICS
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _common(f):
+    """`--data` and `--today`, which every command takes."""
+    f = click.option(
+        "--today",
+        callback=_parse_date,
+        metavar="YYYY-MM-DD",
+        help="Build date deciding what is current or upcoming "
+        "(default: SOURCE_DATE_EPOCH, else today).",
+    )(f)
+    f = click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("data"),
+        show_default=True,
+        help="Folder holding site.yaml and one folder per topic.",
+    )(f)
+    return f
+
+
+def _fail_on_data_error(err: DataError) -> None:
+    for issue in err.issues:
+        click.echo(str(issue), err=True)
+    noun = "error" if len(err.issues) == 1 else "errors"
+    click.echo(f"{len(err.issues)} {noun}; nothing was built.", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step does.")
+def main(verbose: bool) -> None:
+    """Publish a trust center from versioned YAML."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@_common
+def check(data_dir: Path, today: dt.date | None) -> None:
+    """Validate the data; print every error as path:line:col: message."""
+    from generator.loader import load_data
+
+    try:
+        data = load_data(data_dir, today=resolve_today(today))
+    except DataError as err:
+        _fail_on_data_error(err)
+    n_text = sum(len(v) for v in data.texts.values())
+    click.echo(
+        f"{data_dir}: valid ({n_text} document versions, "
+        f"{len(data.subprocessor_changes)} sub-processor list changes)"
+    )
+
+
+@main.command()
+@_common
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Where the static site is written (replaced atomically).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="The MkDocs configuration.",
+)
+def build(data_dir: Path, today: dt.date | None, site_dir: Path, config_file: Path) -> None:
+    """Build the whole static site; a failed build leaves the previous site untouched."""
+    from generator.build import build_site
+
+    try:
+        summary = build_site(data_dir, site_dir, resolve_today(today), config_file=config_file)
+    except DataError as err:
+        _fail_on_data_error(err)
+    except BuildError as err:
+        click.echo(f"build failed: {err}", err=True)
+        sys.exit(1)
+    click.echo(summary)
+
+
+@main.command()
+@_common
+@click.argument("topic", required=False, type=click.Choice(TOPICS))
+@click.option("--from", "from_version", metavar="V", help="Older version (default: see below).")
+@click.option("--to", "to_version", metavar="V", help="Newer version (default: see below).")
+@click.option(
+    "--base",
+    default="HEAD",
+    show_default=True,
+    help="Without --from/--to: the git revision the working tree is compared with.",
+)
+def diff(
+    data_dir: Path,
+    today: dt.date | None,
+    topic: str | None,
+    from_version: str | None,
+    to_version: str | None,
+    base: str,
+) -> None:
+    """Show the change between two versions as Markdown.
+
+    With --from/--to, compare two versions of TOPIC. Without them, show what the
+    working tree adds to the data compared with the git revision --base, which is
+    what a pull request proposes.
+    """
+    from generator.diffcmd import diff_markdown
+
+    try:
+        text = diff_markdown(
+            data_dir,
+            topic=topic,
+            from_version=from_version,
+            to_version=to_version,
+            base=base,
+            today=resolve_today(today),
+        )
+    except DataError as err:
+        _fail_on_data_error(err)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    click.echo(text)
+
+
+@main.command("new-version")
+@_common
+@click.argument("topic", type=click.Choice(TOPICS))
+@click.option(
+    "--effective",
+    required=True,
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="The date the new version takes effect.",
+)
+def new_version(data_dir: Path, today: dt.date | None, topic: str, effective: dt.date) -> None:
+    """Scaffold the next version file of TOPIC, ready to edit."""
+    from generator.scaffold import new_version as scaffold
+
+    try:
+        path = scaffold(data_dir, topic, effective=effective, today=resolve_today(today))
+    except DataError as err:
+        _fail_on_data_error(err)
+    except (FileExistsError, ValueError) as err:
+        raise click.UsageError(str(err)) from None
+    click.echo(f"created {path}; edit it, then run: trustsite check")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The build date: what is current or upcoming depends on it, so it must be fixable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+
+def resolve_today(today: dt.date | str | None = None) -> dt.date:
+    """`today` if given, else `SOURCE_DATE_EPOCH` (reproducible builds), else the UTC date."""
+    if isinstance(today, dt.date):
+        return today
+    if today:
+        return dt.date.fromisoformat(today)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.datetime.now(tz=dt.UTC).date()

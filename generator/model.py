@@ -1,0 +1,210 @@
+"""Typed model of the trust center's data: what `data/` means once it has been loaded.
+
+The YAML layout (one file per text version, one file per change of the sub-processor list)
+is described in `docs/data-format.md`. These models are the single source of truth for
+field names and types; the loader validates raw YAML against them (pydantic, extra keys
+forbidden) and the rest of the generator only ever sees these objects.
+
+Everything here is immutable and free of I/O so that diffs, pages and feeds are pure
+functions of the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+
+TOPICS: tuple[str, ...] = ("subprocessors", "dpa", "privacy", "faq")
+TEXT_TOPICS: tuple[str, ...] = ("dpa", "privacy", "faq")
+
+TOPIC_TITLES: dict[str, str] = {
+    "subprocessors": "Sub-processors",
+    "dpa": "Data Processing Addendum",
+    "privacy": "Privacy statement",
+    "faq": "GDPR and CCPA FAQ",
+}
+
+# Countries of the European Economic Area (ISO 3166-1 alpha-2). A sub-processor that
+# processes personal data anywhere else needs a transfer mechanism (GDPR Chapter V).
+EEA_COUNTRIES: frozenset[str] = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
+    "IS LI NO".split()
+)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+# Text versions are dotted numbers ("1.0", "2.1"); they sort numerically.
+TextVersion = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+
+
+class _Strict(BaseModel):
+    """Base for every model read from YAML: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Contacts(_Strict):
+    privacy: Email
+    security: Email | None = None
+    dpo: Email | None = None
+
+
+class Company(_Strict):
+    name: ShortText
+    legal_name: ShortText
+    address: ShortText
+    description: ShortText | None = None
+
+
+class Site(_Strict):
+    """`data/site.yaml`: who publishes the trust center and where it lives."""
+
+    company: Company
+    contacts: Contacts
+    site_url: HttpUrl
+    service_url: HttpUrl
+    notice_period_days: int = Field(ge=0, le=365)
+    request_retention_days: int = Field(default=90, ge=1, le=3650)
+
+
+class Section(_Strict):
+    id: Slug
+    title: ShortText
+    body: LongText  # Markdown; raw HTML is escaped when rendered.
+
+
+class TextVersionDoc(_Strict):
+    """One version of a text document: `data/<topic>/<version>.yaml`."""
+
+    version: TextVersion
+    title: ShortText
+    announced: dt.date
+    effective: dt.date
+    summary: ShortText
+    editorial: bool = False
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    @property
+    def sort_key(self) -> tuple[int, ...]:
+        return version_key(self.version)
+
+
+class Relationship(StrEnum):
+    affiliate = "affiliate"
+    third_party = "third-party"
+
+
+class TransferMechanism(StrEnum):
+    none = "none"  # only for processing inside the EEA
+    adequacy = "adequacy"
+    sccs = "SCCs"
+    dpf = "DPF"
+    bcrs = "BCRs"
+
+
+class Subprocessor(_Strict):
+    """One entry of the sub-processor list."""
+
+    id: Slug
+    entity: ShortText
+    purpose: ShortText
+    data_categories: tuple[ShortText, ...] = Field(min_length=1)
+    processing_locations: tuple[Country, ...] = Field(min_length=1)
+    corporate_location: Country
+    transfer_mechanism: TransferMechanism
+    website: HttpUrl
+    relationship: Relationship
+
+    @property
+    def outside_eea(self) -> tuple[str, ...]:
+        return tuple(c for c in self.processing_locations if c not in EEA_COUNTRIES)
+
+
+# Fields a change may touch: everything but the id, which is how an entry is known.
+SUBPROCESSOR_FIELDS: tuple[str, ...] = tuple(f for f in Subprocessor.model_fields if f != "id")
+
+
+class SubprocessorPatch(_Strict):
+    """The fields that change for one existing entry; absent fields stay as they were."""
+
+    entity: ShortText | None = None
+    purpose: ShortText | None = None
+    data_categories: tuple[ShortText, ...] | None = None
+    processing_locations: tuple[Country, ...] | None = None
+    corporate_location: Country | None = None
+    transfer_mechanism: TransferMechanism | None = None
+    website: HttpUrl | None = None
+    relationship: Relationship | None = None
+
+    def fields(self) -> dict[str, object]:
+        return {k: v for k, v in self if v is not None}
+
+
+class SubprocessorChange(_Strict):
+    """One change of the list: `data/subprocessors/<effective-date>.yaml`.
+
+    The list as of a date is the fold of every change effective on or before it.
+    """
+
+    announced: dt.date
+    effective: dt.date
+    summary: ShortText
+    editorial: bool = False
+    add: tuple[Subprocessor, ...] = ()
+    remove: tuple[Slug, ...] = ()
+    change: dict[Slug, SubprocessorPatch] = Field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.effective.isoformat()
+
+
+class SubprocessorVersion(BaseModel):
+    """The whole list after a change took effect (derived, never written by hand)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change: SubprocessorChange
+    entries: tuple[Subprocessor, ...]  # sorted by id
+
+    @property
+    def version(self) -> str:
+        return self.change.version
+
+
+class TrustData(BaseModel):
+    """Everything in `data/`, loaded and validated, versions sorted oldest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    site: Site
+    texts: dict[str, tuple[TextVersionDoc, ...]]  # topic -> versions
+    subprocessor_changes: tuple[SubprocessorChange, ...]
+
+
+class Status(StrEnum):
+    """Where a version stands on the build date."""
+
+    draft = "draft"  # announced in the future: not published yet
+    upcoming = "upcoming"  # announced, not yet effective
+    current = "current"  # the version in force
+    past = "past"  # superseded
+
+
+ChangeKind = Literal["list", "text"]
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def slugify_version(version: str) -> str:
+    """The path segment of a version's permalink (`/dpa/2.1/`, `/subprocessors/2025-03-01/`)."""
+    return re.sub(r"[^0-9A-Za-z.-]", "-", version)

@@ -1,0 +1,1 @@
+"""trustsite's subscription service (Flask). `create_app` is the application factory."""
