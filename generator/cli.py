@@ -43,11 +43,11 @@ def _common(f):
     return f
 
 
-def _fail_on_data_error(err: DataError) -> None:
+def _fail_on_data_error(err: DataError, outcome: str = "nothing was built") -> None:
     for issue in err.issues:
         click.echo(str(issue), err=True)
     noun = "error" if len(err.issues) == 1 else "errors"
-    click.echo(f"{len(err.issues)} {noun}; nothing was built.", err=True)
+    click.echo(f"{len(err.issues)} {noun}; {outcome}.", err=True)
     sys.exit(1)
 
 
@@ -68,9 +68,9 @@ def check(data_dir: Path, today: dt.date | None) -> None:
     from generator.loader import load_data
 
     try:
-        data = load_data(data_dir, today=resolve_today(today))
+        data = load_data(data_dir)
     except DataError as err:
-        _fail_on_data_error(err)
+        _fail_on_data_error(err, "the data is not valid")
     n_text = sum(len(v) for v in data.texts.values())
     click.echo(
         f"{data_dir}: valid ({n_text} document versions, "
@@ -162,16 +162,30 @@ def diff(
     metavar="YYYY-MM-DD",
     help="The date the new version takes effect.",
 )
-def new_version(data_dir: Path, today: dt.date | None, topic: str, effective: dt.date) -> None:
-    """Scaffold the next version file of TOPIC, ready to edit."""
+@click.option(
+    "--editorial",
+    is_flag=True,
+    help="A wording-only change: notifies nobody and needs no notice period.",
+)
+def new_version(
+    data_dir: Path, today: dt.date | None, topic: str, effective: dt.date, editorial: bool
+) -> None:
+    """Scaffold the next version file of TOPIC, announced today, ready to edit.
+
+    Text topics copy the latest version to the next minor number; sub-processors get a
+    change file named after --effective. The new file has an empty summary, which
+    `trustsite check` refuses until it is written.
+    """
     from generator.scaffold import new_version as scaffold
 
     try:
-        path = scaffold(data_dir, topic, effective=effective, today=resolve_today(today))
+        path = scaffold(
+            data_dir, topic, effective=effective, today=resolve_today(today), editorial=editorial
+        )
     except DataError as err:
-        _fail_on_data_error(err)
+        _fail_on_data_error(err, "no file was written")
     except (FileExistsError, ValueError) as err:
-        raise click.UsageError(str(err)) from None
+        raise click.ClickException(str(err)) from None
     click.echo(f"created {path}; edit it, then run: trustsite check")
 
 

@@ -1,0 +1,165 @@
+"""Atom 1.0 and RSS 2.0 feeds of the published changes, one pair per topic and one for all.
+
+Every date in a feed comes from the data: an entry is published and updated on the day the
+change was announced, and a feed is updated when its newest entry was. feedgen would
+otherwise stamp the build time (feed `updated`/`lastBuildDate`, entry `updated`) and its
+own version (`generator`); both are overridden so two builds give identical bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+
+from feedgen.feed import FeedGenerator
+
+from generator.changes import ChangeRecord
+from generator.diff import FIELD_LABELS, ListDiff, TextDiff, format_value
+from generator.model import TOPIC_TITLES, TOPICS, TrustData
+from generator.urls import absolute_url, feed_path, page_url
+
+EDITORIAL_LABEL = "Editorial change (no notice sent)"
+KINDS = ("atom", "rss")
+# A trust center with nothing published yet still needs an `updated` date, never the clock.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def entry_id(data: TrustData, records: Sequence[ChangeRecord], record: ChangeRecord) -> str:
+    """A tag URI (RFC 4151) that survives a redesign of the site's paths.
+
+    The date is the first publication of the trust center, which never changes once it
+    is out; the site's host names the authority.
+    """
+    first = min(r.announced for r in records)
+    return f"tag:{data.site.site_url.host},{first.isoformat()}:{record.id}"
+
+
+def entry_title(record: ChangeRecord) -> str:
+    return f"{record.title} — {EDITORIAL_LABEL}" if record.editorial else record.title
+
+
+def _list_items(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _list_summary(diff: ListDiff) -> list[str]:
+    e = html.escape
+    parts = []
+    if diff.added:
+        lines = [
+            f"{e(s.entity)}: {e(s.purpose)} ({e(format_value(s.processing_locations))}; "
+            f"transfer mechanism {e(format_value(s.transfer_mechanism))})"
+            for s in diff.added
+        ]
+        parts.append("<p>Added:</p>" + _list_items(lines))
+    if diff.removed:
+        parts.append("<p>Removed:</p>" + _list_items([e(s.entity) for s in diff.removed]))
+    if diff.changed:
+        lines = [
+            f"{e(c.entity)}: "
+            + "; ".join(
+                f"{FIELD_LABELS[f.field]} {e(format_value(f.old))} → {e(format_value(f.new))}"
+                for f in c.fields
+            )
+            for c in diff.changed
+        ]
+        parts.append("<p>Changed:</p>" + _list_items(lines))
+    return parts
+
+
+def _text_summary(diff: TextDiff) -> list[str]:
+    parts = []
+    for change, label in (("changed", "Sections changed"), ("added", "Sections added")):
+        titles = [html.escape(s.title) for s in diff.sections if s.change == change]
+        if titles:
+            parts.append(f"<p>{label}:</p>" + _list_items(titles))
+    removed = [html.escape(s.title) for s in diff.sections if s.change == "removed"]
+    if removed:
+        parts.append("<p>Sections removed:</p>" + _list_items(removed))
+    return parts
+
+
+def entry_content(record: ChangeRecord) -> str:
+    """The entry body (HTML): the summary, the dates, and what changed."""
+    dates = f"Announced {record.announced}. Takes effect {record.effective}."
+    if record.objection_deadline is not None and not record.editorial:
+        dates += f" Objections are accepted until {record.objection_deadline}."
+    if record.editorial:
+        dates += f" {EDITORIAL_LABEL}: the wording changed, the substance did not."
+    parts = [f"<p>{html.escape(record.summary)}</p>", f"<p>{dates}</p>"]
+    if isinstance(record.diff, ListDiff):
+        parts += _list_summary(record.diff)
+    else:
+        parts += _text_summary(record.diff)
+    link = html.escape(record.diff_url, quote=True)
+    parts.append(f'<p><a href="{link}">See exactly what changed</a></p>')
+    return "\n".join(parts)
+
+
+def _feed(
+    data: TrustData,
+    name: str,
+    kind: str,
+    records: Sequence[ChangeRecord],
+    all_records: Sequence[ChangeRecord],
+) -> bytes:
+    site = data.site
+    topic_title = TOPIC_TITLES.get(name, "All changes")
+    self_url = absolute_url(site, feed_path(name, kind))
+    home = page_url(site, name) if name in TOPIC_TITLES else absolute_url(site, "changelog/")
+
+    fg = FeedGenerator()
+    fg.id(absolute_url(site, feed_path(name, "atom")))
+    fg.title(f"{site.company.name}: {topic_title}")
+    if name in TOPIC_TITLES:
+        fg.subtitle(f"Changes to the {topic_title.lower()} of {site.company.legal_name}")
+    else:
+        fg.subtitle(f"Every change to the trust center of {site.company.legal_name}")
+    fg.author({"name": site.company.legal_name, "email": site.contacts.privacy})
+    fg.link(
+        href=self_url,
+        rel="self",
+        type="application/atom+xml" if kind == "atom" else "application/rss+xml",
+    )
+    fg.link(href=home, rel="alternate")  # after `self`: RSS's <link> is the last one set
+    fg.language("en")
+    fg.generator("trustsite")
+    # An empty topic feed is as fresh as the trust center's latest change.
+    newest = max((r.announced for r in records or all_records), default=None)
+    fg.updated(_midnight(newest) if newest else _EPOCH)
+
+    # Oldest first with feedgen's default "prepend": the feed lists newest first.
+    for record in records:
+        entry = fg.add_entry()
+        entry.id(entry_id(data, all_records, record))
+        entry.guid(entry_id(data, all_records, record), permalink=False)
+        entry.title(entry_title(record))
+        entry.link(href=record.url, rel="alternate")
+        if kind == "atom":
+            entry.content(entry_content(record), type="html")
+        else:
+            entry.description(entry_content(record))
+        entry.published(_midnight(record.announced))
+        entry.updated(_midnight(record.announced))
+        entry.category(term=record.topic, label=record.topic_title)
+        if record.editorial:
+            entry.category(term="editorial", label=EDITORIAL_LABEL)
+    if kind == "atom":
+        return fg.atom_str(pretty=True)
+    return fg.rss_str(pretty=True)
+
+
+def build_feeds(data: TrustData, records: Sequence[ChangeRecord]) -> dict[str, bytes]:
+    """`feeds/<topic>.atom|rss` for every topic (empty if nothing is published yet) and
+    `feeds/all.atom|rss`, keyed by site-relative path."""
+    outputs: dict[str, bytes] = {}
+    for name in (*TOPICS, "all"):
+        selected = [r for r in records if name in ("all", r.topic)]
+        for kind in KINDS:
+            outputs[feed_path(name, kind)] = _feed(data, name, kind, selected, records)
+    return outputs

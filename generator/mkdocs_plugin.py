@@ -1,0 +1,109 @@
+"""The MkDocs plugin `trustsite`: the one place the generator meets MkDocs.
+
+A thin adapter over pure functions: it loads `data/` when MkDocs reads its configuration,
+adds the pages of `generator.pages.render_pages` as virtual files (a hand-written page of
+the same path in `docs_dir` wins), writes feeds, `changes.json`, exports and PDFs after
+the build, and makes `mkdocs serve` rebuild when a YAML file changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from generator.changes import build_changes
+from generator.clock import resolve_today
+from generator.errors import DataError
+from generator.loader import load_data
+from generator.model import TrustData
+from generator.pages import render_pages, site_outputs
+
+log = logging.getLogger("mkdocs.plugins.trustsite")
+
+
+class TrustsiteConfig(Config):
+    data_dir = c.Type(str, default="data")
+    today = c.Optional(c.Type(str))  # YYYY-MM-DD; else TRUSTSITE_TODAY, else resolve_today()
+
+
+class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
+    def __init__(self) -> None:
+        self.preloaded: TrustData | None = None  # set by generator.build, which validated
+        self.pages: dict[str, str] = {}
+        self.outputs: dict[str, bytes] = {}
+        self.skipped: list[str] = []
+        self.page_count = 0  # generated and hand-written pages of the last build
+        self.serving = False
+
+    def data_path(self, config: MkDocsConfig) -> Path:
+        """`data_dir` relative to the folder of mkdocs.yml, like `docs_dir`."""
+        base = Path(config.config_file_path or ".").parent
+        return (base / self.config.data_dir).resolve()
+
+    def today(self) -> dt.date:
+        try:
+            return resolve_today(self.config.today or os.environ.get("TRUSTSITE_TODAY") or None)
+        except ValueError as err:
+            raise PluginError(f"trustsite: today must be YYYY-MM-DD: {err}") from None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        today = self.today()
+        data = self.preloaded
+        if data is None:
+            try:
+                data = load_data(self.data_path(config))
+            except DataError as err:
+                issues = "\n".join(str(issue) for issue in err.issues)
+                raise PluginError(
+                    f"trustsite: {len(err.issues)} problem(s) in the data; nothing was built.\n"
+                    f"{issues}"
+                ) from err
+        if not self.serving:  # `mkdocs serve` points site_url at itself; leave that alone
+            # site.yaml is the one source of the site's address (canonical links, sitemap).
+            config.site_url = str(data.site.site_url)
+        records = build_changes(data, today)
+        self.pages = render_pages(data, records, today)
+        self.outputs = site_outputs(data, today, records)
+        log.info(
+            "trustsite: %d pages and %d files for %s", len(self.pages), len(self.outputs), today
+        )
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self.skipped = []
+        for path, markdown in self.pages.items():
+            if files.get_file_from_path(path) is not None:
+                # A hand-written page of the same path in docs_dir wins.
+                self.skipped.append(path)
+                log.info("trustsite: %s is hand-written; the generated page is not used", path)
+                continue
+            files.append(File.generated(config, path, content=markdown))
+        self.page_count = len(files.documentation_pages())
+        return files
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site_dir = Path(config.site_dir)
+        for path, content in sorted(self.outputs.items()):
+            target = site_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+
+    def on_serve(
+        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        server.watch(str(self.data_path(config)))
+        return server

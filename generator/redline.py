@@ -1,0 +1,251 @@
+"""Word-level redlines between two versions of a text, as HTML and as Markdown.
+
+Texts are split into tokens (words, single punctuation marks, whitespace runs) and compared
+with difflib's SequenceMatcher, so a one-word edit shows as one word struck and one
+inserted. Blank lines separate paragraphs in both versions and are kept as paragraphs.
+The redline shows the Markdown *source* of each version: every character is escaped, so a
+`<script>` in a body appears as text and is never executed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Literal
+
+from generator.diff import paired_sections
+from generator.model import TextVersionDoc
+
+Kind = Literal["equal", "delete", "insert"]
+Run = tuple[Kind, str]
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+# Markdown syntax that could turn quoted source text into formatting, links or HTML.
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]<>|~&])")
+# Line starts that Markdown would read as a heading, list, quote or setext underline.
+_MD_BLOCK_START = re.compile(r"^(?=[#>+=-]|\d+[.)])")
+# A source line that starts a list item, quote, heading or table row.
+_BLOCK_LINE = re.compile(r"[ \t]*(?:[-*+>#|]|\d+[.)])(?:[ \t]|$)")
+# The same, seen in escaped HTML after a newline (possibly behind an <ins> or <del>).
+_HTML_BLOCK_LINE = re.compile(
+    r"\n(?=(?:</?(?:ins|del)>)*[ \t]*(?:[-*+#|]|&gt;|\d+[.)])(?:[ \t]|$))"
+)
+
+
+def tokenize(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def _is_break(token: str) -> bool:
+    """A whitespace run holding a blank line: the end of a Markdown paragraph."""
+    return token.isspace() and token.count("\n") >= 2
+
+
+Chunk = tuple[list[str], list[str], bool]  # (old tokens, new tokens, equal?)
+
+# Word-level matching costs up to len(old) * len(new) on repetitive text. Sentences that
+# differ are matched word by word; a differing block past this many token pairs (several
+# long sentences rewritten at once) is shown as one deletion and one insertion, which is
+# what it is, instead of stalling the build.
+_WORD_DIFF_LIMIT = 400_000
+
+
+def _units(tokens: list[str]) -> list[tuple[str, ...]]:
+    """Tokens grouped into sentences and lines: a unit ends with the whitespace after
+    `.`, `;`, `:`, `!` or `?`, or with a line break. Paragraph breaks stand alone."""
+    units: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for index, token in enumerate(tokens):
+        if _is_break(token):
+            if current:
+                units.append(tuple(current))
+            units.append((token,))
+            current = []
+            continue
+        current.append(token)
+        ends_sentence = index > 0 and tokens[index - 1] in ".;:!?"
+        if token.isspace() and (ends_sentence or "\n" in token):
+            units.append(tuple(current))
+            current = []
+    if current:
+        units.append(tuple(current))
+    return units
+
+
+def _word_chunks(old: list[str], new: list[str]) -> list[Chunk]:
+    if not old or not new or len(old) * len(new) > _WORD_DIFF_LIMIT:
+        return [(old, new, False)]
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    return [
+        (old[i1:i2], new[j1:j2], tag == "equal") for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+
+
+def _raw_chunks(old: list[str], new: list[str]) -> list[Chunk]:
+    """Two passes keep long bodies fast: sentences first (nearly all unique, so cheap to
+    match), then words inside the sentences that differ."""
+    old_units, new_units = _units(old), _units(new)
+    matcher = SequenceMatcher(None, old_units, new_units, autojunk=False)
+    chunks: list[Chunk] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        before = [t for unit in old_units[i1:i2] for t in unit]
+        after = [t for unit in new_units[j1:j2] for t in unit]
+        if tag == "equal":
+            chunks.append((before, after, True))
+        elif i2 - i1 == j2 - j1 and len(before) * len(after) > _WORD_DIFF_LIMIT:
+            # As many sentences on both sides, each edited (a term replaced throughout):
+            # compare them pairwise, which stays linear in the number of sentences.
+            for old_unit, new_unit in zip(old_units[i1:i2], new_units[j1:j2], strict=True):
+                chunks.extend(_word_chunks(list(old_unit), list(new_unit)))
+        else:
+            chunks.extend(_word_chunks(before, after))
+    return chunks
+
+
+def _chunks(old: list[str], new: list[str]) -> list[Chunk]:
+    """The redline's chunks, with whitespace-only gaps between two edits folded into the
+    edits: "<del>a b</del><ins>c d</ins>" reads better than four fragments."""
+    chunks = [c for c in _raw_chunks(old, new) if c[0] or c[1]]
+    merged: list[Chunk] = []
+    for chunk in chunks:
+        if not chunk[2] and len(merged) >= 2 and not merged[-2][2] and _is_gap(merged[-1]):
+            gap = merged.pop()
+            edit = merged.pop()
+            chunk = (edit[0] + gap[0] + chunk[0], edit[1] + gap[1] + chunk[1], False)
+        elif not chunk[2] and merged and not merged[-1][2]:
+            edit = merged.pop()  # two edits in a row (from two passes): one edit
+            chunk = (edit[0] + chunk[0], edit[1] + chunk[1], False)
+        merged.append(chunk)
+    return merged
+
+
+def _is_gap(chunk: Chunk) -> bool:
+    return chunk[2] and all(t.isspace() and not _is_break(t) for t in chunk[0])
+
+
+def redline_paragraphs(old_text: str, new_text: str) -> list[list[Run]]:
+    """The redline as paragraphs, each a list of runs of equal, deleted or inserted text."""
+    paragraphs: list[list[Run]] = [[]]
+    for old, new, equal in _chunks(tokenize(old_text), tokenize(new_text)):
+        tokens: list[tuple[Kind, str]] = (
+            [("equal", t) for t in new]
+            if equal
+            else [("delete", t) for t in old] + [("insert", t) for t in new]
+        )
+        for kind, token in tokens:
+            if _is_break(token):
+                paragraphs.append([])
+            elif paragraphs[-1] and paragraphs[-1][-1][0] == kind:
+                paragraphs[-1][-1] = (kind, paragraphs[-1][-1][1] + token)
+            else:
+                paragraphs[-1].append((kind, token))
+    return [p for p in paragraphs if any(text.strip() for _, text in p)]
+
+
+def _html_runs(runs: list[Run]) -> str:
+    parts = []
+    for kind, text in runs:
+        escaped = html.escape(text)
+        if kind == "equal":
+            parts.append(escaped)
+        else:
+            tag = "del" if kind == "delete" else "ins"
+            parts.append(f"<{tag}>{escaped}</{tag}>")
+    # Wrapped prose flows; a line that opens a list item or a quote keeps its own line.
+    return _HTML_BLOCK_LINE.sub("<br>\n", "".join(parts).strip())
+
+
+def redline_html(old_text: str, new_text: str) -> str:
+    """Word-level redline of two Markdown bodies: `<p>` per paragraph, `<del>`/`<ins>`."""
+    paragraphs = redline_paragraphs(old_text, new_text)
+    return "\n".join(f"<p>{_html_runs(runs)}</p>" for runs in paragraphs)
+
+
+def redline_inline_html(old_text: str, new_text: str) -> str:
+    """A one-line redline (a section title) without paragraph markup."""
+    runs = [run for paragraph in redline_paragraphs(old_text, new_text) for run in paragraph]
+    return _html_runs(runs)
+
+
+def md_escape(text: str) -> str:
+    return _MD_INLINE.sub(r"\\\1", text)
+
+
+def _md_wrap(text: str, mark: str) -> str:
+    """`~~text~~` with surrounding whitespace kept outside (Markdown ignores `~~ x~~`)."""
+    core = text.strip()
+    if not core:
+        return "" if mark == "~~" else text
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return f"{lead}{mark}{md_escape(core)}{mark}{trail}"
+
+
+def _markdown_paragraph(runs: list[Run]) -> str:
+    lines: list[str] = [""]
+    raw_lines: list[str] = [""]  # the same lines unmarked, to see how each one starts
+    previous: Kind = "equal"
+    for kind, text in runs:
+        mark = {"equal": "", "delete": "~~", "insert": "**"}[kind]
+        if previous == "delete" and kind == "insert" and not lines[-1].endswith(" "):
+            lines[-1] += " "  # "~~72~~ **48**" reads as a replacement, "~~72~~**48**" as one word
+        previous = kind
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                lines.append("")
+                raw_lines.append("")
+            lines[-1] += md_escape(piece) if not mark else _md_wrap(piece, mark)
+            raw_lines[-1] += piece
+    result = ""
+    for line, raw in zip(lines, raw_lines, strict=True):
+        line = _MD_BLOCK_START.sub("\\\\", line.strip())
+        if not line:
+            continue
+        if result:
+            # A backslash before the newline is a hard break: list items keep their lines,
+            # wrapped prose flows on.
+            result += "\\\n" if _BLOCK_LINE.match(raw) else "\n"
+        result += line
+    return result
+
+
+def redline_markdown(old_text: str, new_text: str) -> str:
+    """The same redline in Markdown: `~~deleted~~`, `**inserted**`, all source escaped."""
+    paragraphs = redline_paragraphs(old_text, new_text)
+    return "\n\n".join(_markdown_paragraph(runs) for runs in paragraphs)
+
+
+@dataclass(frozen=True)
+class SectionRedline:
+    id: str
+    title_html: str
+    body_html: str
+    change: str  # "added" | "removed" | "changed" | "same"
+
+
+def redline_sections(old: TextVersionDoc, new: TextVersionDoc) -> list[SectionRedline]:
+    """Every section of both versions in reading order; added/removed ones shown whole."""
+    result = []
+    for before, after in paired_sections(old.sections, new.sections):
+        old_title, old_body = (before.title, before.body) if before else ("", "")
+        new_title, new_body = (after.title, after.body) if after else ("", "")
+        if before is None:
+            change = "added"
+        elif after is None:
+            change = "removed"
+        elif (old_title, old_body) != (new_title, new_body):
+            change = "changed"
+        else:
+            change = "same"
+        section_id = (after or before).id  # type: ignore[union-attr]
+        result.append(
+            SectionRedline(
+                id=section_id,
+                title_html=redline_inline_html(old_title, new_title),
+                body_html=redline_html(old_body, new_body),
+                change=change,
+            )
+        )
+    return result

@@ -1,0 +1,64 @@
+/* Progressive enhancement of the subscribe form: without JavaScript the form posts to the
+   service and the service redirects back to /subscribe/check-email/. With it, the form is
+   sent with fetch and the answer is shown in place, in the form's aria-live region. If the
+   service cannot be reached this way (offline, another origin without CORS), the form is
+   submitted the ordinary way instead, so nobody is left without an answer. */
+(function () {
+  "use strict";
+
+  function message(status, body) {
+    if (status >= 200 && status < 300) {
+      return "Thank you. We sent you an email: follow the link in it to confirm your subscription.";
+    }
+    if (status === 429) {
+      return "Too many attempts from this address. Please wait a few minutes and try again.";
+    }
+    var detail = body && (body.message || body.error || body.detail);
+    return typeof detail === "string" && detail
+      ? detail
+      : "The subscription could not be saved. Please check the address and try again.";
+  }
+
+  function enhance(form) {
+    var result = form.querySelector(".ts-result");
+    var button = form.querySelector("button[type=submit]");
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.URLSearchParams) {
+        return; // old browser: let the form post normally
+      }
+      event.preventDefault();
+      button.disabled = true;
+      result.classList.remove("ts-result--error");
+      result.textContent = "Sending…";
+      fetch(form.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams(new FormData(form)),
+      })
+        .then(function (response) {
+          return response
+            .json()
+            .catch(function () { return null; })
+            .then(function (body) {
+              var ok = response.status >= 200 && response.status < 300;
+              result.classList.toggle("ts-result--error", !ok);
+              result.textContent = message(response.status, body);
+              if (ok) {
+                form.reset();
+              }
+            });
+        })
+        .catch(function () {
+          form.submit(); // network or CORS failure: fall back to the plain form post
+        })
+        .finally(function () {
+          button.disabled = false;
+        });
+    });
+  }
+
+  var forms = document.querySelectorAll("form[data-ts-subscribe]");
+  for (var i = 0; i < forms.length; i++) {
+    enhance(forms[i]);
+  }
+})();

@@ -1,0 +1,110 @@
+"""The JSON/form API under /api/: subscribe, and ask for a fresh preferences link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
+
+from subscribe_service import outbox, subscriptions
+from subscribe_service.db import get_session
+from subscribe_service.validation import InvalidInput, normalise_email, parse_subscribe
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+ACCEPTED = {
+    "status": "accepted",
+    "detail": "If this address can receive mail, a message with a link is on its way. "
+    "Open it to finish.",
+}
+FIELD_MAX = 1000  # any single form or JSON value
+
+
+def _is_form() -> bool:
+    return request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def read_body(list_fields: tuple[str, ...] = (), *, field_max: int = FIELD_MAX) -> dict[str, Any]:
+    """The request body as a dict, from JSON or a form; anything else is a 4xx.
+
+    `field_max` caps every value (forms with a free-text field allow more).
+    """
+    if _is_form():
+        form = request.form
+        data: dict[str, Any] = {}
+        for key in form:
+            values = form.getlist(key)
+            data[key] = values if key in list_fields else values[-1]
+    elif request.is_json:
+        data = request.get_json(silent=True)  # type: ignore[assignment]
+        if not isinstance(data, dict):
+            raise InvalidInput("body", 'The body must be a JSON object, like {"email": ...}.', 400)
+    else:
+        raise InvalidInput(
+            "body",
+            "Send JSON (Content-Type: application/json) or an HTML form post.",
+            415,
+        )
+    for key, value in data.items():
+        if len(str(key)) > 100 or len(str(value)) > field_max:
+            raise InvalidInput(str(key)[:100], f"`{str(key)[:40]}` is too long.", 413)
+    return data
+
+
+def _accepted() -> Response:
+    """The same answer for every address, new or known (no enumeration)."""
+    if _is_form():
+        return redirect(current_app.config["SITE_URL"] + "subscribe/check-email/", code=303)
+    response = jsonify(ACCEPTED)
+    response.status_code = 202
+    return response
+
+
+def _source() -> str:
+    channel = "web form" if _is_form() else "API"
+    origin = request.headers.get("Origin") or request.headers.get("Referer") or "no origin"
+    return f"{channel} ({origin[:200]})"
+
+
+@bp.post("/subscriptions")
+def subscribe() -> Response:
+    req = parse_subscribe(read_body(("topics",)))
+    if req.honeypot:
+        return _accepted()  # a bot filled the hidden field: look successful, do nothing
+    config = current_app.config
+    subscriptions.request_subscription(
+        get_session(),
+        req,
+        source=_source(),
+        consent_text=subscriptions.consent_wording(
+            config["CONSENT_TEXT"], config["COMPANY_NAME"], req.topics
+        ),
+    )
+    return _accepted()
+
+
+@bp.post("/manage-links")
+def manage_link() -> Response:
+    """Mail a preferences link to a subscriber who lost theirs (same answer for anyone)."""
+    data = read_body()
+    unknown = set(data) - {"email", "website"}
+    if unknown:
+        raise InvalidInput(
+            "body", f"Unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}."
+        )
+    email = normalise_email(data.get("email"))
+    if data.get("website"):
+        return _accepted()
+    session = get_session()
+    subscriber = subscriptions.find_by_email(session, email)
+    # Queued for unknown addresses too (the sender cancels it), so the answer's timing
+    # does not tell who subscribed.
+    outbox.enqueue(
+        session,
+        kind="manage",
+        recipient=email,
+        payload={},
+        subscriber_id=subscriber.id if subscriber else None,
+    )
+    session.commit()
+    return _accepted()

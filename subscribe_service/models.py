@@ -1,0 +1,181 @@
+"""The service's tables (SQLAlchemy 2.0 declarative). Migrations in migrations/ mirror this."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from generator.model import TOPICS
+
+# Named constraints so Alembic migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "bounced", "cancelled")
+EMAIL_MAX = 254  # RFC 5321 path limit
+
+
+def _topic_order(topic: str) -> int:
+    return TOPICS.index(topic) if topic in TOPICS else len(TOPICS)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in Python on every database.
+
+    SQLite has no time zones and hands back naive values; storing naive UTC and
+    re-attaching UTC on the way out keeps comparisons in Python safe everywhere.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(dt.UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+    # AUTOINCREMENT on SQLite: an erased subscriber's id is never reused, so an old
+    # link signed for that id can never match somebody else.
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'unsubscribed')", name="status_valid"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    consent_source: Mapped[str | None] = mapped_column(String(500))
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    suppressed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    topics: Mapped[list[SubscriberTopic]] = relationship(
+        back_populates="subscriber",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SubscriberTopic.topic",
+    )
+
+    @property
+    def topic_names(self) -> list[str]:
+        """Topic names in the site's order (sub-processors first)."""
+        return sorted((t.topic for t in self.topics), key=_topic_order)
+
+
+class SubscriberTopic(Base):
+    __tablename__ = "subscriber_topics"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="topics")
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[str] = mapped_column(String(200), unique=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(100))
+    change: Mapped[dict[str, Any]] = mapped_column(JSON)
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "subscriber_id", name="uq_outbox_notice_subscriber"),
+        CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'failed', 'bounced', 'cancelled')",
+            name="status_valid",
+        ),
+        # The sender's claim query: due messages in order.
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    # An erased subscriber takes their mail history with them.
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    smtp_reply: Mapped[str | None] = mapped_column(String(1000))
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    subscriber: Mapped[Subscriber | None] = relationship()
+    notice: Mapped[Notice | None] = relationship()
+
+
+class Suppression(Base):
+    """Addresses that hard-bounced: never mailed again, even after an erase."""
+
+    __tablename__ = "suppressions"
+
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

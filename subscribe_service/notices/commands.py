@@ -1,0 +1,143 @@
+"""`flask --app subscribe_service notify SOURCE`, `notices` and `objections`."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from subscribe_service.db import session_scope
+from subscribe_service.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.notices.models import Objection
+from subscribe_service.notices.notify import NOTICE_KIND, NotifyConflict, NotifyReport, notify
+from subscribe_service.notices.source import DEFAULT_MAX_BYTES, SourceError, load_changes
+
+
+@click.command("notify")
+@click.argument("source")
+@click.option(
+    "--baseline",
+    is_flag=True,
+    help="Record every change as already announced, mailing nobody "
+    "(first run on a site that already has a history).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for an URL source.",
+)
+@with_appcontext
+def notify_command(source: str, baseline: bool, timeout: float) -> None:
+    """Queue notices for new changes in SOURCE (a changes.json path, site folder or URL)."""
+    try:
+        loaded = load_changes(source, timeout=timeout, max_bytes=DEFAULT_MAX_BYTES)
+    except SourceError as err:
+        click.echo(f"{err.source}: cannot use this changes.json; nothing was queued.", err=True)
+        for problem in err.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    try:
+        with session_scope() as session:
+            report = notify(session, loaded, baseline=baseline)
+    except NotifyConflict as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+    click.echo(_describe(source, report))
+
+
+def _describe(source: str, report: NotifyReport) -> str:
+    lines = [
+        f"{source}: {report.changes_found} changes found "
+        f"({report.editorial} editorial, never notified; "
+        f"{report.already_known} already known)"
+    ]
+    for created in report.created:
+        if report.baseline:
+            lines.append(f"  {created.change_id}: recorded as already announced (baseline)")
+        else:
+            lines.append(f"  {created.change_id}: {created.deliveries} deliveries queued")
+    noun = "notice" if len(report.created) == 1 else "notices"
+    if report.baseline:
+        lines.append(f"{len(report.created)} {noun} recorded as baseline; nobody is mailed.")
+    else:
+        summary = f"{len(report.created)} {noun} created, {report.deliveries} deliveries queued."
+        if report.deliveries:
+            summary += " Run `flask --app subscribe_service send` to send them."
+        lines.append(summary)
+    return "\n".join(lines)
+
+
+# Outbox statuses as the `notices` table shows them.
+COLUMNS = {
+    "sent": ("sent",),
+    "pending": ("queued", "sending"),
+    "failed": ("failed",),
+    "bounced": ("bounced",),
+    "cancelled": ("cancelled",),
+}
+
+
+@click.command("notices")
+@with_appcontext
+def notices_command() -> None:
+    """List the notices with their sent, pending, failed and bounced deliveries."""
+    with session_scope() as session:
+        notices = list(session.scalars(select(Notice).order_by(Notice.created_at, Notice.id)))
+        counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        rows = session.execute(
+            select(OutboxMessage.notice_id, OutboxMessage.status, func.count())
+            .where(OutboxMessage.kind == NOTICE_KIND, OutboxMessage.notice_id.is_not(None))
+            .group_by(OutboxMessage.notice_id, OutboxMessage.status)
+        )
+        for notice_id, status, count in rows:
+            counts[notice_id][status] = count
+    if not notices:
+        click.echo("no notices yet: run `flask --app subscribe_service notify SOURCE`")
+        return
+    width = max(len("change"), *(len(n.change_id) for n in notices))
+    header = f"{'change':<{width}}  {'created':<16}  " + "  ".join(f"{c:>9}" for c in COLUMNS)
+    click.echo(header)
+    for notice in notices:
+        created = notice.created_at.strftime("%Y-%m-%d %H:%M")
+        if notice.baseline:
+            click.echo(f"{notice.change_id:<{width}}  {created:<16}  baseline (not sent)")
+            continue
+        cells = [sum(counts[notice.id][s] for s in statuses) for statuses in COLUMNS.values()]
+        click.echo(
+            f"{notice.change_id:<{width}}  {created:<16}  " + "  ".join(f"{n:>9}" for n in cells)
+        )
+
+
+@click.command("objections")
+@click.option("--change", "change_id", metavar="ID", help="Only objections to this change.")
+@with_appcontext
+def objections_command(change_id: str | None) -> None:
+    """List the objections to changes: who, which change, when, on time or late, why."""
+    with session_scope() as session:
+        query = (
+            select(Objection, Notice.change_id, Subscriber.email)
+            .join(Notice, Objection.notice_id == Notice.id)
+            .join(Subscriber, Objection.subscriber_id == Subscriber.id)
+            .order_by(Objection.objected_at, Objection.id)
+        )
+        if change_id:
+            query = query.where(Notice.change_id == change_id)
+        rows = session.execute(query).all()
+        if not rows:
+            click.echo("no objections" + (f" to {change_id}" if change_id else ""))
+            return
+        for objection, notice_change_id, email in rows:
+            when = objection.objected_at.strftime("%Y-%m-%d %H:%M UTC")
+            timing = "on time" if objection.on_time else "LATE (after the deadline)"
+            updated = ""
+            if objection.updated_at != objection.objected_at:
+                updated = f", updated {objection.updated_at:%Y-%m-%d %H:%M UTC}"
+            click.echo(f"{when}  {notice_change_id}  {email}  {timing}{updated}")
+            reason = " ".join(objection.reason.split()) or "(no reason given)"
+            click.echo(f"    {reason}")
+        click.echo(f"{len(rows)} objection{'s' if len(rows) != 1 else ''}")

@@ -1,0 +1,181 @@
+"""Outbox renderers for change notices and objection mails (templates/notices/).
+
+Rendering happens when the sender sends, so a notice reflects the subscriber as they are
+then: one who unsubscribed, was suppressed or dropped the topic since the notice was
+queued gets nothing (the renderer returns None and the sender cancels the row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app, render_template
+from sqlalchemy.orm import Session
+
+from generator.model import TOPIC_TITLES
+from subscribe_service import links, tokens
+from subscribe_service.mailer import RenderedMail
+from subscribe_service.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.notices.models import Objection
+from subscribe_service.renderers import register, render_mail, topic_list_id
+
+NOTICE_KIND = "notice"
+RECEIPT_KIND = "objection_receipt"
+ALERT_KIND = "objection_alert"  # to the privacy team
+
+# How the notice names the fields of generator.model.Subprocessor.
+FIELD_LABELS: dict[str, str] = {
+    "entity": "Legal entity",
+    "purpose": "Purpose",
+    "data_categories": "Personal data",
+    "processing_locations": "Processing locations",
+    "corporate_location": "Corporate location",
+    "transfer_mechanism": "Transfer mechanism",
+    "website": "Website",
+    "relationship": "Relationship",
+}
+
+
+def object_url(subscriber: Subscriber, notice: Notice) -> str:
+    """The subscriber's personal link to object to `notice` (salt "object")."""
+    token = tokens.make_token("object", subscriber.id, subscriber.token_version, n=notice.id)
+    return links.service_url(f"object/{token}")
+
+
+def accepts_objections(notice: Notice) -> bool:
+    """Sub-processor changes with a deadline can be objected to (GDPR Art. 28(2))."""
+    return notice.topic == "subprocessors" and bool(notice.change.get("objection_deadline"))
+
+
+def long_date(value: str | dt.date | None) -> str:
+    """`2025-03-01` -> `1 March 2025`: unambiguous for readers in every country."""
+    if not value:
+        return ""
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
+
+def field_value(value: Any) -> str:
+    """A sub-processor field as a reader sees it: lists joined, nothing shown as a dash."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _one_line(text: str) -> str:
+    # A subject is a header: a template override must never smuggle in a line break.
+    return " ".join(text.split())
+
+
+def _notice_context(notice: Notice, site: dict[str, Any]) -> dict[str, Any]:
+    change = notice.change
+    return {
+        "change": change,
+        "site": site,
+        "topic_title": change.get("topic_title") or TOPIC_TITLES.get(notice.topic, notice.topic),
+        "field_labels": FIELD_LABELS,
+        "field_value": field_value,
+        "long_date": long_date,
+    }
+
+
+def _site(message: OutboxMessage) -> dict[str, Any]:
+    return message.payload.get("site") or {
+        "url": current_app.config["SITE_URL"],
+        "company": current_app.config["COMPANY_NAME"],
+        "privacy_contact": None,
+    }
+
+
+def _subject(template: str, context: dict[str, Any]) -> str:
+    return _one_line(render_template(f"notices/{template}_subject.txt", **context))
+
+
+@register(NOTICE_KIND)
+def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    """The change notice; None (cancelled) if the subscriber no longer wants this topic."""
+    subscriber = session.get(Subscriber, message.subscriber_id) if message.subscriber_id else None
+    notice = session.get(Notice, message.notice_id) if message.notice_id else None
+    if subscriber is None or notice is None or subscriber.email != message.recipient:
+        return None
+    if subscriber.status != "confirmed" or subscriber.suppressed_at is not None:
+        return None
+    if notice.topic not in subscriber.topic_names:
+        return None
+    context = _notice_context(notice, _site(message))
+    context.update(
+        subscriber=subscriber,
+        object_url=object_url(subscriber, notice) if accepts_objections(notice) else None,
+        manage_url=links.manage_url(subscriber),
+        unsubscribe_all_url=links.unsubscribe_url(subscriber),
+    )
+    return render_mail(
+        "notice",
+        folder="notices",
+        subject=_subject("notice", {**context, "company": current_app.config["COMPANY_NAME"]}),
+        list_id=topic_list_id(notice.topic),
+        # One click leaves this topic only; the body links to leaving everything.
+        unsubscribe_url=links.unsubscribe_url(subscriber, topic=notice.topic),
+        **context,
+    )
+
+
+@register(RECEIPT_KIND)
+def render_receipt(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    """The subscriber's receipt: what was received, when, and whether before the deadline."""
+    objection = session.get(Objection, message.payload.get("objection_id"))
+    if objection is None or objection.subscriber.email != message.recipient:
+        return None  # erased since
+    subscriber, notice = objection.subscriber, objection.notice
+    context = _notice_context(notice, _site(message))
+    context.update(_objection_context(message))
+    context.update(
+        subscriber=subscriber,
+        object_url=object_url(subscriber, notice),
+        manage_url=links.manage_url(subscriber),
+        unsubscribe_all_url=links.unsubscribe_url(subscriber),
+    )
+    return render_mail(
+        "objection_receipt",
+        folder="notices",
+        subject=_subject("objection_receipt", context),
+        list_id=topic_list_id(notice.topic),
+        unsubscribe_url=links.unsubscribe_url(subscriber, topic=notice.topic),
+        **context,
+    )
+
+
+@register(ALERT_KIND)
+def render_alert(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    """The privacy team's copy: sent even if the subscriber erased their data since."""
+    notice = session.get(Notice, message.payload.get("notice_id"))
+    if notice is None:
+        return None
+    context = _notice_context(notice, _site(message))
+    context.update(_objection_context(message))
+    subscriber_email = message.payload["subscriber_email"]
+    return render_mail(
+        "objection_alert",
+        folder="notices",
+        subject=_subject("objection_alert", context),
+        list_id=None,
+        unsubscribe_url=None,  # an internal mail to the company, not a list
+        extra_headers={"Reply-To": subscriber_email},
+        **context,
+    )
+
+
+def _objection_context(message: OutboxMessage) -> dict[str, Any]:
+    """What the objection said when it was posted (a receipt is a snapshot, not live)."""
+    payload = message.payload
+    return {
+        "reason": payload.get("reason", ""),
+        "received_at": dt.datetime.fromisoformat(payload["received_at"]),
+        "first_received_at": dt.datetime.fromisoformat(payload["first_received_at"]),
+        "on_time": bool(payload["on_time"]),
+        "updated": bool(payload.get("updated")),
+        "subscriber_email": payload.get("subscriber_email"),
+    }

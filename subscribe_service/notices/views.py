@@ -1,0 +1,102 @@
+"""The personal objection page: `/object/<token>` from a sub-processor notice.
+
+GET shows the change and a reason field and changes nothing (mail scanners follow
+links); POST records the objection and answers whether it arrived before the deadline.
+The signed token (salt "object") names the subscriber and the notice; it is the only
+credential, like every personal link of the service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from sqlalchemy.orm import Session
+
+from subscribe_service import tokens
+from subscribe_service.db import get_session
+from subscribe_service.models import Notice, Subscriber
+from subscribe_service.notices.models import REASON_MAX
+from subscribe_service.notices.objections import (
+    ReasonTooLong,
+    clean_reason,
+    find_objection,
+    notice_site,
+    record_objection,
+)
+from subscribe_service.notices.render import (
+    FIELD_LABELS,
+    accepts_objections,
+    field_value,
+    long_date,
+)
+from subscribe_service.pages import page
+from subscribe_service.problems import problem
+from subscribe_service.subscriptions import load_subscriber
+
+bp = Blueprint("objections", __name__)
+
+
+@bp.route("/object/<token>", methods=["GET", "POST"])
+def object_change(token: str) -> Any:
+    session = get_session()
+    # A bad, expired or withdrawn link raises TokenError: the service's error page says which.
+    data = tokens.read_token("object", token)
+    subscriber = load_subscriber(session, data)
+    notice = _notice(session, data.extra.get("n"))
+    if notice is None:
+        return problem(
+            404,
+            "No objections here",
+            "This change does not take objections through this page; "
+            "write to the privacy team instead.",
+        )
+    context = _context(session, subscriber, notice)
+    if request.method == "GET":
+        objection = find_objection(session, subscriber, notice)
+        return _page("object.html", 200, objection=objection, **context)
+    try:
+        reason = clean_reason(request.form.get("reason"))
+    except ReasonTooLong as err:
+        # Give the text back so nothing the subscriber wrote is lost.
+        return _page(
+            "object.html",
+            400,
+            objection=None,
+            error=str(err),
+            reason=request.form.get("reason", ""),
+            **context,
+        )
+    recorded = record_objection(session, subscriber, notice, reason)
+    return _page(
+        "object_done.html",
+        200,
+        objection=recorded.objection,
+        updated=recorded.updated,
+        **context,
+    )
+
+
+def _notice(session: Session, notice_id: object) -> Notice | None:
+    if not isinstance(notice_id, int):
+        return None
+    notice = session.get(Notice, notice_id)
+    if notice is None or not accepts_objections(notice):
+        return None
+    return notice
+
+
+def _context(session: Session, subscriber: Subscriber, notice: Notice) -> dict[str, Any]:
+    return {
+        "subscriber": subscriber,
+        "change": notice.change,
+        "site": notice_site(session, notice),
+        "field_labels": FIELD_LABELS,
+        "field_value": field_value,
+        "long_date": long_date,
+    }
+
+
+def _page(template: str, status: int, **context: Any) -> tuple[str, int]:
+    # Personal pages: the service's security headers already forbid caching and Referer.
+    return page(template, status, folder="notices", reason_max=REASON_MAX, **context)

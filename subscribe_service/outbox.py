@@ -1,0 +1,180 @@
+"""The database outbox: every mail is a row first, and only the sender talks SMTP.
+
+State machine of a row: queued -> sending (claimed, with a lease) -> sent | bounced |
+cancelled, or back to queued with a later next_attempt_at, or failed after the last
+attempt. A lease that expires (the sender died) makes the row claimable again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from subscribe_service.models import OutboxMessage, Suppression, utcnow
+
+REPLY_MAX = 1000
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    recipient: str,
+    payload: dict[str, Any],
+    subscriber_id: int | None = None,
+    notice_id: int | None = None,
+) -> OutboxMessage:
+    """Add a mail to the outbox (flushed, not committed: it commits with the caller's work)."""
+    if "\r" in recipient or "\n" in recipient:
+        raise ValueError("line breaks are not allowed in a recipient address")
+    message = OutboxMessage(
+        kind=kind,
+        recipient=recipient,
+        payload=payload,
+        subscriber_id=subscriber_id,
+        notice_id=notice_id,
+        status="queued",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+    )
+
+
+def claim_batch(
+    session: Session, *, owner: str, limit: int, lease_seconds: float, skip_locked: bool
+) -> list[int]:
+    """Lease up to `limit` due messages to `owner` and commit; return their ids in order.
+
+    On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so several senders
+    share the queue without blocking or double-claiming. On SQLite the UPDATE re-checks
+    the claim condition under the database's single write lock, which gives the same
+    guarantee for senders on one host.
+    """
+    now = utcnow()
+    pick = (
+        select(OutboxMessage.id)
+        .where(_claimable(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(session.scalars(pick))
+    if not ids:
+        session.commit()
+        return []
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), _claimable(now))
+        .values(
+            status="sending",
+            lease_owner=owner,
+            lease_until=now + dt.timedelta(seconds=lease_seconds),
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    claimed = session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == owner)
+        .where(OutboxMessage.status == "sending")
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    )
+    return list(claimed)
+
+
+def _finish(session: Session, message_id: int, owner: str, **values: Any) -> bool:
+    """Update a leased row only while this sender still holds its lease."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == "sending",
+        )
+        .values(lease_owner=None, lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_sent(session: Session, message_id: int, owner: str, smtp_reply: str) -> bool:
+    return _finish(
+        session,
+        message_id,
+        owner,
+        status="sent",
+        sent_at=utcnow(),
+        smtp_reply=smtp_reply[:REPLY_MAX],
+        last_error=None,
+    )
+
+
+def mark_failed(session: Session, message_id: int, owner: str, error: str) -> bool:
+    return _finish(session, message_id, owner, status="failed", last_error=error[:REPLY_MAX])
+
+
+def mark_cancelled(session: Session, message_id: int, owner: str, reason: str) -> bool:
+    return _finish(session, message_id, owner, status="cancelled", last_error=reason[:REPLY_MAX])
+
+
+def mark_retry(
+    session: Session,
+    message: OutboxMessage,
+    owner: str,
+    error: str,
+    *,
+    max_attempts: int,
+    backoff_seconds: float,
+) -> str:
+    """Back to the queue with exponential backoff, or `failed` after the last attempt."""
+    if message.attempts >= max_attempts:
+        _finish(session, message.id, owner, status="failed", last_error=error[:REPLY_MAX])
+        return "failed"
+    delay = backoff_seconds * (2 ** max(message.attempts - 1, 0))
+    _finish(
+        session,
+        message.id,
+        owner,
+        status="queued",
+        next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+        last_error=error[:REPLY_MAX],
+    )
+    return "queued"
+
+
+def mark_bounced(session: Session, message: OutboxMessage, owner: str, reply: str) -> None:
+    """A permanent refusal: this row is bounced and the address is never mailed again."""
+    suppress(session, message.recipient, reply)
+    _finish(
+        session, message.id, owner, status="bounced", smtp_reply=reply[:REPLY_MAX], last_error=None
+    )
+
+
+def suppress(session: Session, email: str, reason: str) -> None:
+    from subscribe_service.models import Subscriber
+
+    if session.get(Suppression, email) is None:
+        session.add(Suppression(email=email, reason=reason[:REPLY_MAX]))
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == email))
+    if subscriber is not None and subscriber.suppressed_at is None:
+        subscriber.suppressed_at = utcnow()
+    session.flush()
+
+
+def is_suppressed(session: Session, email: str) -> bool:
+    return session.get(Suppression, email) is not None

@@ -1,0 +1,28 @@
+"""Requests the trust center takes besides subscriptions: a copy of the current DPA, and
+data subject requests to be referred to the controller.
+
+`init_app` reads `data/site.yaml`, registers the blueprint, its rate limits and OpenAPI
+paths, the mail renderers and the `requests` command.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from subscribe_service.limits import EXTRA_ENDPOINTS_KEY
+from subscribe_service.openapi import EXTRA_PATHS_KEY
+from subscribe_service.requests import mails  # noqa: F401  (registers the mail renderers)
+from subscribe_service.requests.cli import requests_cli
+from subscribe_service.requests.openapi import PATHS
+from subscribe_service.requests.settings import init_settings
+from subscribe_service.requests.views import bp
+
+
+def init_app(app: Flask) -> None:
+    init_settings(app)
+    app.register_blueprint(bp)
+    app.extensions.setdefault(EXTRA_ENDPOINTS_KEY, []).extend(
+        ["requests.dpa_request", "requests.subject_request"]
+    )
+    app.extensions.setdefault(EXTRA_PATHS_KEY, {}).update(PATHS)
+    app.cli.add_command(requests_cli)

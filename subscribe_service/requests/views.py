@@ -1,0 +1,84 @@
+"""POST /api/dpa-requests and POST /api/subject-requests.
+
+Both take JSON or a plain HTML form post from the static site, with the subscription API's
+rules: a problem+json 4xx naming the field for bad input, rate limits per client IP and per
+address (registered with `limits`), origin checks (`security`), and a honeypot field that
+makes a bot's post look accepted while nothing happens. A form post is answered with a 303
+to the site's "request received" page, JSON with 202. Nothing is mailed here: the mails are
+outbox rows committed with the request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, current_app, jsonify, redirect
+
+from generator.pdf import dpa_pdf_path
+from subscribe_service.api import _is_form as is_form
+from subscribe_service.api import read_body
+from subscribe_service.db import get_session
+from subscribe_service.problems import problem
+from subscribe_service.requests import records
+from subscribe_service.requests.forms import parse_dpa_request, parse_subject_request
+from subscribe_service.requests.models import DETAILS_MAX
+from subscribe_service.requests.settings import NotConfigured, get_settings
+
+bp = Blueprint("requests", __name__, url_prefix="/api")
+
+RECEIVED_PAGE = "requests/received/"
+ACCEPTED = {
+    "status": "accepted",
+    "detail": "Your request was received. An email confirming it is on its way.",
+}
+
+
+def _accepted() -> Response:
+    if is_form():
+        return redirect(current_app.config["SITE_URL"] + RECEIVED_PAGE, code=303)
+    response = jsonify(ACCEPTED)
+    response.status_code = 202
+    return response
+
+
+@bp.post("/dpa-requests")
+def dpa_request() -> Response:
+    form = parse_dpa_request(read_body(field_max=DETAILS_MAX))
+    if form.honeypot:
+        return _accepted()
+    settings = get_settings()
+    site = settings.require_site()
+    version = settings.current_dpa_version(dt.datetime.now(dt.UTC).date())
+    session = get_session()
+    records.record_dpa_request(
+        session,
+        form,
+        current_version=version,
+        pdf_path=dpa_pdf_path(site, version) if version else None,
+        privacy_address=site.contacts.privacy,
+    )
+    session.commit()
+    return _accepted()
+
+
+@bp.post("/subject-requests")
+def subject_request() -> Response:
+    form = parse_subject_request(read_body(field_max=DETAILS_MAX))
+    if form.honeypot:
+        return _accepted()
+    site = get_settings().require_site()
+    session = get_session()
+    records.record_subject_request(session, form, privacy_address=site.contacts.privacy)
+    session.commit()
+    return _accepted()
+
+
+@bp.errorhandler(NotConfigured)
+def _not_configured(err: NotConfigured) -> Response:
+    current_app.logger.error("request refused: %s", err)
+    return problem(
+        503,
+        "Service unavailable",
+        "Requests cannot be taken right now; write to the privacy team by email instead.",
+        headers={"Retry-After": "3600"},
+    )

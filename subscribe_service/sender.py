@@ -1,0 +1,341 @@
+"""`flask --app subscribe_service send [--once]`: the only code that talks SMTP.
+
+Loop: claim a batch (with a lease), render every message (a renderer returning None
+cancels it), open one SMTP connection, send message by message and record each result
+at once, so a crash loses at most the message in flight (it is re-sent when its lease
+expires) and never re-sends one already recorded as sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from subscribe_service import outbox
+from subscribe_service.db import get_database, session_scope
+from subscribe_service.mailer import (
+    CONNECTION_ERRORS,
+    HeaderInjectionError,
+    SendResult,
+    SmtpConnection,
+    build_message,
+    new_message_id,
+)
+from subscribe_service.models import OutboxMessage
+from subscribe_service.renderers import RENDERERS
+
+log = logging.getLogger("subscribe_service.sender")
+
+
+@dataclass
+class Counts:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    bounced: int = 0
+    cancelled: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.retried + self.failed + self.bounced + self.cancelled
+
+    def __str__(self) -> str:
+        return ", ".join(f"{v} {k}" for k, v in vars(self).items())
+
+
+@dataclass
+class RateLimiter:
+    """At most `rate` messages per second (0: unlimited), spread evenly."""
+
+    rate: float
+    _next: float = field(default=0.0)
+
+    def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        now = time.monotonic()
+        if self._next > now:
+            time.sleep(self._next - now)
+        self._next = max(now, self._next) + 1.0 / self.rate
+
+
+class Sender:
+    def __init__(self, app: Flask, owner: str | None = None) -> None:
+        self.app = app
+        cfg = app.config
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.batch_size = int(cfg["SEND_BATCH_SIZE"])
+        self.max_attempts = int(cfg["SEND_MAX_ATTEMPTS"])
+        self.backoff = float(cfg["SEND_BACKOFF_SECONDS"])
+        self.lease = float(cfg["SEND_LEASE_SECONDS"])
+        self.limiter = RateLimiter(float(cfg["SEND_RATE"]))
+        self.skip_locked = get_database(app).engine.dialect.name == "postgresql"
+
+    def run_batch(self, on_result: Callable[[str], None] | None = None) -> Counts | None:
+        """Claim, render and send one batch; None when nothing was due."""
+        counts = Counts()
+        note = on_result or (lambda _outcome: None)
+        with self.app.app_context(), session_scope(self.app) as session:
+            ids = outbox.claim_batch(
+                session,
+                owner=self.owner,
+                limit=self.batch_size,
+                lease_seconds=self.lease,
+                skip_locked=self.skip_locked,
+            )
+            if not ids:
+                return None
+            ready = self._render_all(session, ids, counts, note)
+            if ready:
+                self._send_all(session, ready, counts, note)
+        return counts
+
+    def _render_all(
+        self, session: Session, ids: list[int], counts: Counts, note: Callable[[str], None]
+    ) -> list[tuple[OutboxMessage, EmailMessage]]:
+        messages = [m for pk in ids if (m := session.get(OutboxMessage, pk)) is not None]
+        # Each row keeps its first Message-ID across retries, so a mail re-sent after a
+        # crash is a duplicate that the recipient's mail client can recognise.
+        for message in messages:
+            if message.message_id is None:
+                message.message_id = new_message_id(self.app.config)
+        session.commit()
+        ready: list[tuple[OutboxMessage, EmailMessage]] = []
+        for message in messages:
+            outcome = self._render_one(session, message, ready)
+            if outcome:
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+                note(outcome)
+        return ready
+
+    def _render_one(
+        self,
+        session: Session,
+        message: OutboxMessage,
+        ready: list[tuple[OutboxMessage, EmailMessage]],
+    ) -> str | None:
+        """Append (row, mail) to `ready`, or settle the row and return its outcome."""
+        if outbox.is_suppressed(session, message.recipient):
+            outbox.mark_cancelled(session, message.id, self.owner, "address suppressed")
+            return "cancelled"
+        renderer = RENDERERS.get(message.kind)
+        if renderer is None:
+            return self._retry(session, message, f"no renderer for kind {message.kind!r}")
+        try:
+            rendered = renderer(session, message)
+            if rendered is None:
+                outbox.mark_cancelled(session, message.id, self.owner, "no longer wanted")
+                return "cancelled"
+            mail = build_message(
+                self.app.config, rendered, message.recipient, message_id=message.message_id
+            )
+        except HeaderInjectionError as err:
+            session.rollback()
+            outbox.mark_cancelled(session, message.id, self.owner, f"refused: {err}")
+            return "cancelled"
+        except Exception as err:  # a template or renderer bug must not stop the queue
+            session.rollback()
+            log.exception("rendering outbox message %s (%s) failed", message.id, message.kind)
+            return self._retry(session, message, f"rendering failed: {err!r}")
+        ready.append((message, mail))
+        return None
+
+    def _send_all(
+        self,
+        session: Session,
+        ready: list[tuple[OutboxMessage, EmailMessage]],
+        counts: Counts,
+        note: Callable[[str], None],
+    ) -> None:
+        pending = list(ready)
+        try:
+            with SmtpConnection(self.app.config) as smtp:
+                while pending:
+                    message, mail = pending[0]
+                    self.limiter.wait()
+                    result = smtp.send(message.recipient, mail)
+                    pending.pop(0)
+                    outcome = self._record(session, message, result)
+                    setattr(counts, outcome, getattr(counts, outcome) + 1)
+                    note(outcome)
+        except CONNECTION_ERRORS as err:
+            # The server went away or never answered: every message not yet answered
+            # goes back to the queue (the one in flight may have arrived; its lease
+            # row stays unsent, which errs on the side of delivering).
+            log.warning(
+                "SMTP connection failed: %s; %d message(s) will be retried", err, len(pending)
+            )
+            for message, _mail in pending:
+                outcome = self._retry(session, message, f"connection: {err!r}")
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+                note(outcome)
+
+    def _record(self, session: Session, message: OutboxMessage, result: SendResult) -> str:
+        reply = result.text
+        if result.outcome == "accepted":
+            outbox.mark_sent(session, message.id, self.owner, reply)
+            log.info("sent %s #%d to %s: %s", message.kind, message.id, message.recipient, reply)
+            return "sent"
+        if result.outcome == "permanent" and result.stage == "data":
+            # The server refused this message's content, not the address: keep mailing it.
+            outbox.mark_failed(session, message.id, self.owner, reply)
+            log.warning(
+                "refused %s #%d to %s: %s", message.kind, message.id, message.recipient, reply
+            )
+            return "failed"
+        if result.outcome == "permanent":
+            outbox.mark_bounced(session, message, self.owner, reply)
+            session.commit()
+            log.warning(
+                "bounced %s #%d to %s: %s", message.kind, message.id, message.recipient, reply
+            )
+            return "bounced"
+        return self._retry(session, message, reply)
+
+    def _retry(self, session: Session, message: OutboxMessage, error: str) -> str:
+        state = outbox.mark_retry(
+            session,
+            message,
+            self.owner,
+            error,
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff,
+        )
+        log.warning(
+            "%s #%d to %s not sent (%s): %s",
+            message.kind,
+            message.id,
+            message.recipient,
+            state,
+            error,
+        )
+        return "retried" if state == "queued" else "failed"
+
+
+def queue_size(app: Flask) -> int:
+    with session_scope(app) as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status.in_(("queued", "sending")))
+            )
+            or 0
+        )
+
+
+def due_count(app: Flask) -> int:
+    """Messages that could be claimed right now (not waiting for a retry)."""
+    from subscribe_service.models import utcnow
+
+    now = utcnow()
+    with session_scope(app) as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(outbox._claimable(now))
+            )
+            or 0
+        )
+
+
+def drain(app: Flask, *, progress: bool = False, owner: str | None = None) -> Counts:
+    """Send until nothing is due (messages waiting for a later retry stay queued)."""
+    sender = Sender(app, owner)
+    total = Counts()
+    bar_total = due_count(app) if progress else 0
+    if progress and bar_total:
+        with click.progressbar(length=bar_total, label="sending", show_pos=True) as bar:
+
+            def step(outcome: str) -> None:
+                bar.label = f"sending ({total_label(total, outcome)})"
+                bar.update(1)
+
+            _drain_loop(sender, total, step)
+    else:
+        _drain_loop(sender, total, None)
+    return total
+
+
+def total_label(total: Counts, _outcome: str) -> str:
+    return (
+        f"{total.sent} sent, {total.retried} retry, {total.failed} failed, {total.bounced} bounced"
+    )
+
+
+def _drain_loop(sender: Sender, total: Counts, note: Callable[[str], None] | None) -> None:
+    while True:
+        counts = sender.run_batch(_counting(total, note))
+        if counts is None:
+            return
+
+
+def _counting(total: Counts, note: Callable[[str], None] | None) -> Callable[[str], None]:
+    def record(outcome: str) -> None:
+        setattr(total, outcome, getattr(total, outcome) + 1)
+        if note:
+            note(outcome)
+
+    return record
+
+
+def poll(app: Flask, stop: Callable[[], bool] | None = None, *, owner: str | None = None) -> None:
+    """Keep sending: drain, then wait SEND_POLL_SECONDS, until `stop()` says so."""
+    interval = float(app.config["SEND_POLL_SECONDS"])
+    sender = Sender(app, owner)
+    should_stop = stop or (lambda: False)
+    log.info("sender %s polling the outbox every %.1fs", sender.owner, interval)
+    while not should_stop():
+        total = Counts()
+        try:
+            while not should_stop() and sender.run_batch(_counting(total, None)) is not None:
+                pass
+        except Exception:  # the database was unreachable: keep the sender alive
+            log.exception("sender loop failed; trying again in %.1fs", interval)
+        if total.done:
+            log.info("sender: %s", total)
+        _sleep(interval, should_stop)
+
+
+def _sleep(seconds: float, stop: Callable[[], bool]) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not stop():
+        time.sleep(min(0.1, end - time.monotonic()))
+
+
+@click.command("send")
+@click.option("--once", is_flag=True, help="Send everything that is due, then exit.")
+@with_appcontext
+def send_command(once: bool) -> None:
+    """Send the queued mail (all of the service's mail goes through this)."""
+    app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        counts = drain(app, progress=sys.stdout.isatty())
+        waiting = queue_size(app)
+        click.echo(f"{counts}; {waiting} still queued (waiting to retry or leased)")
+        return
+    try:
+        poll(app)
+    except KeyboardInterrupt:
+        click.echo("sender stopped")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(send_command)

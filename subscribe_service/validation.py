@@ -1,0 +1,95 @@
+"""Input checks for everything a client sends; each failure says what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+
+from generator.model import TOPICS
+from subscribe_service.models import EMAIL_MAX
+
+
+class InvalidInput(ValueError):
+    """Bad input from a client; becomes a 400/422 problem naming the field."""
+
+    def __init__(self, field: str, detail: str, status: int = 422) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.detail = detail
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SubscribeRequest:
+    email: str
+    topics: list[str]
+    honeypot: bool
+
+
+def normalise_email(value: object) -> str:
+    """The address as stored: validated, domain lower-cased, without DNS lookups."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("email", "Give an email address, like name@example.com.")
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise InvalidInput("email", "The email address must be on one line.")
+    value = value.strip()
+    if len(value) > EMAIL_MAX:
+        raise InvalidInput("email", f"The email address is longer than {EMAIL_MAX} characters.")
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise InvalidInput("email", f"That email address is not valid: {err}") from None
+    normalised = checked.normalized
+    local, _, domain = normalised.rpartition("@")
+    result = f"{local}@{domain.lower()}"
+    if len(result) > EMAIL_MAX:
+        raise InvalidInput("email", f"The email address is longer than {EMAIL_MAX} characters.")
+    return result
+
+
+def parse_topics(value: object, *, allow_empty: bool = False) -> list[str]:
+    """A list of known topic names, from a JSON list or form values (comma lists allowed)."""
+    items: Iterable[object]
+    if value is None:
+        items = []
+    elif isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise InvalidInput("topics", "`topics` must be a list of topic names.")
+    topics: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidInput("topics", "`topics` must be a list of topic names.")
+        name = item.strip()
+        if not name:
+            continue
+        if len(name) > 32 or name not in TOPICS:
+            shown = name[:32].encode("unicode_escape").decode("ascii")
+            raise InvalidInput(
+                "topics", f"Unknown topic {shown!r}; choose from: {', '.join(TOPICS)}."
+            )
+        if name not in topics:
+            topics.append(name)
+    if len(topics) == 0 and not allow_empty:
+        raise InvalidInput("topics", f"Choose at least one topic: {', '.join(TOPICS)}.")
+    return sorted(topics, key=TOPICS.index)
+
+
+def parse_subscribe(data: dict[str, object]) -> SubscribeRequest:
+    unknown = set(data) - {"email", "topics", "website"}
+    if unknown:
+        names = ", ".join(sorted(str(k)[:40] for k in unknown))
+        raise InvalidInput("body", f"Unknown field(s): {names}. Send `email` and `topics`.")
+    honeypot = data.get("website")
+    if honeypot is not None and not isinstance(honeypot, str):
+        raise InvalidInput("website", "`website` must be text.")
+    email = normalise_email(data.get("email"))
+    # A form without topic choices (a one-field form) subscribes to everything.
+    topics = parse_topics(data["topics"]) if "topics" in data else list(TOPICS)
+    return SubscribeRequest(
+        email=email, topics=topics, honeypot=bool(honeypot and honeypot.strip())
+    )

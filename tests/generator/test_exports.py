@@ -1,0 +1,139 @@
+"""subprocessors.json / .csv and the JSON Schema a procurement tool validates them with."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import jsonschema
+import pytest
+from factories import make_change, make_data, make_entry, sample_data
+
+from generator.exports import build_exports
+from generator.model import (
+    SUBPROCESSOR_FIELDS,
+    Relationship,
+    Subprocessor,
+    TransferMechanism,
+)
+from generator.timeline import timeline
+
+TODAY = dt.date(2025, 4, 15)
+LIST_FIELDS = ("data_categories", "processing_locations")
+
+
+@pytest.fixture(scope="module")
+def exports() -> dict[str, bytes]:
+    return build_exports(sample_data(), TODAY)
+
+
+def _validator(exports: dict[str, bytes]) -> jsonschema.Draft202012Validator:
+    schema = json.loads(exports["schema/subprocessors.schema.json"])
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def test_the_three_files_are_produced(exports: dict[str, bytes]) -> None:
+    assert sorted(exports) == [
+        "schema/subprocessors.schema.json",
+        "subprocessors.csv",
+        "subprocessors.json",
+    ]
+
+
+def test_json_holds_the_list_in_force_and_the_upcoming_change(exports: dict[str, bytes]) -> None:
+    document = json.loads(exports["subprocessors.json"])
+
+    assert document["format"] == "trustsite-subprocessors/1"
+    assert document["as_of"] == "2025-04-15"
+    assert document["version"] == "2025-03-01"
+    assert document["effective"] == "2025-03-01"
+    assert document["url"] == "https://trust.larkspur.example/subprocessors/"
+    assert [e["id"] for e in document["subprocessors"]] == ["brightwave-mail", "cloudnine-hosting"]
+    assert document["subprocessors"][1]["processing_locations"] == ["DE", "IE"]
+    (upcoming,) = document["upcoming"]
+    assert upcoming["id"] == "subprocessors/2025-05-15"
+    assert (upcoming["announced"], upcoming["effective"], upcoming["objection_deadline"]) == (
+        "2025-04-01",
+        "2025-05-15",
+        "2025-05-14",
+    )
+    assert upcoming["diff"]["changed"][0]["fields"] == [
+        {"field": "transfer_mechanism", "old": "SCCs", "new": "DPF"}
+    ]
+
+
+def test_json_validates_against_the_published_schema(exports: dict[str, bytes]) -> None:
+    validator = _validator(exports)
+    document = json.loads(exports["subprocessors.json"])
+    assert list(validator.iter_errors(document)) == []
+
+    # The schema has teeth: a missing field or a made-up mechanism is an error.
+    del document["subprocessors"][0]["transfer_mechanism"]
+    document["subprocessors"][1]["relationship"] = "partner"
+    messages = [e.message for e in validator.iter_errors(document)]
+    assert any("'transfer_mechanism' is a required property" in m for m in messages)
+    assert any("'partner' is not one of" in m for m in messages)
+
+
+def test_schema_is_draft_2020_12_with_its_id_on_the_site(exports: dict[str, bytes]) -> None:
+    schema = json.loads(exports["schema/subprocessors.schema.json"])
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == "https://trust.larkspur.example/schema/subprocessors.schema.json"
+    document = json.loads(exports["subprocessors.json"])
+    assert document["$schema"] == schema["$id"]
+
+
+def test_schema_describes_exactly_the_model_fields(exports: dict[str, bytes]) -> None:
+    entry = json.loads(exports["schema/subprocessors.schema.json"])["$defs"]["subprocessor"]
+    assert set(entry["properties"]) == set(Subprocessor.model_fields)
+    assert set(entry["required"]) == set(Subprocessor.model_fields)
+    assert entry["properties"]["transfer_mechanism"]["enum"] == [m.value for m in TransferMechanism]
+    assert entry["properties"]["relationship"]["enum"] == [r.value for r in Relationship]
+
+
+def test_csv_round_trips_to_the_same_entries() -> None:
+    tricky = make_entry(
+        "zurich-mail",
+        entity='Zürich "Mail", AG',
+        purpose="Sends email;\nsometimes SMS",
+        data_categories=["Email address", "Name, as given"],
+        processing_locations=["CH", "DE"],
+        corporate_location="CH",
+        transfer_mechanism="adequacy",
+    )
+    data = make_data(
+        changes=(make_change("2025-01-01", "2025-01-01", add=(tricky, make_entry("b-host"))),)
+    )
+    raw = build_exports(data, TODAY)["subprocessors.csv"]
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+
+    assert list(rows[0]) == ["id", *SUBPROCESSOR_FIELDS]
+    assert rows[1]["data_categories"] == "Email address; Name, as given"
+    parsed = [
+        Subprocessor.model_validate(
+            {k: v.split("; ") if k in LIST_FIELDS else v for k, v in row.items()}
+        )
+        for row in rows
+    ]
+    current = timeline(data, "subprocessors", TODAY).current
+    assert current is not None and tuple(parsed) == current.entries
+
+
+def test_before_the_first_list_takes_effect_the_exports_are_empty_but_valid() -> None:
+    data = make_data(changes=(make_change("2025-04-01", "2025-05-01", add=(make_entry("a"),)),))
+    exports = build_exports(data, TODAY)
+    document = json.loads(exports["subprocessors.json"])
+
+    assert document["version"] is None and document["subprocessors"] == []
+    assert [u["version"] for u in document["upcoming"]] == ["2025-05-01"]
+    assert list(_validator(exports).iter_errors(document)) == []
+    assert exports["subprocessors.csv"].decode().count("\r\n") == 1  # the header only
+
+
+def test_two_builds_give_identical_bytes() -> None:
+    assert build_exports(sample_data(), TODAY) == build_exports(sample_data(), TODAY)

@@ -1,0 +1,27 @@
+"""The request tests run the real app against a small data folder and a "built" site that
+holds the DPA PDFs the generator made from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from requests_data import SITE_URL, write_data, write_site
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return write_data(tmp_path)
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path, data_dir: Path) -> Path:
+    site = tmp_path / "site"
+    write_site(data_dir, site)
+    return site
+
+
+@pytest.fixture
+def app_config(data_dir: Path, site_dir: Path) -> dict[str, Any]:
+    return {"DATA_DIR": str(data_dir), "SITE_DIR": str(site_dir), "SITE_URL": SITE_URL}
