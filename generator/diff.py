@@ -61,6 +61,9 @@ def diff_lists(old: Sequence[Subprocessor], new: Sequence[Subprocessor]) -> List
     removed = tuple(before[i] for i in sorted(before.keys() - after.keys()))
     changed = []
     for entry_id in sorted(before.keys() & after.keys()):
+        # Folded lists share the objects of untouched entries: `is` settles most at once.
+        if before[entry_id] is after[entry_id] or before[entry_id] == after[entry_id]:
+            continue
         fields = tuple(
             FieldChange(name, getattr(before[entry_id], name), getattr(after[entry_id], name))
             for name in SUBPROCESSOR_FIELDS

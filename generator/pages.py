@@ -14,6 +14,7 @@ between pages are relative so the site works under any base path.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib.util
 import posixpath
 from collections.abc import Callable, Sequence
@@ -113,6 +114,22 @@ def field_value(field: str, value: object) -> str:
     return str(value)
 
 
+def subprocessor_row(entry: Subprocessor) -> str:
+    """One table row of the list. Built here rather than in Jinja: a large list repeats
+    the same rows on every version's page, and render_pages memoises them."""
+    cells = (
+        entry.purpose,
+        ", ".join(entry.data_categories),
+        field_value("processing_locations", entry.processing_locations),
+        country(entry.corporate_location),
+        MECHANISMS[entry.transfer_mechanism.value],
+    )
+    tds = "".join(f"<td>{html.escape(c, quote=False)}</td>" for c in cells)
+    link = f'<a href="{html.escape(str(entry.website))}" rel="noopener">'
+    name = html.escape(entry.entity, quote=False)
+    return f'<tr id="sp-{entry.id}"><th scope="row">{link}{name}</a></th>{tds}</tr>'
+
+
 def relative_url(here: str, target: str) -> str:
     """The link from the page at `here` (`dpa/2.1/`) to `target` (`dpa/versions/`)."""
     rel = posixpath.relpath(target or ".", here or ".")
@@ -179,6 +196,16 @@ def render_pages(
     by_id = {r.id: r for r in records}
     lines = {topic: timeline(data, topic, today) for topic in TOPICS}
     pages: dict[str, str] = {}
+    row_memo: dict[int, str] = {}  # id(entry) -> row; entries are shared between versions
+
+    def table_rows(entries: Sequence[Subprocessor]) -> Markup:
+        rows = []
+        for entry in entries:
+            row = row_memo.get(id(entry))
+            if row is None:
+                row = row_memo[id(entry)] = subprocessor_row(entry)
+            rows.append(row)
+        return Markup("\n".join(rows))
 
     def add(path: str, template: str, **context: object) -> None:
         here = posixpath.dirname(path) + "/" if "/" in path else ""
@@ -190,6 +217,7 @@ def render_pages(
                 site=data.site,
                 today=today,
                 url=url,
+                table_rows=table_rows,
                 subscribe_action=subscribe_action(data.site),
                 **context,
             )

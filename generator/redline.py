@@ -107,6 +107,8 @@ def _raw_chunks(old: list[str], new: list[str]) -> list[Chunk]:
 def _chunks(old: list[str], new: list[str]) -> list[Chunk]:
     """The redline's chunks, with whitespace-only gaps between two edits folded into the
     edits: "<del>a b</del><ins>c d</ins>" reads better than four fragments."""
+    if old == new:  # most sections do not change from one version to the next
+        return [(old, new, True)]
     chunks = [c for c in _raw_chunks(old, new) if c[0] or c[1]]
     merged: list[Chunk] = []
     for chunk in chunks:

@@ -50,23 +50,21 @@ def normalise_email(value: object) -> str:
 
 
 def parse_topics(value: object, *, allow_empty: bool = False) -> list[str]:
-    """A list of known topic names, from a JSON list or form values (comma lists allowed)."""
+    """Known topic names from a JSON list or repeated form fields (each may be a comma list)."""
     items: Iterable[object]
     if value is None:
         items = []
-    elif isinstance(value, str):
-        items = value.split(",")
     elif isinstance(value, list):
         items = value
     else:
         raise InvalidInput("topics", "`topics` must be a list of topic names.")
-    topics: list[str] = []
+    names: list[str] = []
     for item in items:
         if not isinstance(item, str):
             raise InvalidInput("topics", "`topics` must be a list of topic names.")
-        name = item.strip()
-        if not name:
-            continue
+        names.extend(part.strip() for part in item.split(",") if part.strip())
+    topics: list[str] = []
+    for name in names:
         if len(name) > 32 or name not in TOPICS:
             shown = name[:32].encode("unicode_escape").decode("ascii")
             raise InvalidInput(

@@ -128,3 +128,17 @@ def test_a_term_replaced_throughout_a_long_body_stays_word_level() -> None:
     html = redline_html(old, old.replace("processor", "vendor"))
     assert html.count("<del>processor</del><ins>vendor</ins>") == 400
     assert "<del>Clause" not in html
+
+
+def test_wrapped_prose_flows_and_list_items_keep_their_lines() -> None:
+    old = "We keep data\nfor 90 days.\n\n- one\n- two"
+    new = "We keep data\nfor 60 days.\n\n- one\n- three"
+    assert redline_html(old, new).split("\n") == [
+        "<p>We keep data",  # a soft wrap in the YAML: no forced break
+        "for <del>90</del><ins>60</ins> days.</p>",
+        "<p>- one<br>",
+        "- <del>two</del><ins>three</ins></p>",
+    ]
+    assert redline_markdown(old, new) == (
+        "We keep data\nfor ~~90~~ **60** days.\n\n\\- one\\\n\\- ~~two~~ **three**"
+    )

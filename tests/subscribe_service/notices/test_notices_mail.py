@@ -39,6 +39,11 @@ def test_subprocessor_notice_says_what_changed_and_how_to_object(
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe_header_url(mail).startswith(f"{SERVICE}/unsubscribe/")
     assert mail["Auto-Submitted"] == "auto-generated"
+    # Not folded into RFC 2047 encoded words, which mail providers would not decode.
+    raw = smtp_server.received[0].raw
+    assert re.search(
+        rb"\r?\nList-Unsubscribe: <http://127\.0\.0\.1:8000/unsubscribe/\S+>\r?\n", raw
+    )
     assert re.fullmatch(r"<[0-9a-f]{32}@127\.0\.0\.1>", mail["Message-ID"])
     assert email.utils.parsedate_to_datetime(mail["Date"]) is not None
 
@@ -48,15 +53,17 @@ def test_subprocessor_notice_says_what_changed_and_how_to_object(
         "Announced:     20 January 2025",
         "Takes effect:  1 March 2025",
         "Object by:     28 February 2025",
-        "ADDED (1)\n\n* Brightwave Mail Inc.",
+        "Object by:     28 February 2025\n\nADDED (1)\n\n* Brightwave Mail Inc.\n",
         "    Transfer mechanism: SCCs",
         "    Personal data: Email address, Name",
-        "REMOVED (1)\n\n* Old Pager Ltd (On-call alerting)",
+        "    Relationship: third-party\n\nREMOVED (1)\n\n* Old Pager Ltd (On-call alerting)\n\n",
         "CHANGED (1)\n\n* CloudNine Hosting GmbH",
         "    Processing locations: DE -> DE, IE",
         "    Purpose: Hosts the messaging platform -> Hosts the messaging platform and its backups",
-        "https://trust.larkspur.example/subprocessors/2025-03-01/",
-        "https://trust.larkspur.example/subprocessors/2025-03-01/#what-changed",
+        "and its backups\n\nRead the new list:\n"
+        "https://trust.larkspur.example/subprocessors/2025-03-01/\nSee what changed:\n"
+        "https://trust.larkspur.example/subprocessors/2025-03-01/#what-changed\n\n"
+        "OBJECT TO THIS CHANGE\nIf you object to this change, tell us before 28 February 2025",
     ):
         assert expected in text, expected
     html = html_of(mail)

@@ -1,0 +1,167 @@
+"""Rate limits per client IP and per target address.
+
+In memory for one process, and with Redis across two real gunicorn workers, where a
+limit must hold no matter which worker answers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from subscribe_service.smtpsink import free_port
+
+REDIS_URL = os.environ.get("TRUSTSITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def app_config():
+    return {"LIMIT_PER_IP": "5 per minute", "LIMIT_PER_ADDRESS": "2 per minute"}
+
+
+def problem_of(response) -> dict:
+    assert response.headers["Content-Type"] == "application/problem+json"
+    return response.get_json()
+
+
+def test_per_ip_limit(app):
+    client = app.test_client()
+    codes = [
+        client.post("/api/subscriptions", json={"email": f"u{i}@example.com"}).status_code
+        for i in range(7)
+    ]
+    assert codes == [202] * 5 + [429] * 2
+    limited = client.post("/api/subscriptions", json={"email": "z@example.com"})
+    assert limited.status_code == 429
+    assert "too many" in problem_of(limited)["detail"].lower()
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_per_address_limit_holds_across_ips(app):
+    client = app.test_client()
+    codes = [
+        client.post(
+            "/api/subscriptions",
+            json={"email": "Victim@Example.com"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{i}"},
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [202, 202, 429, 429]
+    other = client.post(
+        "/api/subscriptions",
+        json={"email": "else@example.com"},
+        environ_base={"REMOTE_ADDR": "198.51.100.1"},
+    )
+    assert other.status_code == 202
+
+
+# --- two gunicorn workers sharing Redis ----------------------------------------------------
+
+
+def _redis_reason() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        return None
+    except Exception as err:
+        return f"Redis not reachable at {REDIS_URL}: {err}"
+
+
+def _post(port: int, email: str, forwarded_for: str | None = None) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", "Connection": "close"}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    conn.request("POST", "/api/subscriptions", json.dumps({"email": email}), headers)
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not start")
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_limits_hold_across_two_gunicorn_workers(make_app, tmp_path: Path):
+    reason = _redis_reason()
+    if reason:
+        pytest.skip(reason)
+    db = tmp_path / "gunicorn.db"
+    make_app(DATABASE_URL=f"sqlite:///{db}")  # migrated schema on that file
+    port = free_port()
+    log = tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "TRUSTSITE_DATABASE_URL": f"sqlite:///{db}",
+        "TRUSTSITE_SECRET_KEY": "gunicorn-test-secret",
+        "TRUSTSITE_RATELIMIT_STORAGE_URI": REDIS_URL,
+        "TRUSTSITE_RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "TRUSTSITE_LIMIT_PER_IP": "6 per minute",
+        "TRUSTSITE_LIMIT_PER_ADDRESS": "3 per minute",
+        "TRUSTSITE_PROXY_FIX_X_FOR": "1",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(p)s %(s)s %({x-forwarded-for}i)s",
+            "subscribe_service:create_app()",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_ready(port, proc)
+        # Twelve requests at once from one client IP: both workers answer some of them.
+        with ThreadPoolExecutor(12) as pool:
+            codes = list(
+                pool.map(lambda i: _post(port, f"w{i}@example.com", "203.0.113.7"), range(12))
+            )
+        assert sorted(codes) == [202] * 6 + [429] * 6
+        # One target address from many IPs: limited per address across workers.
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(
+                pool.map(
+                    lambda i: _post(port, "victim@example.com", f"203.0.113.{20 + i}"), range(8)
+                )
+            )
+        assert sorted(codes) == [202] * 3 + [429] * 5
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    pids = set(re.findall(r"^\[?<?(\d+)", log.read_text(), re.MULTILINE))
+    assert len(pids) == 2, f"both workers should have answered; access log pids: {pids}"
