@@ -238,7 +238,8 @@ def prebuilt_message(app: Flask) -> bytes:
         assert row is not None
         rendered = RENDERERS["notice"](session, row)
         assert rendered is not None
-        return build_message(app.config, rendered, row.recipient).as_bytes()
+        message = build_message(app.config, rendered, row.recipient)
+        return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as on the wire
 
 
 def time_smtplib(port: int, message: bytes, count: int) -> float:

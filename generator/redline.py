@@ -22,6 +22,8 @@ Kind = Literal["equal", "delete", "insert"]
 Run = tuple[Kind, str]
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+# A whitespace run holding a blank line: where a Markdown paragraph ends.
+_BREAK = re.compile(r"\s*\n\s*\n\s*")
 # Markdown syntax that could turn quoted source text into formatting, links or HTML.
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]<>|~&])")
 # Line starts that Markdown would read as a heading, list, quote or setext underline.
@@ -40,7 +42,8 @@ def tokenize(text: str) -> list[str]:
 
 def _is_break(token: str) -> bool:
     """A whitespace run holding a blank line: the end of a Markdown paragraph."""
-    return token.isspace() and token.count("\n") >= 2
+    # A token that starts with whitespace is all whitespace (see _TOKEN).
+    return token[0].isspace() and token.count("\n") >= 2
 
 
 Chunk = tuple[list[str], list[str], bool]  # (old tokens, new tokens, equal?)
@@ -129,21 +132,28 @@ def _is_gap(chunk: Chunk) -> bool:
 
 def redline_paragraphs(old_text: str, new_text: str) -> list[list[Run]]:
     """The redline as paragraphs, each a list of runs of equal, deleted or inserted text."""
-    paragraphs: list[list[Run]] = [[]]
-    for old, new, equal in _chunks(tokenize(old_text), tokenize(new_text)):
-        tokens: list[tuple[Kind, str]] = (
-            [("equal", t) for t in new]
-            if equal
-            else [("delete", t) for t in old] + [("insert", t) for t in new]
-        )
-        for kind, token in tokens:
-            if _is_break(token):
+    paragraphs: list[list[tuple[Kind, list[str]]]] = [[]]
+
+    def add(kind: Kind, tokens: list[str]) -> None:
+        for index, piece in enumerate(_BREAK.split("".join(tokens))):
+            if index:
                 paragraphs.append([])
-            elif paragraphs[-1] and paragraphs[-1][-1][0] == kind:
-                paragraphs[-1][-1] = (kind, paragraphs[-1][-1][1] + token)
+            current = paragraphs[-1]
+            if not piece:
+                continue
+            if current and current[-1][0] == kind:
+                current[-1][1].append(piece)
             else:
-                paragraphs[-1].append((kind, token))
-    return [p for p in paragraphs if any(text.strip() for _, text in p)]
+                current.append((kind, [piece]))
+
+    for old, new, equal in _chunks(tokenize(old_text), tokenize(new_text)):
+        if equal:
+            add("equal", new)
+        else:
+            add("delete", old)
+            add("insert", new)
+    joined = [[(kind, "".join(parts)) for kind, parts in p] for p in paragraphs]
+    return [p for p in joined if any(text.strip() for _, text in p)]
 
 
 def _html_runs(runs: list[Run]) -> str:

@@ -44,6 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_url_path="/_service/static")
     _setup_logging(app)
     config.configure(app, test_config)
+    from subscribe_service import logging_setup, metrics  # deployment: logs, /metrics
+
+    logging_setup.init_app(app)
+    metrics.init_app(app)
     _template_loader(app)
     db.init_app(app)
     migrate.init_app(app)

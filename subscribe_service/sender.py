@@ -302,7 +302,11 @@ def poll(app: Flask, stop: Callable[[], bool] | None = None, *, owner: str | Non
     sender = Sender(app, owner)
     should_stop = stop or (lambda: False)
     log.info("sender %s polling the outbox every %.1fs", sender.owner, interval)
+    chores_due = 0.0
     while not should_stop():
+        if time.monotonic() >= chores_due:
+            run_housekeeping(app)
+            chores_due = time.monotonic() + float(app.config.get("HOUSEKEEPING_SECONDS", 3600))
         total = Counts()
         try:
             while not should_stop() and sender.run_batch(_counting(total, None)) is not None:
@@ -312,6 +316,21 @@ def poll(app: Flask, stop: Callable[[], bool] | None = None, *, owner: str | Non
         if total.done:
             log.info("sender: %s", total)
         _sleep(interval, should_stop)
+
+
+# Periodic chores of other parts, e.g. the requests' retention purge: each is fn(app),
+# appended to app.extensions[HOUSEKEEPING_KEY] by that part's init_app. The polling sender
+# is the one process that always runs, so it runs them (about once per HOUSEKEEPING_SECONDS).
+HOUSEKEEPING_KEY = "trustsite.housekeeping"
+
+
+def run_housekeeping(app: Flask) -> None:
+    for chore in app.extensions.get(HOUSEKEEPING_KEY, ()):
+        try:
+            with app.app_context():
+                chore(app)
+        except Exception:  # one failing chore must not stop the sending
+            log.exception("housekeeping %s failed", getattr(chore, "__name__", chore))
 
 
 def _sleep(seconds: float, stop: Callable[[], bool]) -> None:

@@ -2,7 +2,8 @@
 data subject requests to be referred to the controller.
 
 `init_app` reads `data/site.yaml`, registers the blueprint, its rate limits and OpenAPI
-paths, the mail renderers and the `requests` command.
+paths, the mail renderers, the retention purge (a chore of the polling sender) and the
+`requests` command.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from subscribe_service.openapi import EXTRA_PATHS_KEY
 from subscribe_service.requests import mails  # noqa: F401  (registers the mail renderers)
 from subscribe_service.requests.cli import requests_cli
 from subscribe_service.requests.openapi import PATHS
+from subscribe_service.requests.retention import purge_chore
 from subscribe_service.requests.settings import init_settings
 from subscribe_service.requests.views import bp
+from subscribe_service.sender import HOUSEKEEPING_KEY
 
 
 def init_app(app: Flask) -> None:
@@ -25,4 +28,5 @@ def init_app(app: Flask) -> None:
         ["requests.dpa_request", "requests.subject_request"]
     )
     app.extensions.setdefault(EXTRA_PATHS_KEY, {}).update(PATHS)
+    app.extensions.setdefault(HOUSEKEEPING_KEY, []).append(purge_chore)
     app.cli.add_command(requests_cli)

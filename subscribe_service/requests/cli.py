@@ -1,8 +1,8 @@
 """`flask --app subscribe_service requests ...`: the privacy team's view of the requests.
 
 Requests are listed, moved through received -> referred -> closed, erased one by one, and
-purged after the retention period in `data/site.yaml`. The sender loop runs the purge on
-its own about once an hour (see `init_app`); `requests purge` does it at once.
+purged after the retention period in `data/site.yaml`. The polling sender runs the purge on
+its own about once an hour (`retention.py`); `requests purge` does it at once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from flask.cli import AppGroup
 from subscribe_service.db import session_scope
 from subscribe_service.requests import records
 from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest
-from subscribe_service.requests.settings import get_settings
+from subscribe_service.requests.retention import purge_expired
+from subscribe_service.requests.settings import NotConfigured
 
 requests_cli = AppGroup("requests", help="DPA and data subject requests: list, update, erase.")
 
@@ -73,12 +74,7 @@ def erase_command(ref: str) -> None:
 @requests_cli.command("purge")
 def purge_command() -> None:
     """Delete requests older than request_retention_days (data/site.yaml)."""
-    click.echo(str(run_purge()))
-
-
-def run_purge() -> records.Purged:
-    site = get_settings().site
-    if site is None:
-        raise click.ClickException(get_settings().problem or "site.yaml was not loaded")
-    with session_scope(current_app) as session:
-        return records.purge(session, site.request_retention_days)
+    try:
+        click.echo(str(purge_expired(current_app)))
+    except NotConfigured as err:
+        raise click.ClickException(str(err)) from None

@@ -27,6 +27,10 @@ from subscribe_service.requests.settings import NotConfigured, get_settings
 bp = Blueprint("requests", __name__, url_prefix="/api")
 
 RECEIVED_PAGE = "requests/received/"
+# A browser sends each line break of a textarea as CRLF while its maxlength counts one
+# character, so the raw value may be twice DETAILS_MAX; the form parser then checks the
+# normalised text and names the field.
+BODY_FIELD_MAX = 2 * DETAILS_MAX
 ACCEPTED = {
     "status": "accepted",
     "detail": "Your request was received. An email confirming it is on its way.",
@@ -43,7 +47,7 @@ def _accepted() -> Response:
 
 @bp.post("/dpa-requests")
 def dpa_request() -> Response:
-    form = parse_dpa_request(read_body(field_max=DETAILS_MAX))
+    form = parse_dpa_request(read_body(field_max=BODY_FIELD_MAX))
     if form.honeypot:
         return _accepted()
     settings = get_settings()
@@ -63,7 +67,7 @@ def dpa_request() -> Response:
 
 @bp.post("/subject-requests")
 def subject_request() -> Response:
-    form = parse_subject_request(read_body(field_max=DETAILS_MAX))
+    form = parse_subject_request(read_body(field_max=BODY_FIELD_MAX))
     if form.honeypot:
         return _accepted()
     site = get_settings().require_site()

@@ -64,7 +64,7 @@ def test_a_list_against_itself_has_no_changes(old: tuple[Subprocessor, ...]) -> 
     assert not diff
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(lists(), lists())
 def test_applying_the_diff_gets_from_the_old_list_to_the_new(
     old: tuple[Subprocessor, ...], new: tuple[Subprocessor, ...]

@@ -105,6 +105,28 @@ def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise AssertionError("gunicorn did not start")
 
 
+def _pids(log: Path, method: str) -> set[str]:
+    text = log.read_text() if log.exists() else ""
+    return set(re.findall(rf"^<?(\d+)>? {method} ", text, re.MULTILINE))
+
+
+def _wait_both_workers(port: int, log: Path, timeout: float = 60) -> None:
+    """Both workers boot at their own pace: wait until each has answered a request."""
+    end = time.monotonic() + timeout
+    while len(_pids(log, "GET")) < 2 and time.monotonic() < end:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _i: _get(port, "/healthz"), range(8)))
+    assert len(_pids(log, "GET")) == 2, "the second gunicorn worker never answered"
+
+
+def _get(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Connection": "close"})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
 @pytest.mark.slow
 @pytest.mark.redis
 def test_limits_hold_across_two_gunicorn_workers(make_app, tmp_path: Path):
@@ -137,7 +159,7 @@ def test_limits_hold_across_two_gunicorn_workers(make_app, tmp_path: Path):
             "--access-logfile",
             str(log),
             "--access-logformat",
-            "%(p)s %(s)s %({x-forwarded-for}i)s",
+            "%(p)s %(m)s %(s)s",
             "subscribe_service:create_app()",
         ],
         env=env,
@@ -146,6 +168,7 @@ def test_limits_hold_across_two_gunicorn_workers(make_app, tmp_path: Path):
     )
     try:
         _wait_ready(port, proc)
+        _wait_both_workers(port, log)
         # Twelve requests at once from one client IP: both workers answer some of them.
         with ThreadPoolExecutor(12) as pool:
             codes = list(
@@ -163,5 +186,4 @@ def test_limits_hold_across_two_gunicorn_workers(make_app, tmp_path: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    pids = set(re.findall(r"^\[?<?(\d+)", log.read_text(), re.MULTILINE))
-    assert len(pids) == 2, f"both workers should have answered; access log pids: {pids}"
+    assert len(_pids(log, "POST")) == 2, "both workers should have answered the posts"

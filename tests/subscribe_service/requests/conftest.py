@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from requests_data import SITE_URL, write_data, write_site
+from requests_data import SITE_URL, dpa_pdfs_of, write_data, write_site
 
 
 @pytest.fixture
@@ -15,10 +15,16 @@ def data_dir(tmp_path: Path) -> Path:
     return write_data(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Made once per session: the fixture data never changes."""
+    return dpa_pdfs_of(write_data(tmp_path_factory.mktemp("pdf-data")))
+
+
 @pytest.fixture
-def site_dir(tmp_path: Path, data_dir: Path) -> Path:
+def site_dir(tmp_path: Path, built_pdfs: dict[str, bytes]) -> Path:
     site = tmp_path / "site"
-    write_site(data_dir, site)
+    write_site(site, built_pdfs)
     return site
 
 

@@ -91,14 +91,17 @@ def write_data(root: Path) -> Path:
     return data
 
 
-def write_site(data_dir: Path, site_dir: Path) -> dict[str, bytes]:
-    """Only the part of a built site the service reads: the DPA PDFs, made by the generator."""
-    pdfs = dpa_pdfs(load_data(data_dir), dt.date.today())
+def dpa_pdfs_of(data_dir: Path) -> dict[str, bytes]:
+    """The DPA PDFs the generator makes from the data (what a build puts in the site)."""
+    return dpa_pdfs(load_data(data_dir), dt.date.today())
+
+
+def write_site(site_dir: Path, pdfs: dict[str, bytes]) -> None:
+    """Only the part of a built site the service reads: the DPA PDFs."""
     for path, content in pdfs.items():
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    return pdfs
 
 
 def sql(app: Flask, statement: str, **params: object) -> list[Any]:

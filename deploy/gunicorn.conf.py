@@ -1,0 +1,84 @@
+"""gunicorn settings for the subscription service, behind nginx.
+
+    gunicorn -c deploy/gunicorn.conf.py 'subscribe_service:create_app()'
+
+Read from the environment (the systemd unit sets them, see deploy/systemd/):
+TRUSTSITE_BIND (127.0.0.1:8001), WEB_CONCURRENCY (workers: 2 x cores + 1),
+PROMETHEUS_MULTIPROC_DIR (where the workers share their request counters; a private
+temporary folder when unset), TRUSTSITE_LOG_FORMAT=json (gunicorn's own lines as JSON too).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+bind = [os.environ.get("TRUSTSITE_BIND", "127.0.0.1:8001")]
+# Requests only touch the database (mail is sent by the senders), so plain sync workers,
+# about two per core, keep every core busy.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 30
+# nginx keeps connections to us open; longer than nginx's upstream keepalive_timeout (60s
+# default) would let nginx reuse a connection gunicorn is closing.
+keepalive = 75
+# Recycle workers now and then so a slow leak never becomes an outage.
+max_requests = 5000
+max_requests_jitter = 500
+# nginx logs every request and the app writes its own line per request (with the request
+# id); gunicorn's access log would be a third copy.
+accesslog = None
+errorlog = "-"
+# X-Forwarded-* is handled by the app (TRUSTSITE_PROXY_FIX_X_FOR, werkzeug's ProxyFix).
+forwarded_allow_ips = "127.0.0.1,::1"
+proc_name = "trustsite-service"
+
+# Workers share request counters through files in this folder. prometheus_client decides
+# when it is first imported, so the variable is set here, in the master, before any
+# worker imports the app.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="trustsite-metrics-")
+
+if os.environ.get("TRUSTSITE_LOG_FORMAT", "").lower() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+        },
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "formatters": {"json": {"()": "subscribe_service.logging_setup.JsonFormatter"}},
+    }
+
+
+def on_starting(server: Any) -> None:
+    """Counters of a previous run must not be added to this one's."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that exits (recycled or crashed) keeps its counts but drops its gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
