@@ -175,6 +175,29 @@ def _check_version_order(ordered: Sequence[Located[TextVersionDoc]]) -> list[Iss
                 )
             )
     issues += _check_same_day(ordered, lambda i: f"version {i.doc.version}")
+    issues += _check_announce_order(ordered)
+    return issues
+
+
+def _check_announce_order(
+    ordered: Sequence[Located[TextVersionDoc]] | Sequence[Located[SubprocessorChange]],
+) -> list[Issue]:
+    """Changes are announced in the order they take effect.
+
+    Otherwise a published change could come after one still in draft, and its page
+    (the whole list as of that change, or its redline) would reveal the draft early.
+    """
+    issues = []
+    for earlier, later in itertools.pairwise(ordered):
+        if later.doc.announced < earlier.doc.announced:
+            issues.append(
+                later.issue(
+                    ("announced",),
+                    f"{later.doc.announced} is before {earlier.doc.announced}, when the "
+                    f"change taking effect earlier ({earlier.path}) is announced; announce "
+                    "changes in the order they take effect",
+                )
+            )
     return issues
 
 
@@ -204,6 +227,7 @@ def check_subprocessor_changes(
         for index, entry in enumerate(item.doc.add):
             issues += _check_transfer(item, entry, ("add", index, "transfer_mechanism"))
     issues += _check_same_day(ordered, lambda i: "the change")
+    issues += _check_announce_order(ordered)
     foldable = [i for i in ordered if fold_until is None or i.stem < fold_until]
     issues += _check_fold(foldable)
     return issues

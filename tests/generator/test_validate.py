@@ -308,3 +308,19 @@ def test_notice_period_when_effective_the_day_it_is_announced(data_files: DataFi
         "a change needs 30 days' notice (notice_period_days in site.yaml), so the earliest "
         "allowed date is 2024-07-01 (or set editorial: true if it changes wording only)"
     ]
+
+
+def test_changes_are_announced_in_the_order_they_take_effect(data_files: DataFiles) -> None:
+    # A change announced before an earlier-effective one would publish a list that
+    # already contains the other, still unannounced, change.
+    data_files.write(
+        "subprocessors/2024-11-15.yaml",
+        SP3_HEAD.replace("announced: 2024-10-01", "announced: 2024-07-01")
+        .replace("effective: 2024-11-15", "effective: 2024-11-15")
+        + "remove: [cloudnine-hosting]\n",
+    )
+    assert data_files.errors() == [
+        "data/subprocessors/2024-11-15.yaml:1:1: announced: 2024-07-01 is before 2024-07-20, "
+        "when the change taking effect earlier (data/subprocessors/2024-09-01.yaml) is "
+        "announced; announce changes in the order they take effect"
+    ]
