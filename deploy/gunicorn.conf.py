@@ -36,6 +36,9 @@ errorlog = "-"
 # X-Forwarded-* is handled by the app (TRUSTSITE_PROXY_FIX_X_FOR, werkzeug's ProxyFix).
 forwarded_allow_ips = "127.0.0.1,::1"
 proc_name = "trustsite-service"
+# gunicorn 24+ opens a control socket in $HOME by default, which two instances on one
+# host would share; systemd's signals (reload = HUP) are all this service needs.
+control_socket_disable = True
 
 # Workers share request counters through files in this folder. prometheus_client decides
 # when it is first imported, so the variable is set here, in the master, before any

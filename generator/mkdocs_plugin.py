@@ -27,7 +27,7 @@ from generator.clock import resolve_today
 from generator.errors import DataError
 from generator.loader import load_data
 from generator.model import TrustData
-from generator.pages import render_pages, site_outputs
+from generator.pages import pdf_available, render_pages, site_outputs
 
 log = logging.getLogger("mkdocs.plugins.trustsite")
 
@@ -42,6 +42,7 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         self.preloaded: TrustData | None = None  # set by generator.build, which validated
         self.pages: dict[str, str] = {}
         self.outputs: dict[str, bytes] = {}
+        self.pdf_jobs: Any = None  # generator.pdf_jobs.PdfJobs while PDFs are rendering
         self.skipped: list[str] = []
         self.page_count = 0  # generated and hand-written pages of the last build
         self.serving = False
@@ -77,7 +78,12 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
             config.site_url = str(data.site.site_url)
         records = build_changes(data, today)
         self.pages = render_pages(data, records, today)
-        self.outputs = site_outputs(data, today, records)
+        self.outputs = site_outputs(data, today, records, pdfs=False)
+        if pdf_available():
+            from generator.pdf_jobs import PdfJobs
+
+            cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
+            self.pdf_jobs = PdfJobs(data, today, cache)
         log.info(
             "trustsite: %d pages and %d files for %s", len(self.pages), len(self.outputs), today
         )
@@ -96,11 +102,19 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         return files
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.pdf_jobs is not None:
+            self.outputs.update(self.pdf_jobs.result())
+            self.pdf_jobs = None
         site_dir = Path(config.site_dir)
         for path, content in sorted(self.outputs.items()):
             target = site_dir / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.pdf_jobs is not None:
+            self.pdf_jobs.cancel()
+            self.pdf_jobs = None
 
     def on_serve(
         self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any

@@ -347,7 +347,7 @@ def _effective(version: TextVersionDoc | SubprocessorVersion) -> dt.date:
 
 def _pdf_path_function(topic: str, site: Site) -> Callable[[str], str] | None:
     """Where the DPA's PDFs are, if this installation builds them (generator.pdf)."""
-    if topic != "dpa" or importlib.util.find_spec("generator.pdf") is None:
+    if topic != "dpa" or not pdf_available():
         return None
     from generator.pdf import dpa_pdf_path
 
@@ -405,16 +405,28 @@ def _groups(entries: Sequence[Subprocessor]) -> list[tuple[str, str, list[Subpro
 
 
 def site_outputs(
-    data: TrustData, today: dt.date, records: Sequence[ChangeRecord] | None = None
+    data: TrustData,
+    today: dt.date,
+    records: Sequence[ChangeRecord] | None = None,
+    *,
+    pdfs: bool = True,
 ) -> dict[str, bytes]:
-    """Feeds, changes.json, exports and (when generator.pdf is installed) the DPA PDFs."""
+    """Feeds, changes.json, exports and (when generator.pdf is installed) the DPA PDFs.
+
+    The MkDocs plugin passes `pdfs=False` and gets the PDFs from generator.pdf_jobs,
+    which caches them and renders them beside the page build.
+    """
     if records is None:
         records = build_changes(data, today)
     outputs: dict[str, bytes] = {"changes.json": changes_json(data, records, today)}
     outputs.update(build_feeds(data, records))
     outputs.update(build_exports(data, today))
-    if importlib.util.find_spec("generator.pdf") is not None:
+    if pdfs and pdf_available():
         from generator.pdf import dpa_pdfs
 
         outputs.update(dpa_pdfs(data, today))
     return outputs
+
+
+def pdf_available() -> bool:
+    return importlib.util.find_spec("generator.pdf") is not None

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
@@ -84,21 +85,21 @@ class Fonts:
     """The font family to write with, and how text must be adapted to it."""
 
     family: str
-    files: dict[str, Path]  # style -> TTF file; empty for a core font
+    files: tuple[tuple[str, Path], ...]  # (style, TTF file); empty for a core font
     normalise: Callable[[str], str]
 
 
 def find_fonts(dirs: Iterable[Path] = DEJAVU_DIRS) -> Fonts:
     """DejaVu Serif if all four styles are installed, else the core Times font."""
     for directory in dirs:
-        files = {style: directory / name for style, name in DEJAVU_STYLES.items()}
-        if all(path.is_file() for path in files.values()):
+        files = tuple((style, directory / name) for style, name in DEJAVU_STYLES.items())
+        if all(path.is_file() for _style, path in files):
             return Fonts(family="DejaVuSerif", files=files, normalise=_keep)
     return core_fonts()
 
 
 def core_fonts() -> Fonts:
-    return Fonts(family="Times", files={}, normalise=to_latin1)
+    return Fonts(family="Times", files=(), normalise=to_latin1)
 
 
 def _keep(text: str) -> str:
@@ -141,6 +142,9 @@ def dpa_pdfs(data: TrustData, today: dt.date, *, fonts: Fonts | None = None) -> 
     }
 
 
+# `mkdocs serve` rebuilds on every YAML change; a version's PDF only changes with its own
+# data, so unchanged versions are not laid out again (about a second each with DejaVu).
+@lru_cache(maxsize=64)
 def render_dpa_pdf(site: Site, doc: TextVersionDoc, fonts: Fonts) -> bytes:
     pdf = _DpaPdf(site, doc, fonts)
     pdf.title_page()
@@ -165,7 +169,7 @@ class _DpaPdf(FPDF):
         self._setup()
 
     def _setup(self) -> None:
-        for style, path in self._fontset.files.items():
+        for style, path in self._fontset.files:
             self.add_font(self._fontset.family, style=style, fname=str(path))
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN)

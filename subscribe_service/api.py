@@ -51,9 +51,16 @@ def read_body(list_fields: tuple[str, ...] = (), *, field_max: int = FIELD_MAX) 
     return data
 
 
+def _wants_page() -> bool:
+    """A browser's plain form post is sent on to a page. The site's subscribe script posts
+    the same form but asks for JSON: following a 303 to the site's origin would fail CORS
+    when the service runs on another origin, and the script would post the form twice."""
+    return _is_form() and request.accept_mimetypes.best != "application/json"
+
+
 def _accepted() -> Response:
     """The same answer for every address, new or known (no enumeration)."""
-    if _is_form():
+    if _wants_page():
         return redirect(current_app.config["SITE_URL"] + "subscribe/check-email/", code=303)
     response = jsonify(ACCEPTED)
     response.status_code = 202

@@ -23,7 +23,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service import outbox
 from subscribe_service.db import get_database, session_scope
@@ -35,7 +35,7 @@ from subscribe_service.mailer import (
     build_message,
     new_message_id,
 )
-from subscribe_service.models import OutboxMessage
+from subscribe_service.models import OutboxMessage, Subscriber
 from subscribe_service.renderers import RENDERERS
 
 log = logging.getLogger("subscribe_service.sender")
@@ -111,7 +111,20 @@ class Sender:
     def _render_all(
         self, session: Session, ids: list[int], counts: Counts, note: Callable[[str], None]
     ) -> list[tuple[OutboxMessage, EmailMessage]]:
-        messages = [m for pk in ids if (m := session.get(OutboxMessage, pk)) is not None]
+        # One query per batch for the rows and what renderers need (subscriber, topics,
+        # notice), and one for suppressed addresses, instead of several per message.
+        messages = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .options(
+                    selectinload(OutboxMessage.subscriber).selectinload(Subscriber.topics),
+                    selectinload(OutboxMessage.notice),
+                )
+            )
+        )
+        suppressed = outbox.suppressed_among(session, [m.recipient for m in messages])
         # Each row keeps its first Message-ID across retries, so a mail re-sent after a
         # crash is a duplicate that the recipient's mail client can recognise.
         for message in messages:
@@ -120,7 +133,7 @@ class Sender:
         session.commit()
         ready: list[tuple[OutboxMessage, EmailMessage]] = []
         for message in messages:
-            outcome = self._render_one(session, message, ready)
+            outcome = self._render_one(session, message, ready, suppressed)
             if outcome:
                 setattr(counts, outcome, getattr(counts, outcome) + 1)
                 note(outcome)
@@ -131,9 +144,10 @@ class Sender:
         session: Session,
         message: OutboxMessage,
         ready: list[tuple[OutboxMessage, EmailMessage]],
+        suppressed: set[str],
     ) -> str | None:
         """Append (row, mail) to `ready`, or settle the row and return its outcome."""
-        if outbox.is_suppressed(session, message.recipient):
+        if message.recipient in suppressed:
             outbox.mark_cancelled(session, message.id, self.owner, "address suppressed")
             return "cancelled"
         renderer = RENDERERS.get(message.kind)

@@ -45,6 +45,15 @@ class SinkHandler:
     refusals: dict[str, _Refusal] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     listeners: list[Any] = field(default_factory=list)
+    sessions: int = 0  # SMTP sessions greeted (EHLO/HELO): one per connection
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        with self.lock:
+            self.sessions += 1
+        return responses
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]

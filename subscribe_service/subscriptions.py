@@ -44,7 +44,7 @@ def request_subscription(
     The web request does one thing whatever the address's state (one INSERT into the
     outbox), so neither the answer nor its timing tells whether the address is known.
     """
-    outbox.enqueue(
+    outbox.enqueue_fast(
         session,
         kind="confirm",
         recipient=request.email,

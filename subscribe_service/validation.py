@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -37,6 +38,12 @@ def normalise_email(value: object) -> str:
     value = value.strip()
     if len(value) > EMAIL_MAX:
         raise InvalidInput("email", f"The email address is longer than {EMAIL_MAX} characters.")
+    return _normalise(value)
+
+
+# Cached: the rate limiter's key and the view both need the same address per request.
+@lru_cache(maxsize=4096)
+def _normalise(value: str) -> str:
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as err:

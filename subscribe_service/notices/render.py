@@ -8,6 +8,7 @@ queued gets nothing (the renderer returns None and the sender cancels the row).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from flask import current_app, render_template
@@ -18,6 +19,7 @@ from subscribe_service import links, tokens
 from subscribe_service.mailer import RenderedMail
 from subscribe_service.models import Notice, OutboxMessage, Subscriber
 from subscribe_service.notices.models import Objection
+from subscribe_service.notices.render_cache import Personal, render_personal
 from subscribe_service.renderers import register, render_mail, topic_list_id
 
 NOTICE_KIND = "notice"
@@ -97,30 +99,44 @@ def _subject(template: str, context: dict[str, Any]) -> str:
 @register(NOTICE_KIND)
 def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | None:
     """The change notice; None (cancelled) if the subscriber no longer wants this topic."""
-    subscriber = session.get(Subscriber, message.subscriber_id) if message.subscriber_id else None
-    notice = session.get(Notice, message.notice_id) if message.notice_id else None
+    # Through the relationships: the sender loads them for a whole batch at once.
+    subscriber, notice = message.subscriber, message.notice
     if subscriber is None or notice is None or subscriber.email != message.recipient:
         return None
     if subscriber.status != "confirmed" or subscriber.suppressed_at is not None:
         return None
     if notice.topic not in subscriber.topic_names:
         return None
-    context = _notice_context(notice, _site(message))
-    context.update(
-        subscriber=subscriber,
+    site = _site(message)
+    personal = Personal(
+        email=subscriber.email,
         object_url=object_url(subscriber, notice) if accepts_objections(notice) else None,
         manage_url=links.manage_url(subscriber),
-        unsubscribe_all_url=links.unsubscribe_url(subscriber),
-    )
-    return render_mail(
-        "notice",
-        folder="notices",
-        subject=_subject("notice", {**context, "company": current_app.config["COMPANY_NAME"]}),
-        list_id=topic_list_id(notice.topic),
         # One click leaves this topic only; the body links to leaving everything.
         unsubscribe_url=links.unsubscribe_url(subscriber, topic=notice.topic),
-        **context,
+        unsubscribe_all_url=links.unsubscribe_url(subscriber),
     )
+
+    def render(values: Personal, who: Any) -> RenderedMail:
+        context = _notice_context(notice, site)
+        context.update(
+            subscriber=who,
+            object_url=values.object_url,
+            manage_url=values.manage_url,
+            unsubscribe_all_url=values.unsubscribe_all_url,
+        )
+        subject_context = {**context, "company": current_app.config["COMPANY_NAME"]}
+        return render_mail(
+            "notice",
+            folder="notices",
+            subject=_subject("notice", subject_context),
+            list_id=topic_list_id(notice.topic),
+            unsubscribe_url=values.unsubscribe_url,
+            **context,
+        )
+
+    key = (notice.id, notice.change_id, json.dumps(site, sort_keys=True))
+    return render_personal(key, personal, subscriber, render)
 
 
 @register(RECEIPT_KIND)

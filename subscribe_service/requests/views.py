@@ -3,9 +3,9 @@
 Both take JSON or a plain HTML form post from the static site, with the subscription API's
 rules: a problem+json 4xx naming the field for bad input, rate limits per client IP and per
 address (registered with `limits`), origin checks (`security`), and a honeypot field that
-makes a bot's post look accepted while nothing happens. A form post is answered with a 303
-to the site's "request received" page, JSON with 202. Nothing is mailed here: the mails are
-outbox rows committed with the request.
+makes a bot's post look accepted while nothing happens. A browser's form post is answered
+with a 303 to the site's "request received" page; JSON, or a script asking for JSON, gets
+202. Nothing is mailed here: the mails are outbox rows committed with the request.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, jsonify, redirect
 
-from generator.pdf import dpa_pdf_path
-from subscribe_service.api import _is_form as is_form
+from subscribe_service.api import _wants_page as wants_page
 from subscribe_service.api import read_body
 from subscribe_service.db import get_session
 from subscribe_service.problems import problem
@@ -38,7 +37,7 @@ ACCEPTED = {
 
 
 def _accepted() -> Response:
-    if is_form():
+    if wants_page():
         return redirect(current_app.config["SITE_URL"] + RECEIVED_PAGE, code=303)
     response = jsonify(ACCEPTED)
     response.status_code = 202
@@ -50,6 +49,10 @@ def dpa_request() -> Response:
     form = parse_dpa_request(read_body(field_max=BODY_FIELD_MAX))
     if form.honeypot:
         return _accepted()
+    # Imported here: generator.pdf loads fpdf2 (about half a second), which only this
+    # endpoint needs, so app start-up (every worker, every test) does not pay for it.
+    from generator.pdf import dpa_pdf_path
+
     settings = get_settings()
     site = settings.require_site()
     version = settings.current_dpa_version(dt.datetime.now(dt.UTC).date())

@@ -90,6 +90,8 @@ class Stack:
                 str(self.site),
                 "--today",
                 TODAY,
+                "--config",
+                str(ROOT / "mkdocs.yml"),
             ],
             self,
         )
@@ -115,6 +117,14 @@ def prepare_data(work: Path, site_url: str) -> Path:
     text = re.sub(r"(?m)^(site_url|service_url): .*$", rf"\1: {site_url}/", text)
     site_yaml.write_text(text, encoding="utf-8")
     return data
+
+
+def forget_rate_limits(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"*{prefix}/*"):
+        client.delete(key)
 
 
 @contextmanager
@@ -216,25 +226,27 @@ http {{
 def self_signed_certificate(prefix: Path) -> tuple[Path, Path]:
     certificate, key = prefix / "cert.pem", prefix / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(certificate), "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(certificate), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
         check=True,
         capture_output=True,
     )
     return certificate, key
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 30) -> None:
+def wait_for(url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             raise AssertionError(f"{what} exited with {process.returncode} while starting")
         try:
-            if requests.get(url, timeout=2).status_code < 500:
+            if requests.get(url, timeout=5).status_code < 500:
                 return
-        except requests.ConnectionError:
-            pass
+        except requests.RequestException:
+            pass  # not listening yet, or the worker is still importing the app
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not answer {url} within {timeout:.0f}s")
         time.sleep(0.2)
@@ -287,6 +299,7 @@ def production_stack(work: Path) -> Iterator[Stack]:
             metrics_token=uuid.uuid4().hex,
             rate_limit_prefix=prefix,
         )
+        stack_exit.callback(forget_rate_limits, prefix)
         stack.env = service_env(
             work,
             db_url,
@@ -312,8 +325,11 @@ def production_stack(work: Path) -> Iterator[Stack]:
             process(
                 stack,
                 "gunicorn",
-                [str(BIN / "gunicorn"), "-c", str(DEPLOY / "gunicorn.conf.py")]
-                + ["subscribe_service:create_app()"],
+                [
+                    str(BIN / "gunicorn"),
+                    *("-c", str(DEPLOY / "gunicorn.conf.py")),
+                    "subscribe_service:create_app()",
+                ],
                 env=web_env,
             )
         )

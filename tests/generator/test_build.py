@@ -138,6 +138,18 @@ def test_every_internal_link_resolves(small_site: Path) -> None:
     assert broken == []
 
 
+def test_pages_load_nothing_from_elsewhere(small_site: Path) -> None:
+    """No web fonts, CDNs or trackers: every script, style and image is served by the site."""
+    external = []
+    for page in small_site.rglob("*.html"):
+        tree = lxml.html.fromstring(page.read_bytes())
+        assert tree.get("lang") == "en"
+        for url in tree.xpath("//script/@src | //link[@rel!='canonical']/@href | //img/@src"):
+            if urlsplit(url).scheme or url.startswith("//"):
+                external.append(f"{page.relative_to(small_site)}: {url}")
+    assert external == []
+
+
 def test_search_finds_a_subprocessor_by_name_purpose_and_country(small_site: Path) -> None:
     index = (small_site / "search" / "search_index.json").read_text(encoding="utf-8")
     data = load_data(SMALL)

@@ -135,3 +135,24 @@ def test_serve_rebuilds_when_a_yaml_file_changes(project: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_dpa_pdfs_are_cached_by_content(project: Path) -> None:
+    set_plugin_option(project, today="2025-06-01")
+    pdf_2 = project / "out" / "dpa" / "2.0" / "larkspur-relay-dpa-2.0.pdf"
+    pdf_1 = project / "out" / "dpa" / "1.0" / "larkspur-relay-dpa-1.0.pdf"
+    _built_status(project, "index.html")
+    assert pdf_2.read_bytes().startswith(b"%PDF-") and pdf_1.read_bytes().startswith(b"%PDF-")
+    cached = sorted((project / ".cache" / "trustsite" / "pdf").glob("*.pdf"))
+    assert len(cached) == 2
+    for path in cached:  # mark the cache entries: a rebuild must use them as they are
+        path.write_bytes(b"from the cache")
+
+    _built_status(project, "index.html")
+    assert pdf_1.read_bytes() == pdf_2.read_bytes() == b"from the cache"
+
+    dpa = project / "data" / "dpa" / "2.0.yaml"
+    dpa.write_text(dpa.read_text().replace("within 48 hours", "within 36 hours"))
+    _built_status(project, "index.html")
+    assert pdf_2.read_bytes().startswith(b"%PDF-")  # changed version: rendered again
+    assert pdf_1.read_bytes() == b"from the cache"  # unchanged version: still cached

@@ -119,7 +119,8 @@ def test_subscribe_confirm_manage_unsubscribe(app, smtp_server, send_all):
         (b"", None),
         (b"List-Unsubscribe=One-Click", "application/x-www-form-urlencoded"),
         (
-            b'--XX\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XX--\r\n',
+            b"--XX\r\nContent-Disposition: form-data; "
+            b'name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XX--\r\n',
             "multipart/form-data; boundary=XX",
         ),
         (b"\xff\xfe garbage", "multipart/form-data"),

@@ -72,7 +72,7 @@ def test_550_bounces_and_suppresses_only_that_address(app, changes_file, smtp_se
 
 def test_server_down_at_start_then_up_loses_nothing(make_app, changes_file, send_all):
     port = free_port()  # nothing listens here yet
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SEND_MAX_ATTEMPTS=5)
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SEND_BACKOFF_SECONDS=0.5)
     addresses = queue_notice(app, changes_file, 4)
 
     counts = send_all(app)
@@ -83,6 +83,7 @@ def test_server_down_at_start_then_up_loses_nothing(make_app, changes_file, send
 
     sink = SmtpSink(port=port).start()
     try:
+        time.sleep(0.6)  # the first retry becomes due
         counts = send_all(app)
         assert counts.sent == 4
         assert received_by(sink) == Counter(dict.fromkeys(addresses, 1))

@@ -219,3 +219,9 @@ def test_described_in_openapi(client):
     subject = paths["/api/subject-requests"]["post"]
     schema = subject["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     assert schema["properties"]["details"]["maxLength"] == 4000
+
+
+def test_a_form_posted_by_a_script_asking_for_json_gets_202(client):
+    response = client.post("/api/dpa-requests", data=FORM, headers={"Accept": "application/json"})
+    assert response.status_code == 202
+    assert response.json["status"] == "accepted"

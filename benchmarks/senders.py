@@ -1,0 +1,196 @@
+"""Benchmark: notification throughput with one and with two sender processes, on PostgreSQL.
+
+N confirmed subscribers (default 10,000), one sub-processor change. The senders are real
+`flask --app subscribe_service send` processes, started and polling before the clock
+starts, as they run in production; the time is from `notify` to the moment every
+delivery is recorded as accepted by the local aiosmtpd sink. Lower bounds, measured in
+the same run against the same sink with messages of the same size: plain smtplib over one
+connection (for one sender) and over two connections from two processes at once (for two
+senders). Target, as for benchmarks/notify.py: at least 0.7 of the lower bound.
+
+Uses benchmarks/notify.py's data set, sink and lower bound; every figure is a median.
+
+    python benchmarks/senders.py            # full run (a few minutes)
+    python benchmarks/senders.py --smoke    # seconds; what the test suite runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from flask import Flask
+from notify import (
+    PG_URL,
+    SITE,
+    TARGET_RATIO,
+    add_subscribers,
+    clear_notices,
+    database,
+    make_app,
+    postgres_reachable,
+    prebuilt_message,
+    smtp_sink,
+    time_notify,
+    time_smtplib,
+)
+from sqlalchemy import func, select
+
+from subscribe_service.db import session_scope
+from subscribe_service.models import OutboxMessage
+
+ROOT = Path(__file__).resolve().parents[1]
+FLASK = Path(sys.executable).parent / "flask"
+START_TIMEOUT_S = 120.0
+DELIVERY_TIMEOUT_S = 900.0
+
+
+@contextmanager
+def sender_process(db_url: str, smtp_port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`flask send` polling the outbox; yields once it has said it is polling."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TRUSTSITE_")},
+        "TRUSTSITE_SECRET_KEY": "benchmark-secret",
+        "TRUSTSITE_DATABASE_URL": db_url,
+        "TRUSTSITE_MAIL_SERVER": "127.0.0.1",
+        "TRUSTSITE_MAIL_PORT": str(smtp_port),
+        "TRUSTSITE_SITE_URL": SITE,
+        "TRUSTSITE_DATA_DIR": str(ROOT / "data"),
+        "TRUSTSITE_SEND_RATE": "0",  # measure the engine, not the throttle
+        "TRUSTSITE_SEND_POLL_SECONDS": "0.05",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(FLASK), "--app", "subscribe_service", "send"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while b"polling the outbox" not in log.read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the sender did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def sent_count(app: Flask) -> int:
+    with session_scope(app) as session:
+        query = select(func.count()).select_from(OutboxMessage)
+        return int(session.scalar(query.where(OutboxMessage.status == "sent")) or 0)
+
+
+def time_delivery(app: Flask, run: int) -> float:
+    """notify, then wait until every delivery is recorded as accepted by the sink."""
+    start = time.perf_counter()
+    _, queued = time_notify(app, run)
+    deadline = time.monotonic() + DELIVERY_TIMEOUT_S
+    while sent_count(app) < queued:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {sent_count(app)} of {queued} sent in time")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def smtplib_parallel(port: int, message: bytes, count: int, connections: int) -> float:
+    """The lower bound for `connections` senders: as many smtplib processes at once."""
+    share = count // connections
+    with ProcessPoolExecutor(connections) as pool:
+        list(
+            pool.map(time_smtplib, [port] * connections, [message] * connections, [1] * connections)
+        )
+        start = time.perf_counter()
+        list(
+            pool.map(
+                time_smtplib, [port] * connections, [message] * connections, [share] * connections
+            )
+        )
+        return time.perf_counter() - start
+
+
+def measure(workdir: Path, subscribers: int, runs: int) -> dict[int, tuple[float, float]]:
+    """{senders: (our seconds, lower-bound seconds)}, medians of `runs`."""
+    figures: dict[int, tuple[float, float]] = {}
+    with smtp_sink() as port, database("postgresql", workdir) as url:
+        app = make_app(url, port)
+        add_subscribers(app, subscribers)
+        run_number = 0
+        for senders in (1, 2):
+            ours: list[float] = []
+            with ExitStack() as running:
+                for n in range(senders):
+                    log = workdir / f"sender-{senders}-{n}.log"
+                    running.enter_context(sender_process(url, port, log))
+                for _ in range(runs):
+                    clear_notices(app)
+                    ours.append(time_delivery(app, run_number))
+                    run_number += 1
+            message = prebuilt_message(app)
+            bound = [
+                time_smtplib(port, message, subscribers)
+                if senders == 1
+                else smtplib_parallel(port, message, subscribers, senders)
+                for _ in range(runs)
+            ]
+            figures[senders] = (statistics.median(ours), statistics.median(bound))
+    return figures
+
+
+def report(figures: dict[int, tuple[float, float]], subscribers: int, runs: int) -> bool:
+    print(f"notification throughput, {subscribers} subscribers, PostgreSQL, median of {runs}:")
+    ok = True
+    for senders, (ours, bound) in figures.items():
+        ratio = bound / ours
+        ok = ok and ratio >= TARGET_RATIO
+        plural = "s" if senders > 1 else ""
+        print(
+            f"  {senders} sender{plural}: notify -> last message accepted: {ours:.2f} s "
+            f"({subscribers / ours:.0f} msg/s); smtplib lower bound, {senders} "
+            f"connection{plural}: {bound:.2f} s ({subscribers / bound:.0f} msg/s); "
+            f"ratio {ratio:.2f} (target >= {TARGET_RATIO}) "
+            f"{'OK' if ratio >= TARGET_RATIO else 'MISSED'}"
+        )
+    one, two = figures[1][0], figures[2][0]
+    print(f"  two senders vs one: {one / two:.2f}x the throughput")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny size, one run")
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.subscribers, args.runs = 200, 1
+    why_not = postgres_reachable(PG_URL)
+    if why_not:
+        print(f"notification throughput on PostgreSQL: skipped ({why_not})")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="trustsite-bench-senders-") as tmp:
+        figures = measure(Path(tmp), args.subscribers, args.runs)
+    ok = report(figures, args.subscribers, args.runs)
+    # A smoke run only proves the benchmark works; its tiny figures mean nothing.
+    return 0 if args.smoke or ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The two request forms of the site, filled in Chromium; the mails they cause, received."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from browser_support import LiveSite
+from service_mail import text_of
+
+pytestmark = pytest.mark.browser
+
+PRIVACY_TEAM = "privacy@larkspur.example"
+
+
+def submit(page: Any, button: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+    assert page.url.endswith("/requests/received/"), page.url
+    assert page.get_by_role("heading", name="We received your request").is_visible()
+
+
+def team_mails(live: LiveSite, subject_contains: str) -> list[Any]:
+    return [m for m in live.mails_to(PRIVACY_TEAM) if subject_contains in str(m["Subject"])]
+
+
+def test_request_the_current_dpa(page: Any, live: LiveSite) -> None:
+    email = "legal@procurer.example"
+    page.goto("/requests/dpa/")
+    page.get_by_label("Your name").fill("Noor Visser")
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Company").fill("Procurer Logistics B.V.")
+    page.get_by_label("Version you signed").fill("1.0")
+    submit(page, "Send me the current DPA")
+
+    live.send()
+    answer = live.one_mail_to(email, "DPA")
+    assert "version 2.0" in str(answer["Subject"])
+    assert live.url + "dpa/2.0/" in text_of(answer)
+    pdfs = [part for part in answer.iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 1 and pdfs[0].get_content().startswith(b"%PDF")
+    (alert,) = team_mails(live, "DPA request from Noor Visser")
+    assert "Procurer Logistics B.V." in text_of(alert) and "1.0" in text_of(alert)
+
+
+def test_data_subject_request_is_acknowledged_and_referred(
+    page: Any, live: LiveSite, accessible: Callable[[Any, str], None]
+) -> None:
+    email = "sam.jansen@person.example"
+    page.goto("/requests/data-subject/")
+    page.get_by_label("Your name").fill("Sam Jansen")
+    page.get_by_label("Your email address").fill(email)
+    page.get_by_label("What would you like?").select_option("deletion")
+    page.get_by_label("The company you dealt with").fill("Bakkerij Brood & Co")
+    page.get_by_label("Details that help").fill("I ordered bread through their chat in May.")
+    submit(page, "Send my request")
+    accessible(page, "request received page")
+
+    live.send()
+    ack = live.one_mail_to(email, "We are referring your request to Bakkerij Brood & Co")
+    assert "Bakkerij Brood & Co" in text_of(ack)
+    (referral,) = team_mails(live, "Refer to Bakkerij Brood & Co: deletion request from Sam Jansen")
+    assert "I ordered bread through their chat in May." in text_of(referral)
+    assert referral["Reply-To"] == email

@@ -1,0 +1,100 @@
+"""The application factory, configuration, migrations command, health and OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+
+from sqlalchemy import inspect
+
+from subscribe_service import create_app
+from subscribe_service.config import DEV_SECRET
+
+
+def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("TRUSTSITE_"):
+            monkeypatch.delenv(name)
+    with caplog.at_level(logging.WARNING, logger="subscribe_service"):
+        app = create_app()
+    cfg = app.config
+    assert cfg["DATABASE_URL"] == f"sqlite:///{tmp_path / 'var' / 'trustsite.db'}"
+    assert (cfg["MAIL_SERVER"], cfg["MAIL_PORT"]) == ("localhost", 8025)
+    assert cfg["SITE_URL"] == "http://127.0.0.1:8000/"
+    assert cfg["SECRET_KEY"] == DEV_SECRET
+    assert "TRUSTSITE_SECRET_KEY is not set" in caplog.text
+    with app.app_context():
+        from subscribe_service.db import get_engine
+
+        with get_engine().connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_configuration_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRUSTSITE_SITE_URL", "https://trust.larkspur.example")
+    monkeypatch.setenv("TRUSTSITE_MAIL_PORT", "2525")
+    monkeypatch.setenv("TRUSTSITE_SECRET_KEY", "from-env")
+    monkeypatch.setenv("TRUSTSITE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    app = create_app()
+    assert app.config["SITE_URL"] == "https://trust.larkspur.example/"
+    assert app.config["MAIL_PORT"] == 2525 and app.config["SECRET_KEY"] == "from-env"
+    assert app.config["MAIL_DEFAULT_SENDER"] == "Larkspur Relay <notices@trust.larkspur.example>"
+
+
+def test_flask_db_upgrade_command(tmp_path):
+    """`flask --app subscribe_service db upgrade` as an operator runs it."""
+    env = {**os.environ, "TRUSTSITE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    env["TRUSTSITE_SECRET_KEY"] = "cli"
+    run = [sys.executable, "-m", "flask", "--app", "subscribe_service", "db"]
+    up = subprocess.run([*run, "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert up.returncode == 0, up.stderr
+    current = subprocess.run(
+        [*run, "current"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "(head)" in current.stdout
+    app = create_app({"DATABASE_URL": env["TRUSTSITE_DATABASE_URL"], "SECRET_KEY": "x"})
+    with app.app_context():
+        from subscribe_service.db import get_engine
+
+        tables = set(inspect(get_engine()).get_table_names())
+    assert {"subscribers", "subscriber_topics", "notices", "outbox", "suppressions"} <= tables
+
+
+def test_downgrade_and_upgrade_again(app, runner):
+    down = runner.invoke(args=["db", "downgrade", "base"])
+    assert down.exit_code == 0, down.output
+    with app.app_context():
+        from subscribe_service.db import get_engine
+
+        assert "subscribers" not in inspect(get_engine()).get_table_names()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    with app.app_context():
+        assert "subscribers" in inspect(get_engine()).get_table_names()
+
+
+def test_health(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz/ready").get_json() == {"status": "ok", "database": "ok"}
+
+
+SERVICE_BLUEPRINTS = {"api", "confirm", "manage", "unsubscribe", "export", "openapi", "health"}
+
+
+def test_openapi_matches_the_routes(app, client):
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    served, mine = set(), set()
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            served.add((path, method))
+            if rule.endpoint.split(".")[0] in SERVICE_BLUEPRINTS:
+                mine.add((path, method))
+    assert mine <= documented, f"undocumented: {mine - documented}"
+    assert documented <= served, f"documented but not served: {documented - served}"

@@ -1,0 +1,234 @@
+"""The outbox sender against a real SMTP server: retries, bounces, leases, cancellation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from subscribe_service import outbox
+from subscribe_service.db import session_scope
+from subscribe_service.models import OutboxMessage, Subscriber, Suppression, utcnow
+from subscribe_service.renderers import RENDERERS, register, render_mail
+from subscribe_service.sender import drain, poll
+
+
+@register("probe")
+def render_probe(session, message):
+    """A test kind that, like a notice, is only for confirmed subscribers."""
+    subscriber = session.get(Subscriber, message.subscriber_id)
+    if subscriber is None or subscriber.status != "confirmed":
+        return None
+    if message.payload.get("explode"):
+        raise RuntimeError("template bug")
+    return render_mail(
+        "manage",
+        subject=f"Probe {message.payload.get('n', 0)}",
+        list_id="Probe <probe.127.0.0.1>",
+        unsubscribe_url="http://127.0.0.1:8000/unsubscribe/x",
+        subscriber=subscriber,
+        manage_url="http://127.0.0.1:8000/manage/x",
+    )
+
+
+def add_subscriber(app, email: str, status: str = "confirmed") -> int:
+    with app.app_context(), session_scope(app) as s:
+        sub = Subscriber(email=email, status=status, token_version=1, created_at=utcnow())
+        s.add(sub)
+        s.flush()
+        return sub.id
+
+
+def queue_probe(app, email: str, subscriber_id: int, **payload) -> int:
+    with app.app_context(), session_scope(app) as s:
+        return outbox.enqueue(
+            s, kind="probe", recipient=email, payload=payload, subscriber_id=subscriber_id
+        ).id
+
+
+def row(app, pk: int) -> OutboxMessage:
+    with app.app_context(), session_scope(app) as s:
+        return s.get(OutboxMessage, pk)
+
+
+@pytest.fixture
+def app(backend_app):
+    return backend_app
+
+
+def test_one_connection_per_batch_and_each_row_records_the_reply(app, smtp_server):
+    ids = [
+        queue_probe(app, f"r{i}@example.com", add_subscriber(app, f"r{i}@example.com"), n=i)
+        for i in range(5)
+    ]
+    counts = drain(app)
+    assert counts.sent == 5
+    assert smtp_server.handler.sessions == 1
+    received = {m["To"]: m for m in smtp_server.messages}
+    for i, pk in enumerate(ids):
+        sent = row(app, pk)
+        assert sent.status == "sent" and sent.sent_at is not None and sent.lease_owner is None
+        assert sent.smtp_reply.startswith("250 ")
+        assert received[f"r{i}@example.com"]["Message-ID"] == sent.message_id
+
+
+def test_temporary_refusal_is_retried_with_the_same_message_id(app, smtp_server):
+    pk = queue_probe(app, "slow@example.com", add_subscriber(app, "slow@example.com"))
+    smtp_server.refuse("slow@example.com", "451 4.7.1 Try again later", times=2)
+    counts = drain(app)  # backoff 0 in tests: retried at once, up to 3 attempts
+    assert (counts.retried, counts.sent) == (2, 1)
+    sent = row(app, pk)
+    assert sent.status == "sent" and sent.attempts == 3
+    [mail] = smtp_server.messages
+    assert mail["Message-ID"] == sent.message_id
+
+
+def test_backoff_keeps_the_message_queued_until_due(make_app, smtp_server):
+    app = make_app(SEND_BACKOFF_SECONDS=60)
+    pk = queue_probe(app, "later@example.com", add_subscriber(app, "later@example.com"))
+    smtp_server.refuse("later@example.com", "450 4.2.1 Mailbox busy", times=1)
+    before = utcnow()
+    assert drain(app).retried == 1
+    waiting = row(app, pk)
+    assert waiting.status == "queued" and "450" in waiting.last_error
+    assert waiting.next_attempt_at >= before + dt.timedelta(seconds=59)
+    assert drain(app).sent == 0  # not due yet
+    with app.app_context(), session_scope(app) as s:
+        s.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+    assert drain(app).sent == 1
+
+
+def test_permanent_refusal_bounces_and_suppresses_the_address(app, smtp_server):
+    sid = add_subscriber(app, "gone@example.com")
+    first = queue_probe(app, "gone@example.com", sid)
+    ok = queue_probe(app, "fine@example.com", add_subscriber(app, "fine@example.com"))
+    smtp_server.refuse("gone@example.com", "550 5.1.1 No such user")
+    counts = drain(app)
+    assert (counts.bounced, counts.sent) == (1, 1)
+    assert row(app, first).status == "bounced" and row(app, first).smtp_reply.startswith("550")
+    assert row(app, ok).status == "sent"
+    with app.app_context(), session_scope(app) as s:
+        assert s.get(Suppression, "gone@example.com") is not None
+        assert s.get(Subscriber, sid).suppressed_at is not None
+    # Never mailed again.
+    later = queue_probe(app, "gone@example.com", sid)
+    assert drain(app).cancelled == 1
+    assert row(app, later).status == "cancelled"
+
+
+def test_server_down_retries_then_fails_and_nothing_is_lost(make_app, smtp_server):
+    app = make_app(SEND_MAX_ATTEMPTS=2)
+    pk = queue_probe(app, "x@example.com", add_subscriber(app, "x@example.com"))
+    smtp_server.stop()
+    counts = drain(app)
+    assert (counts.retried, counts.failed) == (1, 1)
+    failed = row(app, pk)
+    assert failed.status == "failed" and "connection" in failed.last_error.lower()
+
+
+def test_server_down_then_up(make_app, smtp_server):
+    app = make_app(SEND_BACKOFF_SECONDS=60)
+    pk = queue_probe(app, "y@example.com", add_subscriber(app, "y@example.com"))
+    smtp_server.stop()
+    assert drain(app).retried == 1
+    smtp_server.start()
+    with app.app_context(), session_scope(app) as s:
+        s.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+    assert drain(app).sent == 1
+    assert row(app, pk).status == "sent" and len(smtp_server.messages) == 1
+
+
+def test_unsubscribed_after_queueing_gets_nothing(app, smtp_server):
+    sid = add_subscriber(app, "left@example.com")
+    pk = queue_probe(app, "left@example.com", sid)
+    with app.app_context(), session_scope(app) as s:
+        s.get(Subscriber, sid).status = "unsubscribed"
+    assert drain(app).cancelled == 1
+    assert row(app, pk).status == "cancelled" and smtp_server.messages == []
+
+
+def test_a_broken_renderer_does_not_stop_the_queue(app, smtp_server):
+    bad = queue_probe(app, "b@example.com", add_subscriber(app, "b@example.com"), explode=True)
+    good = queue_probe(app, "g@example.com", add_subscriber(app, "g@example.com"))
+    counts = drain(app)
+    assert counts.sent == 1 and counts.failed == 1
+    assert row(app, good).status == "sent"
+    assert row(app, bad).status == "failed" and "template bug" in row(app, bad).last_error
+
+
+def test_expired_lease_returns_to_the_queue(app, smtp_server):
+    pk = queue_probe(app, "l@example.com", add_subscriber(app, "l@example.com"))
+    with app.app_context(), session_scope(app) as s:
+        assert outbox.claim_batch(
+            s, owner="crashed", limit=10, lease_seconds=300, skip_locked=False
+        ) == [pk]
+    assert drain(app).sent == 0  # leased to a sender that may still be working
+    with app.app_context(), session_scope(app) as s:
+        s.execute(update(OutboxMessage).values(lease_until=utcnow() - dt.timedelta(seconds=1)))
+    assert drain(app).sent == 1
+    with app.app_context(), session_scope(app) as s:
+        # The crashed sender, coming back, cannot overwrite what the new one recorded.
+        assert outbox.mark_sent(s, pk, "crashed", "250 late") is False
+    assert row(app, pk).smtp_reply != "250 late"
+
+
+def test_sending_rate_limit(make_app, smtp_server):
+    app = make_app(SEND_RATE=20)
+    for i in range(8):
+        queue_probe(app, f"p{i}@example.com", add_subscriber(app, f"p{i}@example.com"))
+    start = time.monotonic()
+    assert drain(app).sent == 8
+    assert time.monotonic() - start >= 7 / 20 * 0.95
+
+
+def test_poll_sends_what_arrives_until_stopped(make_app, smtp_server):
+    app = make_app(SEND_POLL_SECONDS=0.2)
+    stop = threading.Event()
+    thread = threading.Thread(target=poll, args=(app, stop.is_set), daemon=True)
+    thread.start()
+    try:
+        queue_probe(app, "q@example.com", add_subscriber(app, "q@example.com"))
+        deadline = time.monotonic() + 15
+        while not smtp_server.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m["To"] for m in smtp_server.messages] == ["q@example.com"]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_send_once_command(runner, app, smtp_server):
+    queue_probe(app, "c@example.com", add_subscriber(app, "c@example.com"))
+    result = runner.invoke(args=["send", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.output and "0 still queued" in result.output
+    assert len(smtp_server.messages) == 1
+
+
+@pytest.mark.postgres
+def test_skip_locked_lets_two_senders_share_the_queue(make_app, pg_url, smtp_server):
+    app = make_app(DATABASE_URL=pg_url)
+    ids = [
+        queue_probe(app, f"k{i}@example.com", add_subscriber(app, f"k{i}@example.com"))
+        for i in range(6)
+    ]
+    with app.app_context(), session_scope(app) as holder:
+        # Sender A is in the middle of claiming the first three rows (locked, not committed).
+        locked = list(
+            holder.scalars(
+                select(OutboxMessage.id).order_by(OutboxMessage.id).limit(3).with_for_update()
+            )
+        )
+        with session_scope(app) as other:
+            claimed = outbox.claim_batch(
+                other, owner="B", limit=10, lease_seconds=60, skip_locked=True
+            )
+        assert claimed == ids[3:] and locked == ids[:3]
+
+
+def test_renderers_registry_has_the_service_kinds():
+    assert {"confirm", "manage", "export", "probe"} <= set(RENDERERS)
