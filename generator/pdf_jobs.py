@@ -112,7 +112,7 @@ def _code_and_fonts_digest() -> str:
     digest.update(importlib.metadata.version("fpdf2").encode())
     fonts = pdf.find_fonts()
     digest.update(fonts.family.encode())
-    for style, path in sorted(fonts.files.items()):
+    for style, path in sorted(dict(fonts.files).items()):
         stat = path.stat()
         digest.update(f"{style}:{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()

@@ -15,8 +15,7 @@ def table_rows(page: Any, caption: str) -> list[list[str]]:
     table = page.locator("table", has=page.locator(f"caption:text-is('{caption}')"))
     rows = table.locator("tbody tr")
     return [
-        [cell.inner_text().strip() for cell in row.locator("th, td").all()]
-        for row in rows.all()
+        [cell.inner_text().strip() for cell in row.locator("th, td").all()] for row in rows.all()
     ]
 
 
@@ -75,4 +74,6 @@ def test_document_permalink_and_redline(page: Any, live: LiveSite) -> None:
     assert "line-through" in deleted.first.evaluate("e => getComputedStyle(e).textDecoration")
     assert "underline" in inserted.first.evaluate("e => getComputedStyle(e).textDecoration")
     breach = page.locator("#breach-notification + .ts-redline p", has=page.locator("del"))
-    assert breach.inner_text() == "We notify the client within 7248 hours of becoming aware of a breach."
+    assert breach.inner_text() == (
+        "We notify the client within 7248 hours of becoming aware of a breach."
+    )

@@ -38,7 +38,7 @@ def test_request_the_current_dpa(page: Any, live: LiveSite) -> None:
     answer = live.one_mail_to(email, "DPA")
     assert "version 2.0" in str(answer["Subject"])
     assert live.url + "dpa/2.0/" in text_of(answer)
-    pdfs = [part for part in answer.iter_attachments() if part.get_content_type() == "application/pdf"]
+    pdfs = [p for p in answer.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert len(pdfs) == 1 and pdfs[0].get_content().startswith(b"%PDF")
     (alert,) = team_mails(live, "DPA request from Noor Visser")
     assert "Procurer Logistics B.V." in text_of(alert) and "1.0" in text_of(alert)
