@@ -1,8 +1,9 @@
 """How fast `trustsite build` is, against the fastest MkDocs build of the same pages.
 
-Generates a large synthetic data set into a temporary folder (by default 2,000
-sub-processors over 40 list versions, 30 DPA versions of 40 sections, 30 privacy statement
-versions of 20 sections, 10 FAQ versions), then measures, as child processes:
+Generates a large synthetic data set into a work folder (by default 2,000 sub-processors
+over 40 list versions, 30 DPA versions of 40 sections, 30 privacy statement versions of 20
+sections, 10 FAQ versions), then measures, each as a child process (wall time, CPU time
+and peak RSS from os.wait4, which include the PDF worker the build starts):
 
 - `trustsite build` of that data;
 - the lower bound: a plain `mkdocs build` (Material, search, no trustsite plugin) of the
@@ -11,9 +12,10 @@ versions of 20 sections, 10 FAQ versions), then measures, as child processes:
   versions. The list keeps 40 versions: each version's permalink shows the whole list, so
   doubling the versions as well would quadruple the pages' size for any generator.
 
-Prints medians of --runs runs, the ratio to the lower bound, the doubling factor and the
-peak memory (max RSS) of the trustsite child. Targets: ratio <= 1.15, doubling <= 2.1,
-peak < 1 GiB.
+"Cold" builds start with an empty PDF cache (one run each); "warm" builds find the PDFs
+of unchanged DPA versions in `.cache/` (medians of --runs runs, interleaved with the lower
+bound so background load hits each alike). CPU time is the steadier figure on a shared
+machine. Targets: ratio <= 1.15, doubling <= 2.1, peak < 1 GiB.
 
     python benchmarks/build.py [--runs 3] [--smoke] [--keep DIR]
 """

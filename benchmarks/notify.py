@@ -311,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--notify-subscribers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=("delivery", "notify"), help="run one of the two measurements"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.subscribers, args.notify_subscribers, args.runs = 200, 2_000, 1
@@ -318,13 +321,16 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="trustsite-bench-") as tmp:
         workdir = Path(tmp)
-        results.append(bench_delivery(workdir, args.subscribers, args.runs))
-        results.append(bench_notify(workdir, "sqlite", args.notify_subscribers, args.runs))
-        why_not = postgres_reachable(PG_URL)
-        if why_not:
-            print(f"notify alone on PostgreSQL: skipped ({why_not})")
-        else:
-            results.append(bench_notify(workdir, "postgresql", args.notify_subscribers, args.runs))
+        if args.only != "notify":
+            results.append(bench_delivery(workdir, args.subscribers, args.runs))
+        if args.only != "delivery":
+            results.append(bench_notify(workdir, "sqlite", args.notify_subscribers, args.runs))
+            why_not = postgres_reachable(PG_URL)
+            if why_not:
+                print(f"notify alone on PostgreSQL: skipped ({why_not})")
+            else:
+                pg = bench_notify(workdir, "postgresql", args.notify_subscribers, args.runs)
+                results.append(pg)
     # A smoke run only proves the benchmark works; its tiny figures mean nothing.
     return 0 if args.smoke or all(results) else 1
 

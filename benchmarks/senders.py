@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     if args.smoke:
-        args.subscribers, args.runs = 200, 1
+        args.subscribers, args.runs = 60, 1
     why_not = postgres_reachable(PG_URL)
     if why_not:
         print(f"notification throughput on PostgreSQL: skipped ({why_not})")

@@ -30,7 +30,7 @@ keepalive = 75
 max_requests = 5000
 max_requests_jitter = 500
 # nginx logs every request and the app writes its own line per request (with the request
-# id); gunicorn's access log would be a third copy.
+# id, without tokens); gunicorn's access log would be a third copy, tokens included.
 accesslog = None
 errorlog = "-"
 # X-Forwarded-* is handled by the app (TRUSTSITE_PROXY_FIX_X_FOR, werkzeug's ProxyFix).
@@ -54,7 +54,9 @@ if os.environ.get("TRUSTSITE_LOG_FORMAT", "").lower() == "json":
         "root": {"level": "INFO", "handlers": ["json"]},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+            # An access line would hold the token of a mailed link (/confirm/<token>);
+            # the app logs each request by its route instead.
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
         },
         "handlers": {
             "json": {

@@ -114,9 +114,11 @@ def field_value(field: str, value: object) -> str:
     return str(value)
 
 
-def subprocessor_row(entry: Subprocessor) -> str:
+def subprocessor_row(entry: Subprocessor, anchor: bool = True) -> str:
     """One table row of the list. Built here rather than in Jinja: a large list repeats
-    the same rows on every version's page, and render_pages memoises them."""
+    the same rows on every version's page, and render_pages memoises them. Only the list
+    itself carries the `#sp-<id>` anchors: an entry also shown in a change's table on the
+    same page would otherwise repeat the id."""
     cells = (
         entry.purpose,
         ", ".join(entry.data_categories),
@@ -127,7 +129,8 @@ def subprocessor_row(entry: Subprocessor) -> str:
     tds = "".join(f"<td>{html.escape(c, quote=False)}</td>" for c in cells)
     link = f'<a href="{html.escape(str(entry.website))}" rel="noopener">'
     name = html.escape(entry.entity, quote=False)
-    return f'<tr id="sp-{entry.id}"><th scope="row">{link}{name}</a></th>{tds}</tr>'
+    row_id = f' id="sp-{entry.id}"' if anchor else ""
+    return f'<tr{row_id}><th scope="row">{link}{name}</a></th>{tds}</tr>'
 
 
 def relative_url(here: str, target: str) -> str:
@@ -196,14 +199,15 @@ def render_pages(
     by_id = {r.id: r for r in records}
     lines = {topic: timeline(data, topic, today) for topic in TOPICS}
     pages: dict[str, str] = {}
-    row_memo: dict[int, str] = {}  # id(entry) -> row; entries are shared between versions
+    # (id(entry), anchor) -> row; entries are shared between versions
+    row_memo: dict[tuple[int, bool], str] = {}
 
-    def table_rows(entries: Sequence[Subprocessor]) -> Markup:
+    def table_rows(entries: Sequence[Subprocessor], anchors: bool = True) -> Markup:
         rows = []
         for entry in entries:
-            row = row_memo.get(id(entry))
+            row = row_memo.get((id(entry), anchors))
             if row is None:
-                row = row_memo[id(entry)] = subprocessor_row(entry)
+                row = row_memo[(id(entry), anchors)] = subprocessor_row(entry, anchors)
             rows.append(row)
         return Markup("\n".join(rows))
 

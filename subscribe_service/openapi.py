@@ -29,7 +29,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): PROBLEM for code in codes}
 
 
-def _page_op(summary: str, ok: str = "200", errors: tuple[int, ...] = (400, 403, 410)) -> dict:
+def _page_op(summary: str, ok: str = "200", errors: tuple[int, ...] = (400, 403, 404, 410)) -> dict:
     return {
         "summary": summary,
         "parameters": [TOKEN_PARAM],
@@ -179,7 +179,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     **_page_op(
                         "Save the chosen topics; none means unsubscribe",
-                        errors=(400, 403, 410, 413, 422),
+                        errors=(400, 403, 404, 410, 413, 422),
                     ),
                     "requestBody": {
                         "required": False,
@@ -204,7 +204,9 @@ def document() -> dict[str, Any]:
             },
             "/manage/{token}/erase": {
                 "post": {
-                    **_page_op("Erase the subscriber's data", errors=(400, 403, 410, 413, 422)),
+                    **_page_op(
+                        "Erase the subscriber's data", errors=(400, 403, 404, 410, 413, 422)
+                    ),
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -228,7 +230,7 @@ def document() -> dict[str, Any]:
                             "description": "The data as JSON",
                             "content": {"application/json": {"schema": {"type": "object"}}},
                         },
-                        **_errors(400, 410),
+                        **_errors(400, 404, 410),
                     },
                 }
             },

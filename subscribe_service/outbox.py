@@ -114,6 +114,20 @@ def claim_batch(
     return list(claimed)
 
 
+def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: float) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == "sending",
+        )
+        .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def _finish(session: Session, message_id: int, owner: str, **values: Any) -> bool:
     """Update a leased row only while this sender still holds its lease."""
     result = session.execute(

@@ -88,6 +88,7 @@ class Sender:
         self.lease = float(cfg["SEND_LEASE_SECONDS"])
         self.limiter = RateLimiter(float(cfg["SEND_RATE"]))
         self.skip_locked = get_database(app).engine.dialect.name == "postgresql"
+        self._renew_at = 0.0
 
     def run_batch(self, on_result: Callable[[str], None] | None = None) -> Counts | None:
         """Claim, render and send one batch; None when nothing was due."""
@@ -103,6 +104,7 @@ class Sender:
             )
             if not ids:
                 return None
+            self._renew_at = time.monotonic() + self.lease / 2
             ready = self._render_all(session, ids, counts, note)
             if ready:
                 self._send_all(session, ready, counts, note)
@@ -184,6 +186,7 @@ class Sender:
             with SmtpConnection(self.app.config) as smtp:
                 while pending:
                     message, mail = pending[0]
+                    self._keep_lease(session, pending)
                     self.limiter.wait()
                     result = smtp.send(message.recipient, mail)
                     pending.pop(0)
@@ -201,6 +204,16 @@ class Sender:
                 outcome = self._retry(session, message, f"connection: {err!r}")
                 setattr(counts, outcome, getattr(counts, outcome) + 1)
                 note(outcome)
+
+    def _keep_lease(
+        self, session: Session, pending: list[tuple[OutboxMessage, EmailMessage]]
+    ) -> None:
+        """A slow server or a low rate: keep the rest of the batch ours, so no other
+        sender takes it over while this one is still working through it."""
+        if time.monotonic() < self._renew_at:
+            return
+        outbox.renew_lease(session, [m.id for m, _ in pending], self.owner, self.lease)
+        self._renew_at = time.monotonic() + self.lease / 2
 
     def _record(self, session: Session, message: OutboxMessage, result: SendResult) -> str:
         reply = result.text
@@ -371,4 +384,7 @@ def send_command(once: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from subscribe_service.retention import purge_stale
+
     app.cli.add_command(send_command)
+    app.extensions.setdefault(HOUSEKEEPING_KEY, []).append(purge_stale)

@@ -59,9 +59,9 @@ def long_date(value: str | dt.date | None) -> str:
 
 
 def field_value(value: Any) -> str:
-    """A sub-processor field as a reader sees it: lists joined, nothing shown as a dash."""
+    """A sub-processor field as a reader sees it: lists joined, an empty value as "(none)"."""
     if value is None or value == [] or value == "":
-        return "—"
+        return "(none)"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)

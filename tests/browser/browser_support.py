@@ -205,12 +205,6 @@ class LiveSite:
         return output
 
 
-def page_url_path(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(url).path
-
-
 # --- axe-core -----------------------------------------------------------------------------
 
 

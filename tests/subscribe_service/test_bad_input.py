@@ -128,7 +128,7 @@ def test_random_json_never_causes_a_server_error(app, body):
     [
         "/confirm/abc",
         "/confirm/" + "x" * 1200,
-        "/manage/..%2F..",
+        "/manage/not.a.token",
         "/unsubscribe/e30.e30.e30",
         "/export/1",
     ],
@@ -139,6 +139,10 @@ def test_bad_links_get_a_readable_answer(app, path):
     page = client.get(path, headers={"Accept": "text/html,*/*;q=0.8"})
     assert page.status_code == 400 and page.mimetype == "text/html"
     assert b"This link is incomplete or damaged" in page.data
+
+
+def test_path_tricks_are_not_found(app):
+    assert_problem(app.test_client().get("/manage/..%2F..%2Fetc%2Fpasswd"), 404)
 
 
 def test_token_for_another_purpose_is_refused(app):

@@ -149,6 +149,16 @@ def test_form_post_redirects_to_check_email_page(app, send_all):
     assert subscriber(app, "cy@example.com").topic_names == ["dpa", "faq"]
 
 
+def test_the_sites_script_gets_json_for_the_same_form(app):
+    response = app.test_client().post(
+        "/api/subscriptions",
+        data={"email": "js@example.com", "topics": ["dpa"]},
+        headers={"Origin": SITE, "Accept": "application/json"},
+    )
+    assert response.status_code == 202
+    assert response.get_json()["status"] == "accepted"
+
+
 def test_answer_is_the_same_for_every_state(app, smtp_server, send_all):
     client = app.test_client()
     confirm_through_mail(app, client, smtp_server, send_all, "conf@example.com", ["dpa"])
@@ -248,3 +258,43 @@ def test_export_is_mailed_as_json_and_erase_removes_everything(app, smtp_server,
     # Every earlier link is dead.
     assert client.get(manage_path).status_code == 410
     assert client.post(path_of(unsubscribe_header_url(mail))).status_code == 410
+
+
+def test_unconfirmed_addresses_are_forgotten(app, smtp_server, send_all):
+    import datetime as dt
+
+    from subscribe_service.models import utcnow
+    from subscribe_service.retention import purge_stale
+
+    client = app.test_client()
+    subscribe(client, "never@example.com", ["dpa"])
+    confirm_through_mail(app, client, smtp_server, send_all, "kept@example.com", ["dpa"])
+    client.post("/api/manage-links", json={"email": "stranger@example.com"})
+    send_all(app)
+    assert purge_stale(app) == (0, 0)  # nothing is old yet
+    old = utcnow() - dt.timedelta(days=31)
+    with app.app_context(), session_scope(app) as s:
+        for sub in s.scalars(select(Subscriber)):
+            sub.created_at = old
+        for mail in s.scalars(select(OutboxMessage)):
+            mail.created_at = old
+    assert purge_stale(app) == (1, 1)
+    assert subscriber(app, "never@example.com") is None
+    assert subscriber(app, "kept@example.com").status == "confirmed"
+    with app.app_context(), session_scope(app) as s:
+        recipients = {m.recipient for m in s.scalars(select(OutboxMessage))}
+    assert recipients == {"kept@example.com"}
+
+
+def test_lost_preferences_link_is_mailed_to_subscribers_only(app, smtp_server, send_all):
+    client = app.test_client()
+    confirm_through_mail(app, client, smtp_server, send_all, "gus@example.com", ["faq"])
+    smtp_server.clear()
+    known = client.post("/api/manage-links", json={"email": "gus@example.com"})
+    unknown = client.post("/api/manage-links", json={"email": "nobody@example.com"})
+    assert (known.status_code, known.data) == (unknown.status_code, unknown.data)
+    assert known.status_code == 202
+    send_all(app)
+    [mail] = smtp_server.messages
+    assert mail["To"] == "gus@example.com"
+    assert client.get(path_of(link(mail, "manage"))).status_code == 200

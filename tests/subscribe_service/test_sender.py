@@ -232,3 +232,36 @@ def test_skip_locked_lets_two_senders_share_the_queue(make_app, pg_url, smtp_ser
 
 def test_renderers_registry_has_the_service_kinds():
     assert {"confirm", "manage", "export", "probe"} <= set(RENDERERS)
+
+
+def test_a_long_batch_renews_its_lease(make_app, smtp_server):
+    app = make_app(SEND_RATE=5, SEND_LEASE_SECONDS=1.0)
+    ids = [
+        queue_probe(app, f"n{i}@example.com", add_subscriber(app, f"n{i}@example.com"))
+        for i in range(8)
+    ]
+    # 8 messages at 5/s take ~1.5 s, longer than the lease: a second sender polling
+    # meanwhile must find nothing to take over.
+    stolen: list[int] = []
+    done = threading.Event()
+
+    def rival() -> None:
+        while not done.is_set():
+            with app.app_context(), session_scope(app) as s:
+                if s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "sending")):
+                    stolen.extend(
+                        outbox.claim_batch(
+                            s, owner="rival", limit=10, lease_seconds=60, skip_locked=False
+                        )
+                    )
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=rival)
+    thread.start()
+    try:
+        assert drain(app).sent == 8
+    finally:
+        done.set()
+        thread.join()
+    assert stolen == []
+    assert all(row(app, pk).status == "sent" for pk in ids)

@@ -10,6 +10,7 @@ from notices_helpers import add_subscriber_to, invoke, outbox_rows
 from service_mail import html_of, link, path_of, text_of, unsubscribe_header_url
 from sqlalchemy import select
 
+from subscribe_service import tokens
 from subscribe_service.db import session_scope
 from subscribe_service.models import Subscriber
 from subscribe_service.subscriptions import unsubscribe, update_topics
@@ -179,3 +180,41 @@ def test_notices_command_counts_each_outcome(make_app, changes_file, smtp_server
     row = next(line for line in lines if line.startswith("subprocessors/2025-03-01"))
     # ann and dee sent; bob bounced (550); cy failed (451 on the only attempt allowed).
     assert row.split()[-5:] == ["2", "0", "1", "1", "0"]
+
+
+def _token_owner(url: str, purpose: str) -> int:
+    return tokens.read_token(purpose, url.rstrip("/").rsplit("/", 1)[-1]).subscriber_id
+
+
+def test_every_subscriber_gets_their_own_links(app, changes_file, smtp_server, send_all):
+    ids = {
+        f"{name}@client.example": add_subscriber_to(app, f"{name}@client.example")
+        for name in ("ann", "bob", "cy")
+    }
+    notify_and_send(app, changes_file, send_all, NEW_SUBPROCESSOR)
+    assert len(smtp_server.messages) == 3
+    with app.app_context():
+        for mail in smtp_server.messages:
+            owner = ids[mail["To"]]
+            assert _token_owner(link(mail, "object"), "object") == owner
+            assert _token_owner(link(mail, "manage"), "manage") == owner
+            assert _token_owner(unsubscribe_header_url(mail), "unsubscribe") == owner
+            for url in re.findall(rf"{SERVICE}/unsubscribe/\S+", text_of(mail)):
+                assert _token_owner(url, "unsubscribe") == owner
+
+
+def test_an_override_that_transforms_a_personal_link_stays_personal(
+    make_app, tmp_path, changes_file, smtp_server, send_all
+):
+    override = tmp_path / "company-templates" / "notices"
+    override.mkdir(parents=True)
+    (override / "notice.txt").write_text("{{ manage_url|upper }}\n", "utf-8")
+    app = make_app(TEMPLATE_DIR=str(override.parent))
+    ids = {e: add_subscriber_to(app, e) for e in ("ann@client.example", "bob@client.example")}
+    notify_and_send(app, changes_file, send_all, NEW_SUBPROCESSOR)
+    with app.app_context():
+        for mail in smtp_server.messages:
+            # The HTML part is the built-in one; the text part is the override.
+            url = re.search(rf'{SERVICE}/manage/[^"]+', html_of(mail)).group(0)
+            assert text_of(mail).strip() == url.upper()
+            assert _token_owner(url, "manage") == ids[mail["To"]]

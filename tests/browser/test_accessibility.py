@@ -1,0 +1,47 @@
+"""axe-core in Chromium on every kind of page of the static site; screenshots of the main ones.
+
+The service's own pages (confirm, preferences, unsubscribe, objection, request received)
+are checked where the flows reach them, in test_subscribing.py and test_requests.py.
+Screenshots go to test-artifacts/screenshots/ at desktop and phone widths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from browser_support import LiveSite, screenshot
+
+pytestmark = pytest.mark.browser
+
+# kind of page -> (path, screenshot name or None)
+PAGES = {
+    "home": ("", "home"),
+    "document": ("dpa/", "document"),
+    "version": ("dpa/1.0/", None),
+    "redline": ("dpa/2.0/redline/", "redline"),
+    "versions list": ("dpa/versions/", None),
+    "sub-processors": ("subprocessors/", "subprocessors"),
+    "sub-processor version": ("subprocessors/2024-09-01/", "subprocessors-version"),
+    "sub-processor versions list": ("subprocessors/versions/", None),
+    "changelog": ("changelog/", "changelog"),
+    "subscribe": ("subscribe/", "subscribe"),
+    "check-email": ("subscribe/check-email/", None),
+    "DPA request": ("requests/dpa/", "request-dpa"),
+    "data subject request": ("requests/data-subject/", None),
+    "not found": ("no-such-page/", None),
+}
+
+
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_page_has_no_serious_accessibility_violation(
+    page: Any, live: LiveSite, accessible: Callable[[Any, str], None], kind: str
+) -> None:
+    path, shot = PAGES[kind]
+    response = page.goto("/" + path)
+    assert response is not None
+    assert response.status == (404 if kind == "not found" else 200)
+    accessible(page, f"{kind} page")
+    if shot:
+        screenshot(page, shot)
