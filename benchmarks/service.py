@@ -41,18 +41,22 @@ REDIS_URL = os.environ.get("TRUSTSITE_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 TARGET_P99_MS = 50.0
 TARGET_RATIO = 0.5
 
+# A distinct address per request: the run id (an argument) + wrk thread number + counter.
 WRK_SCRIPT = """
-local counter = 0
-local prefix = ""
+local threads = 0
 function setup(thread)
-  thread:set("prefix", tostring(math.random(1, 1000000000)))
+  threads = threads + 1
+  thread:set("tid", threads)
 end
+local counter = 0
+local run = "x"
 function init(args)
-  prefix = prefix .. "-" .. tostring(math.random(1, 1000000000))
+  run = args[1]
 end
 request = function()
   counter = counter + 1
-  local body = '{"email":"b' .. prefix .. '-' .. counter .. '@example.com","topics":["dpa"]}'
+  local email = "b" .. run .. "-" .. tid .. "-" .. counter .. "@example.com"
+  local body = '{"email":"' .. email .. '","topics":["dpa"]}'
   return wrk.format("POST", "/api/subscriptions", {["Content-Type"] = "application/json"}, body)
 end
 """
@@ -183,9 +187,10 @@ def run_wrk(port: int, path: str, seconds: float, connections: int, workdir: Pat
         script = workdir / "subscribe.lua"
         script.write_text(WRK_SCRIPT)
         command += ["-s", str(script)]
-    out = subprocess.run(
-        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
-    ).stdout
+    target = [f"http://127.0.0.1:{port}{path}"]
+    if path == "/api/subscriptions":
+        target += ["--", uuid.uuid4().hex[:12]]
+    out = subprocess.run([*command, *target], capture_output=True, text=True, check=True).stdout
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     return Result(

@@ -38,6 +38,8 @@ def build_site(data_dir: Path, site_dir: Path, today: dt.date, *, config_file: P
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    # mkdtemp makes the folder private (0700); the web server's user must read the site.
+    staging.chmod(0o755)
     try:
         plugin = _run_mkdocs(config_file, data_dir, staging, today, data)
     except BaseException:

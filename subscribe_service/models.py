@@ -131,6 +131,9 @@ class Notice(Base):
     change: Mapped[dict[str, Any]] = mapped_column(JSON)
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The `site` block of the changes.json the notice came from (company, site URL,
+    # privacy contact for objections); added by migration 0002_objections.
+    site: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class OutboxMessage(Base):

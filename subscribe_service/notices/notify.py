@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import JSON, Integer, String, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
@@ -83,12 +82,13 @@ def notify(session: Session, loaded: LoadedChanges, *, baseline: bool = False) -
             topic=change.topic,
             version=change.version,
             change=loaded.records[change.id],
+            site=loaded.raw_site,
             baseline=baseline,
             created_at=now,
         )
         session.add(notice)
         session.flush()  # the notice's id, for its deliveries
-        queued = 0 if baseline else _queue_deliveries(session, notice, loaded.raw_site, now)
+        queued = 0 if baseline else _queue_deliveries(session, notice, now)
         report.created.append(CreatedNotice(change.id, queued))
     try:
         session.commit()
@@ -107,21 +107,16 @@ def _known_change_ids(session: Session, change_ids: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Notice.change_id).where(Notice.change_id.in_(change_ids))))
 
 
-def _queue_deliveries(
-    session: Session, notice: Notice, site: dict[str, Any], now: dt.datetime
-) -> int:
+def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int:
     """One queued outbox row per confirmed, unsuppressed subscriber of the notice's topic."""
     outbox = OutboxMessage.__table__
-    # The payload carries the site block of the changes.json the notice came from: the
-    # renderer and the objection page need the company name and the privacy contact.
-    payload = {"site": site}
     recipients = (
         select(
             literal(NOTICE_KIND, String),
             Subscriber.email,
             Subscriber.id,
             literal(notice.id, Integer),
-            literal(payload, JSON),
+            literal({}, JSON),  # everything the mail needs is on the notice
             literal("queued", String),
             literal(0, Integer),
             literal(now, UTCDateTime()),

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from subscribe_service import outbox, privacy
-from subscribe_service.models import Notice, OutboxMessage, Subscriber, utcnow
+from subscribe_service.models import Notice, Subscriber, utcnow
 from subscribe_service.notices.models import REASON_MAX, Objection
-from subscribe_service.notices.render import ALERT_KIND, NOTICE_KIND, RECEIPT_KIND
+from subscribe_service.notices.render import ALERT_KIND, RECEIPT_KIND, notice_site
 
 
 class ReasonTooLong(ValueError):
@@ -76,7 +76,7 @@ def _record_once(session: Session, subscriber: Subscriber, notice: Notice, reaso
     objection.updated_at = now
     session.flush()
     session.refresh(objection, ["notice", "subscriber"])
-    site = notice_site(session, notice)
+    site = notice_site(notice)
     snapshot: dict[str, Any] = {
         "objection_id": objection.id,
         "notice_id": notice.id,
@@ -86,7 +86,6 @@ def _record_once(session: Session, subscriber: Subscriber, notice: Notice, reaso
         "received_at": now.isoformat(),
         "on_time": objection.on_time,
         "updated": updated,
-        "site": site,
     }
     outbox.enqueue(
         session,
@@ -100,16 +99,6 @@ def _record_once(session: Session, subscriber: Subscriber, notice: Notice, reaso
             session, kind=ALERT_KIND, recipient=site["privacy_contact"], payload=snapshot
         )
     return Recorded(objection, updated)
-
-
-def notice_site(session: Session, notice: Notice) -> dict[str, Any]:
-    """The changes.json `site` block the notice was queued with (company, privacy contact)."""
-    payload = session.scalar(
-        select(OutboxMessage.payload)
-        .where(OutboxMessage.notice_id == notice.id, OutboxMessage.kind == NOTICE_KIND)
-        .limit(1)
-    )
-    return dict((payload or {}).get("site") or {})
 
 
 @privacy.export_section("objections")

@@ -8,7 +8,6 @@ queued gets nothing (the renderer returns None and the sender cancels the row).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from flask import current_app, render_template
@@ -84,8 +83,9 @@ def _notice_context(notice: Notice, site: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _site(message: OutboxMessage) -> dict[str, Any]:
-    return message.payload.get("site") or {
+def notice_site(notice: Notice) -> dict[str, Any]:
+    """The changes.json `site` block of the notice, or what the configuration knows."""
+    return notice.site or {
         "url": current_app.config["SITE_URL"],
         "company": current_app.config["COMPANY_NAME"],
         "privacy_contact": None,
@@ -107,7 +107,7 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
         return None
     if notice.topic not in subscriber.topic_names:
         return None
-    site = _site(message)
+    site = notice_site(notice)
     personal = Personal(
         email=subscriber.email,
         object_url=object_url(subscriber, notice) if accepts_objections(notice) else None,
@@ -135,7 +135,7 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
             **context,
         )
 
-    key = (notice.id, notice.change_id, json.dumps(site, sort_keys=True))
+    key = (notice.id, notice.change_id)  # a notice never changes once recorded
     return render_personal(key, personal, subscriber, render)
 
 
@@ -146,7 +146,7 @@ def render_receipt(session: Session, message: OutboxMessage) -> RenderedMail | N
     if objection is None or objection.subscriber.email != message.recipient:
         return None  # erased since
     subscriber, notice = objection.subscriber, objection.notice
-    context = _notice_context(notice, _site(message))
+    context = _notice_context(notice, notice_site(notice))
     context.update(_objection_context(message))
     context.update(
         subscriber=subscriber,
@@ -170,7 +170,7 @@ def render_alert(session: Session, message: OutboxMessage) -> RenderedMail | Non
     notice = session.get(Notice, message.payload.get("notice_id"))
     if notice is None:
         return None
-    context = _notice_context(notice, _site(message))
+    context = _notice_context(notice, notice_site(notice))
     context.update(_objection_context(message))
     subscriber_email = message.payload["subscriber_email"]
     return render_mail(

@@ -21,7 +21,6 @@ from subscribe_service.notices.objections import (
     ReasonTooLong,
     clean_reason,
     find_objection,
-    notice_site,
     record_objection,
 )
 from subscribe_service.notices.render import (
@@ -29,6 +28,7 @@ from subscribe_service.notices.render import (
     accepts_objections,
     field_value,
     long_date,
+    notice_site,
 )
 from subscribe_service.pages import page
 from subscribe_service.problems import problem
@@ -51,7 +51,7 @@ def object_change(token: str) -> Any:
             "This change does not take objections through this page; "
             "write to the privacy team instead.",
         )
-    context = _context(session, subscriber, notice)
+    context = _context(subscriber, notice)
     if request.method == "GET":
         objection = find_objection(session, subscriber, notice)
         return _page("object.html", 200, objection=objection, **context)
@@ -86,11 +86,11 @@ def _notice(session: Session, notice_id: object) -> Notice | None:
     return notice
 
 
-def _context(session: Session, subscriber: Subscriber, notice: Notice) -> dict[str, Any]:
+def _context(subscriber: Subscriber, notice: Notice) -> dict[str, Any]:
     return {
         "subscriber": subscriber,
         "change": notice.change,
-        "site": notice_site(session, notice),
+        "site": notice_site(notice),
         "field_labels": FIELD_LABELS,
         "field_value": field_value,
         "long_date": long_date,

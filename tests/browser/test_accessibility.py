@@ -34,6 +34,10 @@ PAGES = {
 }
 
 
+# Material follows the reader's colour scheme: the pages with coloured marks, in dark too.
+DARK = ("home", "redline", "sub-processors", "sub-processor version")
+
+
 @pytest.mark.parametrize("kind", list(PAGES))
 def test_page_has_no_serious_accessibility_violation(
     page: Any, live: LiveSite, accessible: Callable[[Any, str], None], kind: str
@@ -45,3 +49,13 @@ def test_page_has_no_serious_accessibility_violation(
     accessible(page, f"{kind} page")
     if shot:
         screenshot(page, shot)
+
+
+@pytest.mark.parametrize("kind", DARK)
+def test_page_in_dark_mode_has_no_serious_accessibility_violation(
+    new_context: Callable[..., Any], accessible: Callable[[Any, str], None], kind: str
+) -> None:
+    page = new_context(color_scheme="dark").new_page()
+    page.goto("/" + PAGES[kind][0])
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    accessible(page, f"{kind} page in dark mode")

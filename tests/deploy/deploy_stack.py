@@ -8,6 +8,7 @@ limits in Redis, two `flask send` processes, and a real aiosmtpd server receivin
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import re
@@ -15,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +35,22 @@ BIN = Path(sys.executable).parent
 PG_ADMIN = os.environ.get("TRUSTSITE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TRUSTSITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TODAY = "2025-06-01"
+UNPRIVILEGED = "nobody"
+
+
+@contextmanager
+def work_folder(private: Path) -> Iterator[Path]:
+    """Where the arrangement lives. Run as root, nginx's workers are `nobody`, who cannot
+    enter pytest's private temporary folders: then a world-readable folder of its own."""
+    if os.geteuid() != 0:
+        yield private
+        return
+    folder = Path(tempfile.mkdtemp(prefix="trustsite-deploy-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def missing_requirement() -> str | None:
@@ -190,9 +208,11 @@ def write_nginx_config(stack: Stack) -> Path:
         site_conf = site_conf.replace(old, new)
     (conf / "trustsite.conf").write_text(site_conf, encoding="utf-8")
     temp = prefix / "temp"
-    # The master runs as this user; as root, workers would otherwise drop to `nobody`,
-    # who cannot read the test's private temporary folder.
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+    # As in production, the workers of a root master run as an unprivileged user, who
+    # must be able to read the built site (see work_folder).
+    user = f"user {UNPRIVILEGED} {grp.getgrgid(pwd.getpwnam(UNPRIVILEGED).pw_gid).gr_name};"
+    if os.geteuid() != 0:
+        user = ""  # started unprivileged: the workers stay this user
     main = f"""{user}
 worker_processes 1;
 pid {prefix}/nginx.pid;

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from deploy_stack import DEPLOY, REDIS_URL, Stack, missing_requirement, production_stack
+from deploy_stack import (
+    DEPLOY,
+    REDIS_URL,
+    Stack,
+    missing_requirement,
+    production_stack,
+    work_folder,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -38,7 +45,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     reason = missing_requirement()
     if reason:
         pytest.skip(reason)
-    with production_stack(tmp_path_factory.mktemp("deploy")) as running:
+    with (
+        work_folder(tmp_path_factory.mktemp("deploy")) as work,
+        production_stack(work) as running,
+    ):
         yield running
 
 
@@ -114,11 +124,12 @@ def notice_counts(metrics: dict, status: str) -> float:  # type: ignore[type-arg
 def json_lines(stack: Stack, name: str) -> list[dict]:  # type: ignore[type-arg]
     lines = stack.log_lines(name)
     parsed = []
-    for line in lines:
+    for number, line in enumerate(lines):
         try:
             parsed.append(json.loads(line))
         except json.JSONDecodeError:
-            pytest.fail(f"{name} wrote a line that is not JSON: {line!r}")
+            rest = "\n".join(lines[number : number + 40])
+            pytest.fail(f"{name} wrote lines that are not JSON:\n{rest}")
     return parsed
 
 

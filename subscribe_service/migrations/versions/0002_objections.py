@@ -1,4 +1,7 @@
-"""Objections to announced changes.
+"""Objections to announced changes, and the site each notice came from.
+
+`notices.site` keeps the changes.json `site` block (company, URL, privacy contact) once per
+notice: the objection page and the privacy team's copy need the privacy contact.
 
 Revision ID: 0002_objections
 Revises: 0001_subscriptions
@@ -19,6 +22,7 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    op.add_column("notices", sa.Column("site", sa.JSON(), nullable=True))
     op.create_table(
         "objections",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -50,3 +54,5 @@ def downgrade() -> None:
     op.drop_index("ix_objections_notice_id", table_name="objections")
     op.drop_index("ix_objections_subscriber_id", table_name="objections")
     op.drop_table("objections")
+    with op.batch_alter_table("notices") as batch:
+        batch.drop_column("site")
