@@ -31,15 +31,13 @@ def show(token: str) -> tuple[str, int]:
 def confirm(token: str) -> tuple[str, int]:
     subscriber, topics = _load(token)
     config = current_app.config
-    origin = request.headers.get("Origin") or "the confirmation page"
     subscribed = subscriptions.confirm(
         get_session(),
         subscriber,
         topics,
-        source=(subscriber.consent_source or "subscription request") + f" via {origin[:100]}",
-        consent_text=subscriptions.consent_wording(
-            config["CONSENT_TEXT"], config["COMPANY_NAME"], topics
-        ),
+        confirmed_via=(request.headers.get("Origin") or "the confirmation page")[:100],
+        consent_template=config["CONSENT_TEXT"],
+        company=config["COMPANY_NAME"],
     )
     titles = ", ".join(TOPIC_TITLES[t] for t in subscribed)
     return message(

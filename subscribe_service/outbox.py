@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from subscribe_service.models import OutboxMessage, Suppression, utcnow
@@ -48,14 +48,16 @@ def enqueue(
 _INSERT = OutboxMessage.__table__.insert()
 
 
-def enqueue_fast(session: Session, *, kind: str, recipient: str, payload: dict[str, Any]) -> None:
-    """`enqueue` without building an ORM object: one INSERT, for the hot API path."""
+def enqueue_fast(
+    connection: Connection, *, kind: str, recipient: str, payload: dict[str, Any]
+) -> None:
+    """`enqueue` without an ORM session or object: one INSERT, for the hot API path."""
     if "\r" in recipient or "\n" in recipient:
         raise ValueError("line breaks are not allowed in a recipient address")
     now = utcnow()
     # A prebuilt Core statement with bound parameters: no ORM unit of work and no
     # statement construction per request (most of the cost on a busy machine).
-    session.connection().execute(
+    connection.execute(
         _INSERT,
         {
             "kind": kind,

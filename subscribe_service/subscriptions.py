@@ -6,7 +6,7 @@ sends mail: mails are outbox rows committed with the change that caused them.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,20 +37,21 @@ def find_by_email(session: Session, email: str) -> Subscriber | None:
 
 
 def request_subscription(
-    session: Session, request: SubscribeRequest, *, source: str, consent_text: str
+    engine: Engine, request: SubscribeRequest, *, source: str, consent_text: str
 ) -> None:
     """Queue the request; the sender records it and mails the confirmation link.
 
     The web request does one thing whatever the address's state (one INSERT into the
-    outbox), so neither the answer nor its timing tells whether the address is known.
+    outbox, in its own short transaction), so neither the answer nor its timing tells
+    whether the address is known.
     """
-    outbox.enqueue_fast(
-        session,
-        kind="confirm",
-        recipient=request.email,
-        payload={"topics": request.topics, "source": source, "consent_text": consent_text},
-    )
-    session.commit()
+    with engine.begin() as connection:
+        outbox.enqueue_fast(
+            connection,
+            kind="confirm",
+            recipient=request.email,
+            payload={"topics": request.topics, "source": source, "consent_text": consent_text},
+        )
 
 
 def apply_request(
@@ -90,22 +91,39 @@ def load_subscriber(session: Session, token: TokenData) -> Subscriber:
 
 
 def confirm(
-    session: Session, subscriber: Subscriber, topics: list[str], *, source: str, consent_text: str
+    session: Session,
+    subscriber: Subscriber,
+    topics: list[str],
+    *,
+    confirmed_via: str,
+    consent_template: str,
+    company: str,
 ) -> list[str]:
-    """Confirm `topics` (idempotent); returns the topics now subscribed."""
+    """Confirm `topics` (idempotent); returns the topics now subscribed.
+
+    The consent recorded covers every topic subscribed after this confirmation, with the
+    source of the request and how it was confirmed.
+    """
     now = utcnow()
     current = subscriber.topic_names if subscriber.status == "confirmed" else []
     combined = sorted(set(current) | set(topics), key=TOPICS.index)
     if subscriber.status == "confirmed" and combined == current:
         return current  # confirming twice changes nothing
+    requested = (
+        subscriber.consent_source
+        if subscriber.status == "pending" and subscriber.consent_source
+        else "subscription request"
+    )
     _set_topics(subscriber, combined)
     if subscriber.status != "confirmed":
         subscriber.confirmed_at = now
     subscriber.status = "confirmed"
     subscriber.unsubscribed_at = None
     subscriber.consent_at = now
-    subscriber.consent_source = f"{source}; confirmed through the emailed link"[:500]
-    subscriber.consent_text = consent_text
+    subscriber.consent_source = (
+        f"{requested}; confirmed through the emailed link ({confirmed_via})"[:500]
+    )
+    subscriber.consent_text = consent_wording(consent_template, company, combined)
     session.commit()
     return combined
 

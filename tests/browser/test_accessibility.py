@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser_support import LiveSite, screenshot
+from browser_support import PHONE, LiveSite, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,21 @@ def test_page_has_no_serious_accessibility_violation(
     accessible(page, f"{kind} page")
     if shot:
         screenshot(page, shot)
+        # On a phone the page reflows; wide tables scroll inside their own region.
+        page.set_viewport_size(PHONE)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{kind} page is {width}px wide on a phone"
+
+
+def test_the_check_finds_a_serious_violation(
+    page: Any, accessible: Callable[[Any, str], None]
+) -> None:
+    # Guards the guard: axe must really run and report, or every test above is hollow.
+    page.set_content(
+        '<!doctype html><html lang="en"><title>t</title><main><button></button></main></html>'
+    )
+    with pytest.raises(AssertionError, match="critical button-name"):
+        accessible(page, "a page with an unnamed button")
 
 
 @pytest.mark.parametrize("kind", DARK)

@@ -6,6 +6,7 @@ server; every link in them is opened in the browser, as a mail client would.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from browser_support import LiveSite, screenshot
 from service_mail import link, text_of
 
 pytestmark = pytest.mark.browser
+
+PRIVACY_TEAM = "privacy@larkspur.example"
 
 NEW_SUBPROCESSOR = """\
 announced: 2025-06-01
@@ -68,6 +71,7 @@ def test_subscribe_with_javascript_confirm_get_a_notice_object_and_unsubscribe(
     assert email in page.locator("main").inner_text()
     accessible(page, "confirm page")
     screenshot(page, "service-confirm")
+    page.reload()  # a second look (a link scanner, say) still finds it unconfirmed
     page.get_by_role("button", name="Confirm subscription").click()
     page.get_by_role("heading", name="You are subscribed").wait_for()
     assert "Sub-processors" in page.locator("main").inner_text()
@@ -82,7 +86,7 @@ def test_subscribe_with_javascript_confirm_get_a_notice_object_and_unsubscribe(
     notice = live.one_mail_to(email, "sub-processor change")
     body = text_of(notice)
     assert "Gamma Metrics Oy" in body and "Measures product usage" in body
-    assert "Object by:     31 July 2025" in body
+    assert re.search(r"Object by:\s+31 July 2025", body), body
 
     # The rebuilt site shows the change to come.
     page.goto("/subprocessors/")
@@ -102,8 +106,9 @@ def test_subscribe_with_javascript_confirm_get_a_notice_object_and_unsubscribe(
     assert "It arrived after the deadline of 31 July 2025" in page.locator("main").inner_text()
     accessible(page, "objection received page")
     live.send()
-    receipt = [m for m in live.mails_to(email) if m is not notice and m is not confirmation]
-    assert len(receipt) == 1 and "objection" in str(receipt[0]["Subject"]).lower()
+    live.one_mail_to(email, "Your objection to")
+    alert = live.one_mail_to(PRIVACY_TEAM, f"to subprocessors/2025-08-01 from {email}")
+    assert "Our customers do not allow analytics vendors." in text_of(alert)
 
     # Preferences, then "stop all mail" from the notice's own links.
     manage_url = link(notice, "manage")

@@ -217,7 +217,10 @@ def test_new_request_sends_a_fresh_link_and_confirm_adds_topics(app, smtp_server
     # Until confirmed, the extra topic is not added (nobody else can add topics for you).
     assert subscriber(app, "di@example.com").topic_names == ["dpa"]
     client.post(path_of(link(second, "confirm")))
-    assert subscriber(app, "di@example.com").topic_names == ["dpa", "faq"]
+    sub = subscriber(app, "di@example.com")
+    assert sub.topic_names == ["dpa", "faq"]
+    # The consent on record covers everything now subscribed.
+    assert "(Data Processing Addendum, GDPR and CCPA FAQ)" in sub.consent_text
 
 
 def test_unsubscribed_address_can_subscribe_again(app, smtp_server, send_all):

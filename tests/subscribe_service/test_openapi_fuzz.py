@@ -19,7 +19,7 @@ schema = schemathesis.from_pytest_fixture("api_schema")
 
 @schema.parametrize()
 @settings(
-    max_examples=30,
+    max_examples=20,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
