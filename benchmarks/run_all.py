@@ -1,6 +1,6 @@
 """Run every benchmark and write a short report to benchmarks/results/report.md.
 
-    python benchmarks/run_all.py                     # full sizes (about half an hour)
+    python benchmarks/run_all.py                     # full sizes (over an hour on 2 cores)
     python benchmarks/run_all.py --smoke             # tiny sizes: proves each one runs
     python benchmarks/run_all.py --only notify,senders --output /tmp/report.md
 

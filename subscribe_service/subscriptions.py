@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from generator.model import TOPIC_TITLES, TOPICS
 from subscribe_service import outbox
+from subscribe_service.db import write_lock
 from subscribe_service.models import Subscriber, SubscriberTopic, utcnow
 from subscribe_service.tokens import TokenData, TokenError
 from subscribe_service.validation import SubscribeRequest
@@ -45,7 +46,7 @@ def request_subscription(
     outbox, in its own short transaction), so neither the answer nor its timing tells
     whether the address is known.
     """
-    with engine.begin() as connection:
+    with write_lock(engine), engine.begin() as connection:
         outbox.enqueue_fast(
             connection,
             kind="confirm",

@@ -53,6 +53,7 @@ def test_objection_is_recorded_and_both_sides_get_a_mail(app, changes_file, smtp
     assert "Brightwave Mail Inc." in html and '<del class="old">DE</del>' in html
     assert '<textarea id="reason" name="reason"' in html
     assert page.headers["Cache-Control"] == "no-store"
+    assert 'style="' not in html  # the page's CSP allows no inline style
     assert objections(app) == []  # a link scanner's GET records nothing
 
     answer = post_reason(client, path, "We cannot accept transfers to the US.\r\nCall us.")
