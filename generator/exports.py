@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Sequence
 
-from generator.changes import build_changes, diff_to_json, dump_json
+from generator.changes import ChangeRecord, build_changes, diff_to_json, dump_json
 from generator.model import (
     SUBPROCESSOR_FIELDS,
     Relationship,
@@ -29,8 +30,15 @@ CSV_COLUMNS: tuple[str, ...] = ("id", *SUBPROCESSOR_FIELDS)
 LIST_SEPARATOR = "; "
 
 
-def subprocessors_document(data: TrustData, today: dt.date) -> dict[str, object]:
-    """The list in force on `today`, and the announced changes that are not yet in force."""
+def subprocessors_document(
+    data: TrustData, today: dt.date, records: Sequence[ChangeRecord] | None = None
+) -> dict[str, object]:
+    """The list in force on `today`, and the announced changes that are not yet in force.
+
+    `records` are `build_changes(data, today)` when the caller has them already (the build
+    does): computing every diff again costs as much as the exports themselves."""
+    if records is None:
+        records = build_changes(data, today)
     line = timeline(data, "subprocessors", today)
     current = line.current
     upcoming = [
@@ -47,7 +55,7 @@ def subprocessors_document(data: TrustData, today: dt.date) -> dict[str, object]
             "url": r.url,
             "diff": diff_to_json(r.diff),
         }
-        for r in build_changes(data, today)
+        for r in records
         if r.topic == "subprocessors" and r.status is Status.upcoming
     ]
     return {
@@ -209,8 +217,10 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
     }
 
 
-def build_exports(data: TrustData, today: dt.date) -> dict[str, bytes]:
-    document = subprocessors_document(data, today)
+def build_exports(
+    data: TrustData, today: dt.date, records: Sequence[ChangeRecord] | None = None
+) -> dict[str, bytes]:
+    document = subprocessors_document(data, today, records)
     entries = document["subprocessors"]
     assert isinstance(entries, list)
     return {

@@ -424,7 +424,7 @@ def site_outputs(
         records = build_changes(data, today)
     outputs: dict[str, bytes] = {"changes.json": changes_json(data, records, today)}
     outputs.update(build_feeds(data, records))
-    outputs.update(build_exports(data, today))
+    outputs.update(build_exports(data, today, records))
     if pdfs and pdf_available():
         from generator.pdf import dpa_pdfs
 

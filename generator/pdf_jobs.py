@@ -4,7 +4,8 @@ fpdf2 needs seconds for each long DPA version, far more than MkDocs needs for it
 two things keep PDFs off the build's critical path (I/O lives here, not in generator.pdf):
 
 - a cache in `.cache/trustsite/pdf/` next to mkdocs.yml, keyed by a hash of everything a
-  PDF depends on (the version's data, site.yaml, the code of generator.pdf, the fonts and
+  PDF depends on (the version's data, site.yaml, the code of generator.pdf and pdf_layout,
+  the fonts and
   the fpdf2 version): a version that has not changed is never rendered twice, which is the
   common case for a daily scheduled build;
 - the PDFs that are missing are rendered in a separate process, started as soon as the
@@ -109,6 +110,7 @@ class PdfJobs:
 
 def _code_and_fonts_digest() -> str:
     digest = hashlib.sha256(Path(pdf.__file__).read_bytes())
+    digest.update((Path(pdf.__file__).parent / "pdf_layout.py").read_bytes())
     digest.update(importlib.metadata.version("fpdf2").encode())
     fonts = pdf.find_fonts()
     digest.update(fonts.family.encode())

@@ -13,6 +13,7 @@ import html
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal
 
 from generator.diff import paired_sections
@@ -132,6 +133,8 @@ def _is_gap(chunk: Chunk) -> bool:
 
 def redline_paragraphs(old_text: str, new_text: str) -> list[list[Run]]:
     """The redline as paragraphs, each a list of runs of equal, deleted or inserted text."""
+    if old_text == new_text:
+        return _unchanged_paragraphs(new_text)
     paragraphs: list[list[tuple[Kind, list[str]]]] = [[]]
 
     def add(kind: Kind, tokens: list[str]) -> None:
@@ -154,6 +157,13 @@ def redline_paragraphs(old_text: str, new_text: str) -> list[list[Run]]:
             add("insert", new)
     joined = [[(kind, "".join(parts)) for kind, parts in p] for p in paragraphs]
     return [p for p in joined if any(text.strip() for _, text in p)]
+
+
+def _unchanged_paragraphs(text: str) -> list[list[Run]]:
+    """What the general path yields for a text compared with itself (one equal run per
+    paragraph), without matching: most sections do not change between versions."""
+    same = "".join(tokenize(text))
+    return [[("equal", piece)] for piece in _BREAK.split(same) if piece.strip()]
 
 
 def _html_runs(runs: list[Run]) -> str:
@@ -252,12 +262,23 @@ def redline_sections(old: TextVersionDoc, new: TextVersionDoc) -> list[SectionRe
         else:
             change = "same"
         section_id = (after or before).id  # type: ignore[union-attr]
+        if change == "same":
+            # An unchanged section reads the same on every later redline: render it once.
+            title_html, body_html = _unchanged_inline(new_title), _unchanged_html(new_body)
+        else:
+            title_html = redline_inline_html(old_title, new_title)
+            body_html = redline_html(old_body, new_body)
         result.append(
-            SectionRedline(
-                id=section_id,
-                title_html=redline_inline_html(old_title, new_title),
-                body_html=redline_html(old_body, new_body),
-                change=change,
-            )
+            SectionRedline(id=section_id, title_html=title_html, body_html=body_html, change=change)
         )
     return result
+
+
+@lru_cache(maxsize=8192)
+def _unchanged_html(text: str) -> str:
+    return redline_html(text, text)
+
+
+@lru_cache(maxsize=8192)
+def _unchanged_inline(text: str) -> str:
+    return redline_inline_html(text, text)

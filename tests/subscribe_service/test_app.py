@@ -98,3 +98,23 @@ def test_openapi_matches_the_routes(app, client):
                 mine.add((path, method))
     assert mine <= documented, f"undocumented: {mine - documented}"
     assert documented <= served, f"documented but not served: {documented - served}"
+
+
+def test_concurrent_subscriptions_all_land(app):
+    """Eight threads posting at once on SQLite: no 'database is locked', nothing lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from subscribe_service.db import session_scope
+    from subscribe_service.models import OutboxMessage
+
+    def post(n: int) -> int:
+        client = app.test_client()
+        return client.post("/api/subscriptions", json={"email": f"c{n}@example.com"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(post, range(80)))
+    assert codes == [202] * 80
+    with app.app_context(), session_scope(app) as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 80
