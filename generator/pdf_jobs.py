@@ -4,10 +4,9 @@ fpdf2 needs seconds for each long DPA version, far more than MkDocs needs for it
 two things keep PDFs off the build's critical path (I/O lives here, not in generator.pdf):
 
 - a cache in `.cache/trustsite/pdf/` next to mkdocs.yml, keyed by a hash of everything a
-  PDF depends on (the version's data, site.yaml, the code of generator.pdf and pdf_layout,
-  the fonts and
-  the fpdf2 version): a version that has not changed is never rendered twice, which is the
-  common case for a daily scheduled build;
+  PDF depends on (the version's data, site.yaml, the code of generator.pdf and
+  generator.pdf_layout, the fonts and the fpdf2 version): a version that has not changed
+  is never rendered twice, which is the common case for a daily scheduled build;
 - the PDFs that are missing are rendered in a separate process, started as soon as the
   data is loaded and collected after MkDocs has written the pages, so with a second core
   they cost no extra wall time.
