@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
+from xml.sax.saxutils import escape as xml_escape
 
 from feedgen.feed import FeedGenerator
 
 from generator.changes import ChangeRecord
 from generator.diff import FIELD_LABELS, ListDiff, TextDiff, format_value
-from generator.model import TOPIC_TITLES, TOPICS, TrustData
+from generator.model import TOPIC_TITLES, TOPICS, Site, TrustData
 from generator.urls import absolute_url, feed_path, page_url
 
 EDITORIAL_LABEL = "Editorial change (no notice sent)"
@@ -163,3 +164,26 @@ def build_feeds(data: TrustData, records: Sequence[ChangeRecord]) -> dict[str, b
         for kind in KINDS:
             outputs[feed_path(name, kind)] = _feed(data, name, kind, selected, records)
     return outputs
+
+
+SITEMAP_PATH = "feeds/sitemap.xml"
+
+
+def build_feed_sitemap(site: Site) -> bytes:
+    """`feeds/sitemap.xml`: a sitemap of the feeds, so that nothing 404s in the browser.
+
+    Every page declares the feeds with `<link rel="alternate" type="application/atom+xml">`
+    for feed readers. Material's script reads every `link[rel=alternate]` as another
+    version of the site (its language switcher) and fetches `sitemap.xml` beside it, which
+    for `feeds/all.atom` is this file. Listing the feeds here is also a valid sitemap: a
+    sitemap may list the URLs under its own folder."""
+    locs = "".join(
+        f"<url><loc>{xml_escape(absolute_url(site, feed_path(name, kind)))}</loc></url>\n"
+        for name in ("all", *TOPICS)
+        for kind in KINDS
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{locs}</urlset>\n"
+    ).encode()

@@ -33,9 +33,9 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # No pre-ping (a round trip per request): after a database restart SQLAlchemy
-        # drops the whole pool on the first disconnect error, which answers one 503.
-        return create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
+        # Pre-ping costs a round trip per checkout, and keeps a database restart from
+        # answering anyone with an error.
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})

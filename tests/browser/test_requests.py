@@ -25,13 +25,18 @@ def team_mails(live: LiveSite, subject_contains: str) -> list[Any]:
     return [m for m in live.mails_to(PRIVACY_TEAM) if subject_contains in str(m["Subject"])]
 
 
-def test_request_the_current_dpa(page: Any, live: LiveSite) -> None:
+def test_request_the_current_dpa_from_the_dpa_page(page: Any, live: LiveSite) -> None:
     email = "legal@procurer.example"
-    page.goto("/requests/dpa/")
+    page.goto("/dpa/1.0/")
+    page.locator("article").get_by_role("link", name="Request the current DPA").click()
+    assert page.url.endswith("/dpa/#request-dpa"), page.url
+    form = page.locator("form.ts-request")
+    # Absolute, from site.yaml: the form still reaches the service on another origin.
+    assert form.get_attribute("action") == live.url + "api/dpa-requests"
     page.get_by_label("Your name").fill("Noor Visser")
     page.get_by_label("Work email").fill(email)
     page.get_by_label("Company").fill("Procurer Logistics B.V.")
-    page.get_by_label("Version you signed").fill("1.0")
+    page.get_by_label("Version you signed").select_option("1.0")
     submit(page, "Send me the current DPA")
 
     live.send()
@@ -48,7 +53,13 @@ def test_data_subject_request_is_acknowledged_and_referred(
     page: Any, live: LiveSite, accessible: Callable[[Any, str], None]
 ) -> None:
     email = "sam.jansen@person.example"
-    page.goto("/requests/data-subject/")
+    page.goto("/privacy/")
+    page.locator("article").get_by_role(
+        "link", name="Make a request about your personal data"
+    ).click()
+    assert page.url.endswith("/requests/data-subject/"), page.url
+    form = page.locator("form.ts-request")
+    assert form.get_attribute("action") == live.url + "api/subject-requests"
     page.get_by_label("Your name").fill("Sam Jansen")
     page.get_by_label("Your email address").fill(email)
     page.get_by_label("What would you like?").select_option("deletion")

@@ -150,6 +150,21 @@ def test_pages_load_nothing_from_elsewhere(small_site: Path) -> None:
     assert external == []
 
 
+def test_feed_links_are_discoverable_and_send_material_to_no_missing_file(
+    small_site: Path,
+) -> None:
+    """Material's script fetches `sitemap.xml` beside every `link[rel=alternate]` (it reads
+    them as other versions of the site); a missing file would 404 on every page load."""
+    for page in (small_site / "index.html", small_site / "dpa" / "1.0" / "index.html"):
+        tree = lxml.html.fromstring(page.read_bytes())
+        feeds = tree.xpath("//head/link[@rel='alternate']")
+        assert {f.get("type") for f in feeds} == {"application/atom+xml", "application/rss+xml"}
+        for link in feeds:
+            feed = (page.parent / link.get("href")).resolve()
+            assert feed.is_file(), link.get("href")
+            assert (feed.parent / "sitemap.xml").is_file(), f"{link.get('href')}: no sitemap"
+
+
 def test_search_finds_a_subprocessor_by_name_purpose_and_country(small_site: Path) -> None:
     index = (small_site / "search" / "search_index.json").read_text(encoding="utf-8")
     data = load_data(SMALL)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 import markdown
 import pytest
@@ -18,7 +19,8 @@ import yaml
 from generator.changes import build_changes
 from generator.loader import load_data
 from generator.model import Section, TrustData
-from generator.pages import country, render_pages, site_outputs
+from generator.page_context import country
+from generator.pages import render_pages, site_outputs
 
 SMALL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "data-small"
 TODAY = dt.date(2025, 6, 1)
@@ -75,16 +77,23 @@ def test_every_documented_path_is_generated(pages: dict[str, str]) -> None:
             "faq/1.0/index.md",
             "faq/1.1/index.md",
             "faq/1.1/redline/index.md",
+            "requests/dpa/index.md",
+            "requests/data-subject/index.md",
         ]
     )
 
 
 def test_sections_are_headings_anchored_by_their_id(pages: dict[str, str], data: TrustData) -> None:
     dpa = data.texts["dpa"][-1]
-    for path in ("dpa/index.md", "dpa/2.0/index.md"):
+    sections = [(s.id, s.title) for s in dpa.sections]
+    # The current DPA ends with the request form, under its own heading.
+    for path, extra in (
+        ("dpa/index.md", [("request-dpa", "Request the current DPA")]),
+        ("dpa/2.0/index.md", []),
+    ):
         _, html = split(pages[path])
         headings = [(h.get("id"), text(h)) for h in html.xpath("//h2")]
-        assert headings == [(s.id, s.title) for s in dpa.sections]
+        assert headings == sections + extra
 
 
 def test_current_text_page_has_a_header_box(pages: dict[str, str]) -> None:
@@ -210,6 +219,48 @@ def test_subscribe_form_works_without_javascript_and_labels_every_field(
     assert form.xpath(".//*[@aria-live='polite']")
 
 
+def _request_form(page: str) -> lxml.html.HtmlElement:
+    _, html = split(page)
+    (form,) = html.xpath("//form[contains(@class, 'ts-request')]")
+    assert form.get("method") == "post"
+    fields = form.xpath(".//input | .//select | .//textarea")
+    labelled = set(form.xpath(".//label/@for"))
+    assert {f.get("id") for f in fields} <= labelled, "every field has a label"
+    assert form.xpath(".//input[@name='website'][@tabindex='-1']"), "honeypot"
+    return form
+
+
+def test_request_forms_post_to_the_service_even_on_another_origin(data: TrustData) -> None:
+    site = data.site.model_copy(update={"service_url": "https://service.example.test/"})
+    pages = render(data.model_copy(update={"site": site}))
+    for path in ("dpa/index.md", "requests/dpa/index.md"):
+        form = _request_form(pages[path])
+        assert form.get("action") == "https://service.example.test/api/dpa-requests", path
+        assert form.xpath(".//input/@name")[:3] == ["name", "email", "company"]
+        (select,) = form.xpath(".//select[@name='signed_version']")
+        options = [(o.get("value"), text(o)) for o in select.xpath("option")]
+        assert options == [("", "Don't know"), ("2.0", "Version 2.0"), ("1.0", "Version 1.0")]
+    form = _request_form(pages["requests/data-subject/index.md"])
+    assert form.get("action") == "https://service.example.test/api/subject-requests"
+    names = form.xpath(".//*[@name]/@name")
+    assert names == ["name", "email", "request_type", "controller", "details", "website"]
+
+
+def test_request_pages_are_linked_where_readers_need_them(pages: dict[str, str]) -> None:
+    def links(path: str) -> list[str]:
+        return split(pages[path])[1].xpath("//a/@href")
+
+    assert "requests/dpa/" in links("index.md")
+    assert "requests/data-subject/" in links("index.md")
+    assert "./#request-dpa" in links("dpa/index.md")
+    assert split(pages["dpa/index.md"])[1].xpath("//h2[@id='request-dpa']")
+    for version in ("1.0", "2.0"):
+        assert "../#request-dpa" in links(f"dpa/{version}/index.md")
+    for topic in ("privacy", "faq"):
+        (box,) = split(pages[f"{topic}/index.md"])[1].xpath("//div[@class='ts-box']")
+        assert "../requests/data-subject/" in box.xpath(".//a/@href"), topic
+
+
 def test_a_script_in_a_body_is_escaped(data: TrustData) -> None:
     doc = data.texts["dpa"][-1]
     evil = Section(id="evil", title="<b>Bold</b> title", body='<script>alert("x")</script>')
@@ -260,5 +311,9 @@ def test_site_outputs_are_the_documented_files(data: TrustData) -> None:
         "feeds/all.rss",
         "feeds/dpa.atom",
         "feeds/subprocessors.rss",
+        "feeds/sitemap.xml",
     ):
         assert path in outputs
+    sitemap = lxml.etree.fromstring(outputs["feeds/sitemap.xml"])
+    locs = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://trust.example.test/feeds/all.atom" in locs and len(locs) == 10

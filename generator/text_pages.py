@@ -1,0 +1,78 @@
+"""The pages of a text document (privacy statement, FAQ, DPA): the current version, each
+version at its permalink, the redline against the version before, and the version list."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+
+from markupsafe import Markup
+
+from generator.changes import ChangeRecord
+from generator.model import TOPIC_TITLES, Site, Status, TextVersionDoc, TrustData
+from generator.page_context import AddPage, version_context
+from generator.redline import redline_inline_html, redline_sections
+from generator.timeline import TopicTimeline
+from generator.urls import page_path, redline_path
+
+
+def add_text_topic(
+    add: AddPage,
+    line: TopicTimeline,
+    by_id: dict[str, ChangeRecord],
+    data: TrustData,
+) -> None:
+    topic = line.topic
+    pdf_path = _pdf_path_function(topic, data.site)
+    docs: list[TextVersionDoc] = list(line.published)  # type: ignore[arg-type]
+    versions = [version_context(line, by_id, doc, pdf_path) for doc in docs]
+    current = next((v for v in versions if v["status"] is Status.current), None)
+    add(
+        f"{topic}/index.md",
+        "text_current.md.j2",
+        topic=topic,
+        title=TOPIC_TITLES[topic],
+        v=current,
+        upcoming=[v for v in versions if v["status"] is Status.upcoming],
+        request_versions=dpa_request_versions(line) if topic == "dpa" else [],
+    )
+    for v in versions:
+        doc: TextVersionDoc = v["doc"]  # type: ignore[assignment]
+        add(f"{page_path(topic, doc.version)}index.md", "text_version.md.j2", topic=topic, v=v)
+        previous = line.previous(doc.version)
+        if previous is not None:
+            assert isinstance(previous, TextVersionDoc)
+            add(
+                f"{redline_path(topic, doc.version)}index.md",
+                "redline.md.j2",
+                topic=topic,
+                v=v,
+                previous=previous,
+                title_redline=Markup(redline_inline_html(previous.title, doc.title)),
+                sections=redline_sections(previous, doc),
+            )
+    add(
+        f"{topic}/versions/index.md",
+        "versions.md.j2",
+        topic=topic,
+        title=TOPIC_TITLES[topic],
+        versions=list(reversed(versions)),
+    )
+
+
+def dpa_request_versions(line: TopicTimeline) -> list[str]:
+    """The choices of "version you signed" in the DPA request form: published, newest first."""
+    return [doc.version for doc in reversed(line.published)]
+
+
+def _pdf_path_function(topic: str, site: Site) -> Callable[[str], str] | None:
+    """Where the DPA's PDFs are, if this installation builds them (generator.pdf)."""
+    if topic != "dpa" or not pdf_available():
+        return None
+    from generator.pdf import dpa_pdf_path
+
+    return lambda version: dpa_pdf_path(site, version)
+
+
+def pdf_available() -> bool:
+    return importlib.util.find_spec("generator.pdf") is not None
