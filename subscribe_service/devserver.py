@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,13 +24,11 @@ log = logging.getLogger("trustsite.dev")
 
 def build_site(site_dir: Path, data_dir: Path) -> bool:
     """Run `trustsite build`; on failure say so and keep going (the API still works)."""
-    command = shutil.which("trustsite")
-    if command is None:
-        log.error("the `trustsite` command is not installed; run: pip install -e .")
-        return False
+    # The generator of this same interpreter, whether or not its venv is on PATH.
+    command = [sys.executable, "-m", "generator.cli"]
     log.info("building the site: trustsite build --data %s --site-dir %s", data_dir, site_dir)
     result = subprocess.run(
-        [command, "build", "--data", str(data_dir), "--site-dir", str(site_dir)],
+        [*command, "build", "--data", str(data_dir), "--site-dir", str(site_dir)],
         capture_output=True,
         text=True,
     )
