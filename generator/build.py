@@ -48,7 +48,7 @@ def build_site(data_dir: Path, site_dir: Path, today: dt.date, *, config_file: P
     _swap_in(staging, site_dir)
 
     seconds = time.perf_counter() - started
-    feeds = sum(1 for path in plugin.outputs if path.startswith("feeds/"))
+    feeds = sum(1 for path in plugin.outputs if path.endswith((".atom", ".rss")))
     pages = plugin.page_count
     summary = (
         f"built {site_dir} for {today.isoformat()}: {pages} pages, {feeds} feeds, "

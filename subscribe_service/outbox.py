@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from subscribe_service.models import OutboxMessage, Suppression, utcnow
@@ -152,16 +152,57 @@ def _finish(session: Session, message_id: int, owner: str, **values: Any) -> boo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_sent(session: Session, message_id: int, owner: str, smtp_reply: str) -> bool:
-    return _finish(
-        session,
-        message_id,
-        owner,
-        status="sent",
-        sent_at=utcnow(),
-        smtp_reply=smtp_reply[:REPLY_MAX],
-        last_error=None,
+_OUTBOX = OutboxMessage.__table__
+# The sender records every accepted mail with this one statement: a Core UPDATE by
+# primary key built once (no ORM statement or unit of work per mail), still guarded by
+# the lease so a sender that lost its lease records nothing.
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("row_id"),
+        _OUTBOX.c.lease_owner == bindparam("owner"),
+        _OUTBOX.c.status == "sending",
     )
+    .values(
+        status="sent",
+        sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
+        smtp_reply=bindparam("reply"),
+        last_error=None,
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
+
+
+def mark_sent(session: Session, message_id: int, owner: str, smtp_reply: str) -> bool:
+    """Record one accepted mail and commit at once (a crash loses only the mail in flight).
+
+    On PostgreSQL this commit does not wait for the WAL flush (synchronous_commit off,
+    for this transaction only). The row is still committed and visible at once, and a
+    crash of the sender loses nothing; only a crash of the database server itself within
+    the next fraction of a second (3 x wal_writer_delay at most) can undo the last few
+    "sent" marks. Those rows then go back to the queue when their lease expires and are
+    re-sent with the same Message-ID: a possible duplicate, never a lost mail, which is
+    the same side the lease design errs on for the mail in flight. Waiting for the flush
+    instead costs a disk sync per mail and is most of the sender's time on PostgreSQL.
+    """
+    # The session's own connection, so this is its transaction; a plain Core execute
+    # skips the ORM's statement handling, a measurable share of the cost per mail.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ASYNC_COMMIT)
+    result = connection.execute(
+        _MARK_SENT,
+        {
+            "row_id": message_id,
+            "owner": owner,
+            "sent_at": utcnow(),
+            "reply": smtp_reply[:REPLY_MAX],
+        },
+    )
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_failed(session: Session, message_id: int, owner: str, error: str) -> bool:

@@ -14,9 +14,9 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import click
@@ -32,7 +32,7 @@ from subscribe_service.mailer import (
     HeaderInjectionError,
     SendResult,
     SmtpConnection,
-    build_message,
+    build_message_bytes,
     new_message_id,
 )
 from subscribe_service.models import OutboxMessage, Subscriber
@@ -77,6 +77,17 @@ class RateLimiter:
         self._next = max(now, self._next) + 1.0 / self.rate
 
 
+@dataclass(frozen=True)
+class Settle:
+    """A claimed row that is not sent this time: cancelled, or back to the queue."""
+
+    action: str  # "cancelled" | "retry"
+    reason: str
+
+
+Prepared = bytes | Settle
+
+
 class Sender:
     def __init__(self, app: Flask, owner: str | None = None) -> None:
         self.app = app
@@ -105,14 +116,12 @@ class Sender:
             if not ids:
                 return None
             self._renew_at = time.monotonic() + self.lease / 2
-            ready = self._render_all(session, ids, counts, note)
-            if ready:
-                self._send_all(session, ready, counts, note)
+            messages, suppressed = self._load(session, ids)
+            self._send_all(session, messages, suppressed, counts, note)
         return counts
 
-    def _render_all(
-        self, session: Session, ids: list[int], counts: Counts, note: Callable[[str], None]
-    ) -> list[tuple[OutboxMessage, EmailMessage]]:
+    def _load(self, session: Session, ids: list[int]) -> tuple[list[OutboxMessage], set[str]]:
+        """The claimed rows with what renderers need, and which recipients are suppressed."""
         # One query per batch for the rows and what renderers need (subscriber, topics,
         # notice), and one for suppressed addresses, instead of several per message.
         messages = list(
@@ -133,86 +142,115 @@ class Sender:
             if message.message_id is None:
                 message.message_id = new_message_id(self.app.config)
         session.commit()
-        ready: list[tuple[OutboxMessage, EmailMessage]] = []
-        for message in messages:
-            outcome = self._render_one(session, message, ready, suppressed)
-            if outcome:
-                setattr(counts, outcome, getattr(counts, outcome) + 1)
-                note(outcome)
-        return ready
+        return messages, suppressed
 
-    def _render_one(
-        self,
-        session: Session,
-        message: OutboxMessage,
-        ready: list[tuple[OutboxMessage, EmailMessage]],
-        suppressed: set[str],
-    ) -> str | None:
-        """Append (row, mail) to `ready`, or settle the row and return its outcome."""
+    def _prepare(self, session: Session, message: OutboxMessage, suppressed: set[str]) -> Prepared:
+        """Render and build one mail: its wire bytes, or why it is not sent this time.
+
+        Writes nothing (a renderer's failed query is rolled back at once), so the send
+        loop can call it while the server is still answering the previous mail.
+        """
         if message.recipient in suppressed:
-            outbox.mark_cancelled(session, message.id, self.owner, "address suppressed")
-            return "cancelled"
+            return Settle("cancelled", "address suppressed")
         renderer = RENDERERS.get(message.kind)
         if renderer is None:
-            return self._retry(session, message, f"no renderer for kind {message.kind!r}")
+            return Settle("retry", f"no renderer for kind {message.kind!r}")
         try:
             rendered = renderer(session, message)
             if rendered is None:
-                outbox.mark_cancelled(session, message.id, self.owner, "no longer wanted")
-                return "cancelled"
-            mail = build_message(
+                return Settle("cancelled", "no longer wanted")
+            return build_message_bytes(
                 self.app.config, rendered, message.recipient, message_id=message.message_id
             )
         except HeaderInjectionError as err:
             session.rollback()
-            outbox.mark_cancelled(session, message.id, self.owner, f"refused: {err}")
-            return "cancelled"
+            return Settle("cancelled", f"refused: {err}")
         except Exception as err:  # a template or renderer bug must not stop the queue
             session.rollback()
             log.exception("rendering outbox message %s (%s) failed", message.id, message.kind)
-            return self._retry(session, message, f"rendering failed: {err!r}")
-        ready.append((message, mail))
-        return None
+            return Settle("retry", f"rendering failed: {err!r}")
+
+    def _settle(self, session: Session, message: OutboxMessage, settle: Settle) -> str:
+        if settle.action == "cancelled":
+            outbox.mark_cancelled(session, message.id, self.owner, settle.reason)
+            return "cancelled"
+        return self._retry(session, message, settle.reason)
 
     def _send_all(
         self,
         session: Session,
-        ready: list[tuple[OutboxMessage, EmailMessage]],
+        messages: list[OutboxMessage],
+        suppressed: set[str],
         counts: Counts,
         note: Callable[[str], None],
     ) -> None:
-        pending = list(ready)
+        """Send the batch over one connection, recording each answer as it comes.
+
+        Each mail is rendered while the server works on the previous one (between the
+        end of its data and the reply), and the next MAIL FROM goes out before the
+        previous answer is committed: the database and the renderer overlap the
+        server's round trips instead of adding to them. Still one mail in flight.
+        """
+        pending = deque(messages)  # not answered yet, in order; pending[0] is next
+        prepared: dict[int, Prepared] = {}
+
+        def take_ready() -> bytes | None:
+            """Settle rows that will not be sent until pending[0] is a mail to send."""
+            while pending:
+                message = pending[0]
+                mail = prepared.pop(message.id, None) or self._prepare(session, message, suppressed)
+                if isinstance(mail, bytes):
+                    return mail
+                pending.popleft()
+                self._count(counts, note, self._settle(session, message, mail))
+            return None
+
+        def prepare_next() -> None:
+            if len(pending) > 1 and pending[1].id not in prepared:
+                prepared[pending[1].id] = self._prepare(session, pending[1], suppressed)
+
+        mail = take_ready()
+        if mail is None:
+            return
         try:
             with SmtpConnection(self.app.config) as smtp:
-                while pending:
-                    message, mail = pending[0]
+                while mail is not None:
+                    message = pending[0]
                     self._keep_lease(session, pending)
                     self.limiter.wait()
-                    result = smtp.send(message.recipient, mail)
-                    pending.pop(0)
-                    outcome = self._record(session, message, result)
-                    setattr(counts, outcome, getattr(counts, outcome) + 1)
-                    note(outcome)
+                    result = smtp.send(message.recipient, mail, while_waiting=prepare_next)
+                    pending.popleft()
+                    if pending:
+                        smtp.begin_next()
+                    self._count(counts, note, self._record(session, message, result))
+                    mail = take_ready()
         except CONNECTION_ERRORS as err:
             # The server went away or never answered: every message not yet answered
             # goes back to the queue (the one in flight may have arrived; its lease
-            # row stays unsent, which errs on the side of delivering).
+            # row stays unsent, which errs on the side of delivering). Rows that would
+            # not be sent anyway are settled as such.
             log.warning(
                 "SMTP connection failed: %s; %d message(s) will be retried", err, len(pending)
             )
-            for message, _mail in pending:
-                outcome = self._retry(session, message, f"connection: {err!r}")
-                setattr(counts, outcome, getattr(counts, outcome) + 1)
-                note(outcome)
+            for message in pending:
+                outcome = prepared.pop(message.id, None) or self._prepare(
+                    session, message, suppressed
+                )
+                if isinstance(outcome, bytes):
+                    outcome = Settle("retry", f"connection: {err!r}")
+                self._count(counts, note, self._settle(session, message, outcome))
 
-    def _keep_lease(
-        self, session: Session, pending: list[tuple[OutboxMessage, EmailMessage]]
-    ) -> None:
+    @staticmethod
+    def _count(counts: Counts, note: Callable[[str], None], outcome: str) -> None:
+        setattr(counts, outcome, getattr(counts, outcome) + 1)
+        note(outcome)
+
+    def _keep_lease(self, session: Session, pending: Iterable[OutboxMessage]) -> None:
         """A slow server or a low rate: keep the rest of the batch ours, so no other
         sender takes it over while this one is still working through it."""
         if time.monotonic() < self._renew_at:
             return
-        outbox.renew_lease(session, [m.id for m, _ in pending], self.owner, self.lease)
+        outbox.renew_lease(session, [m.id for m in pending], self.owner, self.lease)
         self._renew_at = time.monotonic() + self.lease / 2
 
     def _record(self, session: Session, message: OutboxMessage, result: SendResult) -> str:
