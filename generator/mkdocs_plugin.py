@@ -63,7 +63,9 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         today = self.today()
-        data = self.preloaded
+        # MkDocs keeps plugin instances across builds in one process (for `serve`), so the
+        # data handed over by generator.build is used for this build only, never again.
+        data, self.preloaded = self.preloaded, None
         if data is None:
             try:
                 data = load_data(self.data_path(config))

@@ -253,3 +253,21 @@ def _project_copy(tmp_path: Path) -> Path:
     shutil.copy(CONFIG, project / "mkdocs.yml")
     shutil.copytree(ROOT / "site_src", project / "site_src")
     return project
+
+
+def test_a_later_mkdocs_build_in_one_process_reads_the_data_again(tmp_path: Path) -> None:
+    # MkDocs reuses plugin instances within a process (for `serve`): the data that
+    # build_site handed to the plugin must not leak into a later plain MkDocs build.
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "site_src", project / "site_src")
+    shutil.copy(CONFIG, project / "mkdocs.yml")
+    shutil.copytree(SMALL, project / "data")
+    build_site(project / "data", tmp_path / "site", TODAY, config_file=project / "mkdocs.yml")
+    dpa = project / "data" / "dpa" / "2.0.yaml"
+    dpa.write_text(dpa.read_text().replace("within 48 hours", "within 36 hours"))
+    build(load_config(str(project / "mkdocs.yml"), site_dir=str(tmp_path / "again")))
+    page = (tmp_path / "again" / "dpa" / "2.0" / "index.html").read_text(encoding="utf-8")
+    assert "within 36 hours" in page and "within 48 hours" not in page

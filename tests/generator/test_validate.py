@@ -315,8 +315,9 @@ def test_changes_are_announced_in_the_order_they_take_effect(data_files: DataFil
     # already contains the other, still unannounced, change.
     data_files.write(
         "subprocessors/2024-11-15.yaml",
-        SP3_HEAD.replace("announced: 2024-10-01", "announced: 2024-07-01")
-        .replace("effective: 2024-11-15", "effective: 2024-11-15")
+        SP3_HEAD.replace("announced: 2024-10-01", "announced: 2024-07-01").replace(
+            "effective: 2024-11-15", "effective: 2024-11-15"
+        )
         + "remove: [cloudnine-hosting]\n",
     )
     assert data_files.errors() == [
