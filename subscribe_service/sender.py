@@ -22,7 +22,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service import outbox
@@ -98,7 +98,8 @@ class Sender:
         self.backoff = float(cfg["SEND_BACKOFF_SECONDS"])
         self.lease = float(cfg["SEND_LEASE_SECONDS"])
         self.limiter = RateLimiter(float(cfg["SEND_RATE"]))
-        self.skip_locked = get_database(app).engine.dialect.name == "postgresql"
+        self.engine = get_database(app).engine
+        self.skip_locked = self.engine.dialect.name == "postgresql"
         self._renew_at = 0.0
 
     def run_batch(self, on_result: Callable[[str], None] | None = None) -> Counts | None:
@@ -117,7 +118,10 @@ class Sender:
                 return None
             self._renew_at = time.monotonic() + self.lease / 2
             messages, suppressed = self._load(session, ids)
-            self._send_all(session, messages, suppressed, counts, note)
+            # The claim and the Message-IDs are committed by now, so the session holds
+            # no write lock (SQLite) that the recording connection would wait for.
+            with outbox.recording_connection(self.engine) as recorder:
+                self._send_all(session, recorder, messages, suppressed, counts, note)
         return counts
 
     def _load(self, session: Session, ids: list[int]) -> tuple[list[OutboxMessage], set[str]]:
@@ -147,8 +151,9 @@ class Sender:
     def _prepare(self, session: Session, message: OutboxMessage, suppressed: set[str]) -> Prepared:
         """Render and build one mail: its wire bytes, or why it is not sent this time.
 
-        Writes nothing (a renderer's failed query is rolled back at once), so the send
-        loop can call it while the server is still answering the previous mail.
+        Commits nothing (a renderer's failed query is rolled back at once), so the send
+        loop can call it while the server is still answering the previous mail. What a
+        renderer writes is committed before the next mail is recorded as sent.
         """
         if message.recipient in suppressed:
             return Settle("cancelled", "address suppressed")
@@ -179,6 +184,7 @@ class Sender:
     def _send_all(
         self,
         session: Session,
+        recorder: Connection,
         messages: list[OutboxMessage],
         suppressed: set[str],
         counts: Counts,
@@ -222,7 +228,8 @@ class Sender:
                     pending.popleft()
                     if pending:
                         smtp.begin_next()
-                    self._count(counts, note, self._record(session, message, result))
+                    outcome = self._record(session, recorder, message, result)
+                    self._count(counts, note, outcome)
                     mail = take_ready()
         except CONNECTION_ERRORS as err:
             # The server went away or never answered: every message not yet answered
@@ -253,10 +260,18 @@ class Sender:
         outbox.renew_lease(session, [m.id for m in pending], self.owner, self.lease)
         self._renew_at = time.monotonic() + self.lease / 2
 
-    def _record(self, session: Session, message: OutboxMessage, result: SendResult) -> str:
+    def _record(
+        self, session: Session, recorder: Connection, message: OutboxMessage, result: SendResult
+    ) -> str:
         reply = result.text
         if result.outcome == "accepted":
-            outbox.mark_sent(session, message.id, self.owner, reply)
+            if session.in_transaction():
+                # A renderer used the database (a confirm mail records the subscribe
+                # request it answers): commit that first, as before, or the recording
+                # connection would wait for the session's locks (SQLite's write lock,
+                # PostgreSQL's lock on the outbox row), and the sender with it.
+                session.commit()
+            outbox.mark_sent(recorder, message.id, self.owner, reply)
             log.info("sent %s #%d to %s: %s", message.kind, message.id, message.recipient, reply)
             return "sent"
         if result.outcome == "permanent" and result.stage == "data":

@@ -9,6 +9,7 @@ signed with an old key keep working, new links use the new one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -57,7 +58,15 @@ def secrets(config: Any = None) -> list[str]:
 def _serializer(purpose: str, config: Any = None) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeTimedSerializer(secrets(config), salt=f"trustsite.{purpose}")
+    return _cached_serializer(purpose, tuple(secrets(config)))
+
+
+# A mail carries several links, so the sender signs thousands of tokens per batch:
+# build each serializer once per purpose and key list instead of once per token. The
+# keys are part of the cache key, so a rotated secret (or another app's) gets its own.
+@lru_cache(maxsize=64)
+def _cached_serializer(purpose: str, keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(list(keys), salt=f"trustsite.{purpose}")
 
 
 def make_token(

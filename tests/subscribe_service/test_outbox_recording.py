@@ -1,0 +1,99 @@
+"""Recording sent mails on the sender's own autocommit connection, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from subscribe_service import outbox
+from subscribe_service.db import get_database, session_scope
+from subscribe_service.models import OutboxMessage, Subscriber, utcnow
+from subscribe_service.renderers import register, render_mail
+from subscribe_service.sender import drain
+
+# Per rendered message: the statuses other connections saw at that moment.
+SEEN: dict[int, dict[int, str]] = {}
+
+
+@register("recording-probe")
+def render_recording_probe(session, message):
+    """Looks at the outbox from another connection while the sender renders."""
+    engine = session.get_bind()
+    with engine.connect() as other:
+        rows = other.execute(select(OutboxMessage.id, OutboxMessage.status)).all()
+    SEEN[message.id] = {pk: status for pk, status in rows}
+    subscriber = session.get(Subscriber, message.subscriber_id)
+    return render_mail(
+        "manage",
+        subject="Recording probe",
+        list_id="Probe <probe.127.0.0.1>",
+        unsubscribe_url="http://127.0.0.1:8000/unsubscribe/x",
+        subscriber=subscriber,
+        manage_url="http://127.0.0.1:8000/manage/x",
+    )
+
+
+def queue(app, count: int) -> list[int]:
+    ids = []
+    with app.app_context(), session_scope(app) as s:
+        for i in range(count):
+            email = f"r{i}@example.com"
+            sub = Subscriber(email=email, status="confirmed", token_version=1, created_at=utcnow())
+            s.add(sub)
+            s.flush()
+            message = outbox.enqueue(
+                s, kind="recording-probe", recipient=email, payload={}, subscriber_id=sub.id
+            )
+            ids.append(message.id)
+    return ids
+
+
+def test_each_accepted_mail_is_committed_before_the_next_one_goes_out(backend_app, smtp_server):
+    SEEN.clear()
+    ids = queue(backend_app, 6)
+    assert drain(backend_app).sent == 6
+    assert len(smtp_server.messages) == 6
+    # Mail k is rendered while mail k-1 is with the server; by then every mail before
+    # that one must be committed as sent, visible to any other connection.
+    for k, pk in enumerate(ids):
+        for earlier in ids[: max(k - 1, 0)]:
+            assert SEEN[pk][earlier] == "sent", (k, earlier, SEEN[pk])
+    with session_scope(backend_app) as s:
+        statuses = s.scalars(select(OutboxMessage.status).where(OutboxMessage.id.in_(ids)))
+        assert set(statuses) == {"sent"}
+
+
+@pytest.mark.postgres
+def test_the_relaxed_commit_setting_never_reaches_other_users_of_the_pool(make_app, pg_url):
+    engine = get_database(make_app(DATABASE_URL=pg_url)).engine
+    with engine.connect() as plain:
+        default = plain.execute(text("SHOW synchronous_commit")).scalar()
+    assert default != "off"  # the server's own setting, which the test is about
+    with outbox.recording_connection(engine) as recorder:
+        assert recorder.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        raw = recorder.connection.dbapi_connection
+    # Back in the pool with the server's default again.
+    assert raw.execute("SHOW synchronous_commit").fetchone()[0] == default
+    raw.rollback()
+
+    with pytest.raises(RuntimeError), outbox.recording_connection(engine) as recorder:
+        raw = recorder.connection.dbapi_connection
+        raise RuntimeError("the batch failed")
+    assert raw.closed  # dropped, not pooled with the setting still off
+
+
+@pytest.mark.timeout(60)
+def test_a_confirm_mail_that_records_its_request_is_sent_and_recorded(backend_app, smtp_server):
+    """The confirm renderer writes (it records the API's subscribe request) in the
+    batch's session; recording the mail as sent must not wait on that session."""
+    response = backend_app.test_client().post(
+        "/api/subscriptions", json={"email": "new@example.com", "topics": ["subprocessors"]}
+    )
+    assert response.status_code in (200, 201, 202), response.get_data(as_text=True)
+    assert drain(backend_app).sent == 1
+    assert len(smtp_server.messages) == 1
+    with session_scope(backend_app) as s:
+        subscriber = s.scalar(select(Subscriber).where(Subscriber.email == "new@example.com"))
+        assert subscriber is not None
+        sent = s.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "new@example.com"))
+        assert sent.status == "sent" and sent.subscriber_id == subscriber.id
