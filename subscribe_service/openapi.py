@@ -29,6 +29,30 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): PROBLEM for code in codes}
 
 
+def form_post(
+    summary: str,
+    schema: dict[str, Any],
+    *,
+    accepted: dict[str, Any],
+    see_other: dict[str, Any],
+    errors: tuple[int, ...] = (400, 403, 413, 415, 422, 429),
+    description: str | None = None,
+) -> dict[str, Any]:
+    """A POST that takes the same fields as JSON (202) or as an HTML form post (303)."""
+    operation: dict[str, Any] = {"summary": summary}
+    if description:
+        operation["description"] = description
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schema},
+            "application/x-www-form-urlencoded": {"schema": schema},
+        },
+    }
+    operation["responses"] = {"202": accepted, "303": see_other, **_errors(*errors)}
+    return {"post": operation}
+
+
 def _page_op(summary: str, ok: str = "200", errors: tuple[int, ...] = (400, 403, 404, 410)) -> dict:
     return {
         "summary": summary,
@@ -55,13 +79,6 @@ def document() -> dict[str, Any]:
                 "maxLength": 1000,
                 "description": "Honeypot: leave empty (hidden in the form).",
             },
-        },
-    }
-    form_body = {
-        **subscribe_body,
-        "properties": {
-            **subscribe_body["properties"],
-            "topics": subscribe_body["properties"]["topics"],
         },
     }
     email_only = {
@@ -91,40 +108,18 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": current_app.config["SERVICE_URL"].rstrip("/") or "/"}],
         "paths": {
-            "/api/subscriptions": {
-                "post": {
-                    "summary": "Ask to subscribe an address (a confirmation email follows)",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": subscribe_body},
-                            "application/x-www-form-urlencoded": {"schema": form_body},
-                        },
-                    },
-                    "responses": {
-                        "202": accepted,
-                        "303": see_other,
-                        **_errors(400, 403, 413, 415, 422, 429),
-                    },
-                }
-            },
-            "/api/manage-links": {
-                "post": {
-                    "summary": "Email a fresh preferences link to a subscriber",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": email_only},
-                            "application/x-www-form-urlencoded": {"schema": email_only},
-                        },
-                    },
-                    "responses": {
-                        "202": accepted,
-                        "303": see_other,
-                        **_errors(400, 403, 413, 415, 422, 429),
-                    },
-                }
-            },
+            "/api/subscriptions": form_post(
+                "Ask to subscribe an address (a confirmation email follows)",
+                subscribe_body,
+                accepted=accepted,
+                see_other=see_other,
+            ),
+            "/api/manage-links": form_post(
+                "Email a fresh preferences link to a subscriber",
+                email_only,
+                accepted=accepted,
+                see_other=see_other,
+            ),
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",

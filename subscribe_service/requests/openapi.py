@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from subscribe_service.openapi import form_post
 from subscribe_service.requests.models import (
     COMPANY_MAX,
     DETAILS_MAX,
@@ -12,7 +13,6 @@ from subscribe_service.requests.models import (
     VERSION_MAX,
 )
 
-PROBLEM = {"$ref": "#/components/responses/Problem"}
 HONEYPOT = {
     "type": "string",
     "maxLength": 1000,
@@ -70,24 +70,14 @@ SUBJECT_REQUEST = {
 
 
 def _post(summary: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "post": {
-            "summary": summary,
-            "description": description,
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": schema},
-                    "application/x-www-form-urlencoded": {"schema": schema},
-                },
-            },
-            "responses": {
-                "202": ACCEPTED,
-                "303": SEE_OTHER,
-                **{str(code): PROBLEM for code in (400, 403, 413, 415, 422, 429, 503)},
-            },
-        }
-    }
+    return form_post(
+        summary,
+        schema,
+        description=description,
+        accepted=ACCEPTED,
+        see_other=SEE_OTHER,
+        errors=(400, 403, 413, 415, 422, 429, 503),
+    )
 
 
 PATHS: dict[str, Any] = {
