@@ -126,7 +126,7 @@ def migrate(url: str) -> None:
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     upgrade(app)
-    app.extensions["trustsite.db"].engine.dispose()
+    app.extensions["trustsite.db"].dispose()
 
 
 # --- the server ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         manage,
         migrate,
         openapi,
+        outbox,
         problems,
         renderers,  # noqa: F401  (registers the built-in mail kinds)
         security,
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     _template_loader(app)
     db.init_app(app)
+    outbox.init_app(app)
     migrate.init_app(app)
     sender.init_app(app)
     problems.init_app(app)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from subscribe_service import outbox, subscriptions
-from subscribe_service.db import get_engine, get_session
+from subscribe_service.db import get_session
 from subscribe_service.validation import InvalidInput, normalise_email, parse_subscribe
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -80,7 +80,6 @@ def subscribe() -> Response:
         return _accepted()  # a bot filled the hidden field: look successful, do nothing
     config = current_app.config
     subscriptions.request_subscription(
-        get_engine(),
         req,
         source=_source(),
         consent_text=subscriptions.consent_wording(

@@ -1,7 +1,9 @@
 """One SQLAlchemy engine and session factory per app; a session per request or command.
 
 `get_session()` gives the request's session (closed at teardown, never committed for
-you); `session_scope()` is a unit of work for commands and background loops.
+you); `session_scope()` is a unit of work for commands and background loops;
+`get_statements_engine()` runs single statements that commit on their own (the API's
+outbox insert).
 """
 
 from __future__ import annotations
@@ -27,18 +29,33 @@ _EXT = "trustsite.db"
 class Database:
     engine: Engine
     sessions: sessionmaker[Session]
+    # Autocommit, no pre-ping: a single INSERT is one round trip and its own transaction
+    # (the API's hot path; see outbox.enqueue_now for how a dropped connection is retried).
+    statements: Engine
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests and scripts that drop the database)."""
+        self.engine.dispose()
+        self.statements.dispose()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys.
+
+    `autocommit` makes every statement its own transaction and skips the pre-ping, for
+    callers that run one statement and handle a dropped connection themselves.
+    """
     parsed = make_url(url)
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if parsed.get_backend_name() != "sqlite":
         # Pre-ping costs a round trip per checkout, and keeps a database restart from
         # answering anyone with an error.
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(
+            url, pool_pre_ping=not autocommit, pool_size=5, max_overflow=10, **options
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -86,8 +103,15 @@ def write_lock(engine: Engine) -> Iterator[None]:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions[_EXT] = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    url = app.config["DATABASE_URL"]
+    engine = make_engine(url)
+    if make_url(url).database in (None, "", ":memory:"):
+        statements = engine.execution_options(isolation_level="AUTOCOMMIT")  # one database
+    else:
+        statements = make_engine(url, autocommit=True)
+    app.extensions[_EXT] = Database(
+        engine, sessionmaker(engine, expire_on_commit=False), statements
+    )
     app.teardown_appcontext(_close_request_session)
 
 
@@ -97,6 +121,10 @@ def get_database(app: Flask | None = None) -> Database:
 
 def get_engine() -> Engine:
     return get_database().engine
+
+
+def get_statements_engine(app: Flask | None = None) -> Engine:
+    return get_database(app).statements
 
 
 def is_postgresql() -> bool:

@@ -14,6 +14,7 @@ from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from subscribe_service.limits import LimitStoreUnavailable, RateLimited
 from subscribe_service.tokens import TokenError
 from subscribe_service.validation import InvalidInput
 
@@ -68,16 +69,31 @@ def _token_error(err: TokenError) -> Response:
     return problem(status, titles.get(err.reason, "Link not valid"), err.detail)
 
 
-def _rate_limited(err: RateLimitExceeded) -> Response:
-    try:
-        headers = {"Retry-After": str(int(err.limit.limit.get_expiry()))}
-    except AttributeError:
-        headers = {}
+def _too_many(retry_after: int | None) -> Response:
     return problem(
         429,
         "Too many requests",
         "Too many requests from here or for this address. Wait a while and try again.",
-        headers=headers,
+        headers={"Retry-After": str(retry_after)} if retry_after else {},
+    )
+
+
+def _rate_limited(err: RateLimited) -> Response:
+    return _too_many(err.retry_after)
+
+
+def _limiter_refused(err: RateLimitExceeded) -> Response:
+    """A limit declared with Flask-Limiter's own decorators (none of ours, by default)."""
+    try:
+        return _too_many(int(err.limit.limit.get_expiry()))
+    except AttributeError:
+        return _too_many(None)
+
+
+def _limit_store_down(_err: LimitStoreUnavailable) -> Response:
+    # Failing closed: without the shared counters nothing stops an inbox being flooded.
+    return problem(
+        503, "Service unavailable", "Try again in a minute.", headers={"Retry-After": "60"}
     )
 
 
@@ -110,7 +126,9 @@ def _unexpected(err: Exception) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidInput, _invalid_input)
     app.register_error_handler(TokenError, _token_error)
-    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(RateLimited, _rate_limited)
+    app.register_error_handler(RateLimitExceeded, _limiter_refused)
+    app.register_error_handler(LimitStoreUnavailable, _limit_store_down)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(Exception, _unexpected)

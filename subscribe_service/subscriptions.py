@@ -6,13 +6,12 @@ sends mail: mails are outbox rows committed with the change that caused them.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from generator.model import TOPIC_TITLES, TOPICS
 from subscribe_service import outbox
-from subscribe_service.db import write_lock
 from subscribe_service.models import Subscriber, SubscriberTopic, utcnow
 from subscribe_service.tokens import TokenData, TokenError
 from subscribe_service.validation import SubscribeRequest
@@ -37,22 +36,18 @@ def find_by_email(session: Session, email: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.email == email))
 
 
-def request_subscription(
-    engine: Engine, request: SubscribeRequest, *, source: str, consent_text: str
-) -> None:
+def request_subscription(request: SubscribeRequest, *, source: str, consent_text: str) -> None:
     """Queue the request; the sender records it and mails the confirmation link.
 
-    The web request does one thing whatever the address's state (one INSERT into the
-    outbox, in its own short transaction), so neither the answer nor its timing tells
-    whether the address is known.
+    The web request does one thing whatever the address's state (one outbox row,
+    committed before the answer), so neither the answer nor its timing tells whether
+    the address is known.
     """
-    with write_lock(engine), engine.begin() as connection:
-        outbox.enqueue_fast(
-            connection,
-            kind="confirm",
-            recipient=request.email,
-            payload={"topics": request.topics, "source": source, "consent_text": consent_text},
-        )
+    outbox.enqueue_now(
+        kind="confirm",
+        recipient=request.email,
+        payload={"topics": request.topics, "source": source, "consent_text": consent_text},
+    )
 
 
 def apply_request(

@@ -79,7 +79,7 @@ def make_app(tmp_path, smtp_server) -> Iterator[Callable[..., Flask]]:
 
     yield factory
     for app in apps:
-        app.extensions["trustsite.db"].engine.dispose()
+        app.extensions["trustsite.db"].dispose()
 
 
 @pytest.fixture
