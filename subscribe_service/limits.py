@@ -25,7 +25,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
-from limits.storage import RedisClusterStorage, RedisStorage, Storage
+from limits.storage import RedisClusterStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
@@ -75,9 +75,15 @@ class Window:
     item: RateLimitItem
     identifiers: tuple[str, ...]
 
-    @property
-    def key(self) -> str:
-        return self.item.key_for(*self.identifiers)
+
+@dataclass(frozen=True)
+class _RedisWindow:
+    """A window's Redis key around the identity, worked out once per endpoint."""
+
+    item: RateLimitItem
+    by_ip: bool
+    head: str
+    tail: str
 
 
 def target_address() -> str:
@@ -98,7 +104,16 @@ class MailingLimits:
         self.per_ip = parse_many(per_ip)
         self.per_address = parse_many(per_address)
         self.prefix = prefix
+        storage = limiter.storage
+        # A cluster spreads keys over nodes, where one script cannot reach them all; other
+        # strategies (moving window) keep other structures than counters.
+        self._one_round_trip = (
+            isinstance(storage, RedisStorage)
+            and not isinstance(storage, RedisClusterStorage)
+            and isinstance(limiter.limiter, FixedWindowRateLimiter)
+        )
         self._redis = _ThreadRedis(_INCR_ALL)
+        self._redis_windows: dict[str, tuple[list[_RedisWindow], list[int]]] = {}
 
     def windows(self, endpoint: str, ip: str, address: str) -> list[Window]:
         by_ip = (self.prefix, ip, endpoint)
@@ -109,40 +124,48 @@ class MailingLimits:
 
     def check(self, endpoint: str, ip: str, address: str) -> None:
         """Count this request in every window; raise RateLimited if any is now over."""
-        windows = self.windows(endpoint, ip, address)
         try:
-            within = self._hit(windows)
+            refused = self._hit(endpoint, ip, address)
         except self.limiter.storage.base_exceptions as err:
             if current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
                 log.error("rate-limit store unavailable, request let through: %s", err)
                 return
             log.error("rate-limit store unavailable: %s", err)
             raise LimitStoreUnavailable(str(err)) from None
-        for window, ok in zip(windows, within, strict=True):
-            if not ok:
-                raise RateLimited(self._retry_after(window))
+        if refused is not None:
+            raise RateLimited(self._retry_after(refused))
 
-    def _hit(self, windows: list[Window]) -> list[bool]:
+    def _hit(self, endpoint: str, ip: str, address: str) -> Window | None:
+        """Count the request in its windows; the first window now over, if any."""
+        if not self._one_round_trip:
+            strategy = self.limiter.limiter
+            for window in self.windows(endpoint, ip, address):
+                if not strategy.hit(window.item, *window.identifiers):
+                    return window
+            return None
+        windows, expiries = self._redis_windows.get(endpoint) or self._plan_redis(endpoint)
+        keys = [w.head + (ip if w.by_ip else address) + w.tail for w in windows]
+        counts = self._redis.evalsha(self.limiter.storage, keys, expiries)
+        for window, count in zip(windows, counts, strict=True):
+            if int(count) > window.item.amount:
+                who = ip if window.by_ip else address
+                return Window(window.item, (self.prefix, who, endpoint))
+        return None
+
+    def _plan_redis(self, endpoint: str) -> tuple[list[_RedisWindow], list[int]]:
+        """The endpoint's keys as the `limits` library spells them, split around the
+        identity: building them per request was a good part of the check's cost."""
         storage = self.limiter.storage
-        if self._one_round_trip(storage):
-            counts = self._redis_incr_all(storage, windows)
-            return [count <= w.item.amount for w, count in zip(windows, counts, strict=True)]
-        strategy = self.limiter.limiter
-        return [strategy.hit(w.item, *w.identifiers) for w in windows]
-
-    def _one_round_trip(self, storage: Storage) -> bool:
-        # A cluster spreads keys over nodes, where one script cannot touch them all; other
-        # strategies (moving window) keep other structures than counters.
-        return (
-            isinstance(storage, RedisStorage)
-            and not isinstance(storage, RedisClusterStorage)
-            and isinstance(self.limiter.limiter, FixedWindowRateLimiter)
-        )
-
-    def _redis_incr_all(self, storage: RedisStorage, windows: list[Window]) -> list[int]:
-        keys = [storage.prefixed_key(w.key) for w in windows]
-        expiries = [w.item.get_expiry() for w in windows]
-        return [int(n) for n in self._redis.evalsha(storage, keys, expiries)]
+        mark = "\x00who\x00"
+        windows = []
+        for item, by_ip in [(i, True) for i in self.per_ip] + [
+            (i, False) for i in self.per_address
+        ]:
+            head, tail = storage.prefixed_key(item.key_for(self.prefix, mark, endpoint)).split(mark)
+            windows.append(_RedisWindow(item, by_ip, head, tail))
+        plan = (windows, [w.item.get_expiry() for w in windows])
+        self._redis_windows[endpoint] = plan
+        return plan
 
     def _retry_after(self, window: Window) -> int:
         """Seconds until the refused window resets (asked only when refusing)."""
