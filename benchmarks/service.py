@@ -1,10 +1,10 @@
 """Benchmark: the subscribe endpoint under load, against a bare endpoint of the same app.
 
-gunicorn serves the real app (one worker per core, threads for keep-alive); a load
-generator (wrk when installed, else a Python one: threads with keep-alive http.client
-connections) drives POST /api/subscriptions with a distinct address per request, and in
-the same run GET /healthz, the bare endpoint of the same app (no database, no limiter):
-the lower bound. Reported per database (SQLite file, PostgreSQL when reachable): requests
+gunicorn serves the real app with the production settings (deploy/gunicorn.conf.py: one
+worker per core, 4 threads each); a load generator (wrk when installed, else a Python
+one: threads with keep-alive http.client connections) drives POST /api/subscriptions
+with a distinct address per request, and in the same run GET /healthz, the bare
+endpoint of the same app (no database, no limiter): the lower bound. Reported per database (SQLite file, PostgreSQL when reachable): requests
 per second, p50 and p99 latency, and the throughput ratio to the bare endpoint.
 Targets: p99 under 50 ms at the measured throughput, ratio at least 0.5.
 
@@ -147,10 +147,13 @@ def gunicorn(url: str, workers: int, threads: int) -> Iterator[int]:
         # As deployed with several workers: limits shared through Redis.
         env["TRUSTSITE_RATELIMIT_STORAGE_URI"] = REDIS_URL
         env["TRUSTSITE_RATELIMIT_KEY_PREFIX"] = f"bench-{uuid.uuid4().hex}"
+    # As deployed: the production settings file, with this run's bind and sizes.
+    env["TRUSTSITE_BIND"] = f"127.0.0.1:{port}"
+    env["WEB_CONCURRENCY"] = str(workers)
+    env["TRUSTSITE_WEB_THREADS"] = str(threads)
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-        "--keep-alive", "30", "subscribe_service:create_app()",
+        sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "--log-level", "warning", "subscribe_service:create_app()",
     ]  # fmt: skip
     proc = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
     try:

@@ -3,7 +3,8 @@
     gunicorn -c deploy/gunicorn.conf.py 'subscribe_service:create_app()'
 
 Read from the environment (the systemd unit sets them, see deploy/systemd/):
-TRUSTSITE_BIND (127.0.0.1:8001), WEB_CONCURRENCY (workers: 2 x cores + 1),
+TRUSTSITE_BIND (127.0.0.1:8001), WEB_CONCURRENCY (workers: one per core),
+TRUSTSITE_WEB_THREADS (threads per worker: 4),
 PROMETHEUS_MULTIPROC_DIR (where the workers share their request counters; a private
 temporary folder when unset), TRUSTSITE_LOG_FORMAT=json (gunicorn's own lines as JSON too).
 """
@@ -17,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 bind = [os.environ.get("TRUSTSITE_BIND", "127.0.0.1:8001")]
-# Requests only touch the database (mail is sent by the senders), so plain sync workers,
-# about two per core, keep every core busy.
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
-worker_class = "sync"
+# A request waits for the database and Redis (mail is sent by the senders), so each worker
+# process answers several at once in threads: one process per core keeps the cores busy,
+# and requests of one process share their outbox commits (subscribe_service/groupcommit.py).
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+threads = int(os.environ.get("TRUSTSITE_WEB_THREADS") or 4)
+worker_class = "gthread"
 timeout = 30
 graceful_timeout = 30
 # nginx keeps connections to us open; longer than nginx's upstream keepalive_timeout (60s

@@ -42,7 +42,10 @@ class _Entry:
 class GroupCommit:
     """Inserts into `columns` of `table` through the autocommit `engine`, grouped.
 
-    `turn` is entered around each write (SQLite's cross-process write lock).
+    `turn` is entered around each write (SQLite's cross-process write lock). A request
+    that will probably insert a row announces itself first (`expect`); a write that
+    starts while announced rows are still on their way waits up to `wait` seconds for
+    them, so that they share its commit instead of paying for their own.
     """
 
     def __init__(
@@ -52,20 +55,40 @@ class GroupCommit:
         columns: Sequence[str],
         *,
         turn: Callable[[], AbstractContextManager[None]] = nullcontext,
+        wait: float = 0.0,
     ) -> None:
         self._engine = engine
         self._statement = _DriverInsert(engine, table, columns)
         self._turn = turn
-        self._mutex = threading.Lock()
+        self._wait = wait
+        self._state = threading.Condition()
         self._pending: list[_Entry] = []
         self._writing = False
+        self._expected = 0  # announced requests that have not handed over a row yet
+        self._announced = threading.local()
         self.groups_written = 0  # how well rows group (the benchmark reports it)
         self.rows_written = 0
 
+    def expect(self) -> None:
+        """This thread's request will probably insert a row soon."""
+        if not getattr(self._announced, "on", False):
+            self._announced.on = True
+            with self._state:
+                self._expected += 1
+
+    def unexpect(self) -> None:
+        """This thread's request is over (with or without a row): stop waiting for it."""
+        if getattr(self._announced, "on", False):
+            self._announced.on = False
+            with self._state:
+                self._expected -= 1
+                self._state.notify_all()
+
     def insert(self, row: Row) -> None:
         """Insert `row`; return once it is committed, or raise what the write raised."""
+        self.unexpect()
         entry = _Entry(row)
-        with self._mutex:
+        with self._state:
             self._pending.append(entry)
             leads = not self._writing
             self._writing = True
@@ -78,7 +101,12 @@ class GroupCommit:
             raise entry.error
 
     def _write_pending(self) -> None:
-        with self._mutex:
+        with self._state:
+            if self._expected and self._wait:
+                self._state.wait_for(
+                    lambda: not self._expected or len(self._pending) >= GROUP_MAX,
+                    timeout=self._wait,
+                )
             group, self._pending = self._pending[:GROUP_MAX], self._pending[GROUP_MAX:]
         error: BaseException | None = None
         try:
@@ -92,7 +120,7 @@ class GroupCommit:
             entry.error = error
             entry.leads = False
             entry.done.set()
-        with self._mutex:
+        with self._state:
             if self._pending:
                 # Hand over to the first waiting request: its thread writes the next group.
                 successor = self._pending[0]

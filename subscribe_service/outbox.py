@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from subscribe_service.models import OutboxMessage, Suppression, utcnow
 REPLY_MAX = 1000
 _OUTBOX = OutboxMessage.__table__
 _WRITER = "trustsite.outbox_writer"
+# Endpoints whose requests queue one mail each through `enqueue_now`.
+GROUPED_ENDPOINTS = frozenset({"api.subscribe"})
 # What a newly queued row sets; the database fills in the rest (id, NULLs).
 _QUEUED_COLUMNS = (
     "kind", "recipient", "payload", "status", "attempts", "next_attempt_at", "created_at",
@@ -59,9 +61,25 @@ def enqueue(
 def init_app(app: Flask) -> None:
     """The web's outbox writer: requests' inserts grouped into shared commits."""
     engine = get_statements_engine(app)
-    app.extensions[_WRITER] = GroupCommit(
-        engine, _OUTBOX, _QUEUED_COLUMNS, turn=lambda: write_lock(engine)
+    writer = GroupCommit(
+        engine,
+        _OUTBOX,
+        _QUEUED_COLUMNS,
+        turn=lambda: write_lock(engine),
+        wait=float(app.config["GROUP_COMMIT_WAIT_MS"]) / 1000,
     )
+    app.extensions[_WRITER] = writer
+
+    # Announced from the start of the request, so that a commit starting meanwhile can
+    # wait for the row through the rate-limit check and validation.
+    @app.before_request
+    def _announce_row() -> None:
+        if request.endpoint in GROUPED_ENDPOINTS and request.method == "POST":
+            writer.expect()
+
+    @app.teardown_request
+    def _request_over(_exc: BaseException | None) -> None:
+        writer.unexpect()
 
 
 def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any]) -> None:
