@@ -4,8 +4,9 @@ gunicorn serves the real app with the production settings (deploy/gunicorn.conf.
 worker per core, 4 threads each); a load generator (wrk when installed, else a Python
 one: threads with keep-alive http.client connections) drives POST /api/subscriptions
 with a distinct address per request, and in the same run GET /healthz, the bare
-endpoint of the same app (no database, no limiter): the lower bound. Reported per database (SQLite file, PostgreSQL when reachable): requests
-per second, p50 and p99 latency, and the throughput ratio to the bare endpoint.
+endpoint of the same app (no database, no limiter): the lower bound. Reported per
+database (SQLite file, PostgreSQL when reachable): requests per second, p50 and p99
+latency, and the throughput ratio to the bare endpoint.
 Targets: p99 under 50 ms at the measured throughput, ratio at least 0.5.
 
 Every figure is the median of several runs.
