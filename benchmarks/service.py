@@ -154,7 +154,8 @@ def gunicorn(url: str, workers: int, threads: int) -> Iterator[int]:
     env["TRUSTSITE_WEB_THREADS"] = str(threads)
     command = [
         sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-        "--log-level", "warning", "subscribe_service:create_app()",
+        # Steady state: no worker is replaced during a run (a restart costs seconds of CPU).
+        "--max-requests", "0", "--log-level", "warning", "subscribe_service:create_app()",
     ]  # fmt: skip
     proc = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
     try:

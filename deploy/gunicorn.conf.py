@@ -4,7 +4,8 @@
 
 Read from the environment (the systemd unit sets them, see deploy/systemd/):
 TRUSTSITE_BIND (127.0.0.1:8001), WEB_CONCURRENCY (workers: one per core),
-TRUSTSITE_WEB_THREADS (threads per worker: 4),
+TRUSTSITE_WEB_THREADS (threads per worker: 4), TRUSTSITE_MAX_REQUESTS (a worker is
+replaced after this many requests: 50,000),
 PROMETHEUS_MULTIPROC_DIR (where the workers share their request counters; a private
 temporary folder when unset), TRUSTSITE_LOG_FORMAT=json (gunicorn's own lines as JSON too).
 """
@@ -29,9 +30,11 @@ graceful_timeout = 30
 # nginx keeps connections to us open; longer than nginx's upstream keepalive_timeout (60s
 # default) would let nginx reuse a connection gunicorn is closing.
 keepalive = 75
-# Recycle workers now and then so a slow leak never becomes an outage.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then so a slow leak never becomes an outage. A new worker spends
+# a second or two starting the app: at 5,000 requests it did so every few seconds under
+# load (benchmarks/service.py lost half its throughput); 50,000 is minutes even when busy.
+max_requests = int(os.environ.get("TRUSTSITE_MAX_REQUESTS") or 50_000)
+max_requests_jitter = max_requests // 10
 # nginx logs every request and the app writes its own line per request (with the request
 # id, without tokens); gunicorn's access log would be a third copy, tokens included.
 accesslog = None
