@@ -8,10 +8,14 @@ import re
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from subscribe_service import create_app
 from subscribe_service.config import DEV_SECRET
+from subscribe_service.db import get_engine, session_scope
+from subscribe_service.models import Notice, OutboxMessage, Subscriber, utcnow
 
 
 def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
@@ -118,3 +122,39 @@ def test_concurrent_subscriptions_all_land(app):
     assert codes == [202] * 80
     with app.app_context(), session_scope(app) as s:
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 80
+
+
+def test_outbox_indexes_skip_rows_without_notice_or_subscriber(backend_app):
+    """Migration 0004: the (notice, subscriber) uniqueness still holds for deliveries, the
+    API's rows (no notice, no subscriber) are left out of both partial indexes."""
+    with backend_app.app_context():
+        indexes = {ix["name"]: ix for ix in inspect(get_engine()).get_indexes("outbox")}
+    assert "ix_outbox_notice_id" not in indexes  # the unique index leads with notice_id
+    for name in ("uq_outbox_notice_subscriber", "ix_outbox_subscriber_id"):
+        where = " ".join(str(v) for v in indexes[name].get("dialect_options", {}).values())
+        assert "IS NOT NULL" in where.upper(), (name, indexes[name])
+
+    now = utcnow()
+
+    def message(**ids: int) -> OutboxMessage:
+        return OutboxMessage(
+            kind="notice", recipient="a@example.com", payload={}, status="queued",
+            attempts=0, next_attempt_at=now, created_at=now, **ids,
+        )  # fmt: skip
+
+    with session_scope(backend_app) as session:
+        subscriber = Subscriber(email="a@example.com", status="confirmed", token_version=1,
+                                created_at=now)  # fmt: skip
+        notice = Notice(change_id="c1", topic="dpa", version="2.0", change={}, baseline=False,
+                        created_at=now)  # fmt: skip
+        session.add_all([subscriber, notice])
+        session.flush()
+        session.add_all([message(), message()])  # API rows: no notice, no subscriber
+        session.add(message(notice_id=notice.id, subscriber_id=subscriber.id))
+    with pytest.raises(IntegrityError), session_scope(backend_app) as session:
+        session.add(message(notice_id=notice.id, subscriber_id=subscriber.id))
+    # And back, with those rows in the table, and forward again.
+    cli = backend_app.test_cli_runner()
+    for step in (["downgrade", "0003_requests"], ["upgrade"]):
+        result = cli.invoke(args=["db", *step])
+        assert result.exit_code == 0, result.output

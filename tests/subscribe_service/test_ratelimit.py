@@ -187,3 +187,81 @@ def test_limits_hold_across_two_gunicorn_workers(make_app, tmp_path: Path):
         proc.terminate()
         proc.wait(timeout=30)
     assert len(_pids(log, "POST")) == 2, "both workers should have answered the posts"
+
+
+# --- the check itself: one Redis round trip, Retry-After, the store down ------------------
+
+
+def _evalsha_calls(client) -> int:
+    stats = client.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+@pytest.mark.redis
+def test_both_limits_are_counted_in_one_redis_round_trip(make_app):
+    reason = _redis_reason()
+    if reason:
+        pytest.skip(reason)
+    import redis
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    app = make_app(
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=prefix,
+        LIMIT_PER_IP="30 per minute; 300 per hour",
+        LIMIT_PER_ADDRESS="2 per hour; 20 per day",
+    )
+    server = redis.Redis.from_url(REDIS_URL)
+    client = app.test_client()
+    client.post("/api/subscriptions", json={"email": "warm@example.com"})  # loads the script
+    before = _evalsha_calls(server)
+    for _ in range(3):
+        client.post("/api/subscriptions", json={"email": "once@example.com"})
+    # Four windows (two per limit) per request, counted with one call each time ...
+    assert _evalsha_calls(server) - before == 3
+    # ... under the keys Flask-Limiter would use, so its reset() clears them.
+    keys = [k.decode() for k in server.scan_iter(match=f"*{prefix}*")]
+    assert len(keys) == 2 + 2 * 2  # the IP's two windows, each address's two
+    assert any("to:once@example.com" in k for k in keys)
+    app.extensions["trustsite.limiter"].reset()
+    assert not list(server.scan_iter(match=f"*{prefix}*"))
+
+
+@pytest.mark.redis
+def test_retry_after_is_the_time_left_in_the_refusing_window(make_app):
+    reason = _redis_reason()
+    if reason:
+        pytest.skip(reason)
+    app = make_app(
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        LIMIT_PER_ADDRESS="1 per hour",
+    )
+    client = app.test_client()
+    assert client.post("/api/subscriptions", json={"email": "r@example.com"}).status_code == 202
+    refused = client.post("/api/subscriptions", json={"email": "r@example.com"})
+    assert refused.status_code == 429
+    assert 3500 < int(refused.headers["Retry-After"]) <= 3601
+
+
+def test_limit_store_down_answers_503_and_queues_nothing(make_app):
+    port = free_port()  # nothing listens there
+    app = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0")
+    response = app.test_client().post("/api/subscriptions", json={"email": "d@example.com"})
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["Retry-After"] == "60"
+    from subscribe_service.db import session_scope
+    from subscribe_service.models import OutboxMessage
+
+    with session_scope(app) as session:
+        assert session.query(OutboxMessage).count() == 0
+
+
+def test_limit_store_down_can_be_let_through_when_configured(make_app):
+    port = free_port()
+    app = make_app(
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0", RATELIMIT_SWALLOW_ERRORS=True
+    )
+    response = app.test_client().post("/api/subscriptions", json={"email": "d@example.com"})
+    assert response.status_code == 202

@@ -1,0 +1,182 @@
+"""Group commit of the API's outbox rows: every row committed once, errors reach every
+request of their group, waiting for announced requests, and a dropped connection."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
+
+from subscribe_service.db import get_database
+from subscribe_service.groupcommit import GroupCommit
+from subscribe_service.models import OutboxMessage, utcnow
+
+OUTBOX = OutboxMessage.__table__
+COLUMNS = ("kind", "recipient", "payload", "status", "attempts", "next_attempt_at", "created_at")
+
+
+def row(n: int) -> dict:
+    now = utcnow()
+    return {
+        "kind": "confirm",
+        "recipient": f"g{n}@example.com",
+        "payload": {"topics": ["dpa"], "n": n},
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def recipients(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(connection.scalars(select(OUTBOX.c.recipient)))
+
+
+@pytest.fixture
+def engine(backend_app) -> Engine:
+    return get_database(backend_app).statements
+
+
+def test_rows_of_concurrent_requests_share_commits_and_none_is_lost(engine):
+    first_write = threading.Event()
+
+    @contextmanager
+    def slow_first_turn():
+        # The first write takes a while, so the other requests pile up behind it.
+        if not first_write.is_set():
+            first_write.set()
+            time.sleep(0.2)
+        yield
+
+    writer = GroupCommit(engine, OUTBOX, COLUMNS, turn=slow_first_turn)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: writer.insert(row(n)), range(8)))
+    assert recipients(engine) == sorted(f"g{n}@example.com" for n in range(8))
+    assert writer.rows_written == 8
+    assert writer.groups_written < 8  # the seven that waited went out together
+    with engine.connect() as connection:
+        payloads = list(connection.scalars(select(OUTBOX.c.payload)))
+    assert sorted(p["n"] for p in payloads) == list(range(8))  # JSON stored as JSON
+
+
+def test_a_failed_write_fails_every_request_of_its_group_and_the_next_group_works(engine):
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    @contextmanager
+    def failing_first_turn():
+        calls.append(1)
+        if len(calls) == 1:
+            started.set()
+            release.wait(5)  # hold the first write until the others have queued
+            raise OperationalError("INSERT", {}, Exception("database is down"))
+        yield
+
+    writer = GroupCommit(engine, OUTBOX, COLUMNS, turn=failing_first_turn)
+    results: dict[int, str] = {}
+
+    def attempt(n: int) -> None:
+        try:
+            writer.insert(row(n))
+            results[n] = "ok"
+        except OperationalError:
+            results[n] = "error"
+
+    first = threading.Thread(target=attempt, args=(0,))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=attempt, args=(n,)) for n in (1, 2, 3)]
+    for thread in others:
+        thread.start()
+    time.sleep(0.2)  # the three are waiting for the failing write
+    release.set()
+    for thread in (first, *others):
+        thread.join(10)
+    # The first group (row 0) failed; rows 1-3 went out in the next group and succeeded.
+    assert results == {0: "error", 1: "ok", 2: "ok", 3: "ok"}
+    assert recipients(engine) == ["g1@example.com", "g2@example.com", "g3@example.com"]
+    writer.insert(row(4))
+    assert "g4@example.com" in recipients(engine)
+
+
+def test_a_write_waits_for_an_announced_request_then_both_share_one_commit(engine):
+    writer = GroupCommit(engine, OUTBOX, COLUMNS, wait=5.0)
+    announced = threading.Event()
+
+    def announced_request() -> None:
+        writer.expect()
+        announced.set()
+        time.sleep(0.3)  # validation, the rate-limit check ...
+        writer.insert(row(1))
+
+    thread = threading.Thread(target=announced_request)
+    thread.start()
+    announced.wait(5)
+    began = time.monotonic()
+    writer.insert(row(0))  # waits for the announced row instead of committing alone
+    thread.join(5)
+    assert time.monotonic() - began >= 0.2
+    assert (writer.groups_written, writer.rows_written) == (1, 2)
+    assert recipients(engine) == ["g0@example.com", "g1@example.com"]
+
+
+def test_a_request_that_leaves_without_a_row_releases_the_waiting_write(engine):
+    writer = GroupCommit(engine, OUTBOX, COLUMNS, wait=5.0)
+    announced, leave = threading.Event(), threading.Event()
+
+    def refused_request() -> None:
+        writer.expect()
+        announced.set()
+        leave.wait(5)
+        writer.unexpect()  # refused by the rate limit: no row comes
+
+    thread = threading.Thread(target=refused_request)
+    thread.start()
+    announced.wait(5)
+    threading.Timer(0.1, leave.set).start()
+    began = time.monotonic()
+    writer.insert(row(0))
+    thread.join(5)
+    assert time.monotonic() - began < 2  # released when the request left, not after 5 s
+    assert recipients(engine) == ["g0@example.com"]
+
+
+def test_subscribe_requests_reach_the_outbox_through_the_writer(backend_app):
+    client = backend_app.test_client()
+    with ThreadPoolExecutor(6) as pool:
+        codes = list(
+            pool.map(
+                lambda n: (
+                    client.post(
+                        "/api/subscriptions", json={"email": f"s{n}@example.com"}
+                    ).status_code
+                ),
+                range(6),
+            )
+        )
+    assert codes == [202] * 6
+    engine = get_database(backend_app).statements
+    assert recipients(engine) == sorted(f"s{n}@example.com" for n in range(6))
+
+
+@pytest.mark.postgres
+def test_a_connection_the_database_dropped_is_replaced_and_the_row_kept(make_app, pg_url):
+    app = make_app(DATABASE_URL=pg_url)
+    engine = get_database(app).statements
+    client = app.test_client()
+    assert client.post("/api/subscriptions", json={"email": "a@example.com"}).status_code == 202
+    # A database restart, as the pooled connection sees it: its backend is gone.
+    with engine.connect() as connection:
+        pid = connection.scalar(text("SELECT pg_backend_pid()"))
+    with get_database(app).engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert client.post("/api/subscriptions", json={"email": "b@example.com"}).status_code == 202
+    assert recipients(engine) == ["a@example.com", "b@example.com"]
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(OUTBOX)) == 2
