@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, current_app, redirect, request
 
 from subscribe_service import outbox, subscriptions
 from subscribe_service.db import get_session
@@ -17,6 +18,9 @@ ACCEPTED = {
     "detail": "If this address can receive mail, a message with a link is on its way. "
     "Open it to finish.",
 }
+# The same bytes jsonify(ACCEPTED) gives, serialised once: on the busiest endpoint, building
+# them per request was a measurable share of its cost.
+ACCEPTED_JSON = json.dumps(ACCEPTED, separators=(",", ":"), sort_keys=True) + "\n"
 FIELD_MAX = 1000  # any single form or JSON value
 
 
@@ -62,9 +66,7 @@ def _accepted() -> Response:
     """The same answer for every address, new or known (no enumeration)."""
     if _wants_page():
         return redirect(current_app.config["SITE_URL"] + "subscribe/check-email/", code=303)
-    response = jsonify(ACCEPTED)
-    response.status_code = 202
-    return response
+    return Response(ACCEPTED_JSON, status=202, mimetype="application/json")
 
 
 def _source() -> str:

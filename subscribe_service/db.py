@@ -46,7 +46,11 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     callers that run one statement and handle a dropped connection themselves.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    options: dict[str, Any] = {}
+    if autocommit:
+        # No transaction is ever left open, so nothing to roll back when a connection
+        # goes back to the pool (a call per statement saved).
+        options = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
     if parsed.get_backend_name() != "sqlite":
         # Pre-ping costs a round trip per checkout, and keeps a database restart from
         # answering anyone with an error.
