@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, request
 
-from subscribe_service import outbox, subscriptions
+from subscribe_service import limits, outbox, subscriptions
 from subscribe_service.db import get_session
 from subscribe_service.validation import InvalidInput, normalise_email, parse_subscribe
 
@@ -89,6 +89,7 @@ def subscribe() -> Response:
     config = current_app.config
     subscriptions.request_subscription(
         req,
+        limit_ticket=limits.ticket_for(req.email),
         source=_source(),
         consent_text=subscriptions.consent_wording(
             config["CONSENT_TEXT"], config["COMPANY_NAME"], req.topics

@@ -30,10 +30,11 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class _Entry:
-    __slots__ = ("done", "error", "leads", "row")
+    __slots__ = ("done", "error", "leads", "row", "ticket")
 
-    def __init__(self, row: Row) -> None:
+    def __init__(self, row: Row, ticket: Any) -> None:
         self.row = row
+        self.ticket = ticket
         self.done = threading.Event()
         self.error: BaseException | None = None
         self.leads = False  # set when this entry's thread is to write the next group
@@ -42,7 +43,10 @@ class _Entry:
 class GroupCommit:
     """Inserts into `columns` of `table` through the autocommit `engine`, grouped.
 
-    `turn` is entered around each write (SQLite's cross-process write lock). A request
+    `turn` is entered around each write (SQLite's cross-process write lock). `admit`,
+    when set, decides for a whole group at once which rows may be written: given the
+    tickets of the rows that have one, it returns for each None or the exception that
+    request answers with instead (the rate limits). A request
     that will probably insert a row announces itself first (`expect`); a write that
     starts while announced rows are still on their way waits up to `wait` seconds for
     them, so that they share its commit instead of paying for their own.
@@ -66,6 +70,7 @@ class GroupCommit:
         self._writing = False
         self._expected = 0  # announced requests that have not handed over a row yet
         self._announced = threading.local()
+        self.admit: Callable[[list[Any]], list[Exception | None]] | None = None
         self.groups_written = 0  # how well rows group (the benchmark reports it)
         self.rows_written = 0
 
@@ -84,10 +89,10 @@ class GroupCommit:
                 self._expected -= 1
                 self._state.notify_all()
 
-    def insert(self, row: Row) -> None:
-        """Insert `row`; return once it is committed, or raise what the write raised."""
+    def insert(self, row: Row, ticket: Any = None) -> None:
+        """Insert `row`; return once it is committed, or raise what refused or failed it."""
         self.unexpect()
-        entry = _Entry(row)
+        entry = _Entry(row, ticket)
         with self._state:
             self._pending.append(entry)
             leads = not self._writing
@@ -108,16 +113,19 @@ class GroupCommit:
                     timeout=self._wait,
                 )
             group, self._pending = self._pending[:GROUP_MAX], self._pending[GROUP_MAX:]
+        admitted = self._admitted(group)
         error: BaseException | None = None
         try:
-            with self._turn():
-                self._statement.execute([e.row for e in group])
-            self.groups_written += 1
-            self.rows_written += len(group)
-        except BaseException as err:  # every request of the group answers with it
+            if admitted:
+                with self._turn():
+                    self._statement.execute([e.row for e in admitted])
+                self.groups_written += 1
+                self.rows_written += len(admitted)
+        except BaseException as err:  # every admitted request of the group answers with it
             error = err
-        for entry in group:
+        for entry in admitted:
             entry.error = error
+        for entry in group:
             entry.leads = False
             entry.done.set()
         with self._state:
@@ -128,6 +136,15 @@ class GroupCommit:
                 successor.done.set()
             else:
                 self._writing = False
+
+    def _admitted(self, group: list[_Entry]) -> list[_Entry]:
+        """The entries `admit` lets through; the others get their refusal as error."""
+        ticketed = [e for e in group if e.ticket is not None]
+        if self.admit is None or not ticketed:
+            return group
+        for entry, refusal in zip(ticketed, self.admit([e.ticket for e in ticketed]), strict=True):
+            entry.error = refusal
+        return [e for e in group if e.error is None]
 
 
 class _DriverInsert:

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -40,6 +40,7 @@ MAILING_ENDPOINTS = ("api.subscribe", "api.manage_link")
 # Other parts add theirs here in their init_app (which runs before this module's).
 EXTRA_ENDPOINTS_KEY = "trustsite.mailing_endpoints"
 _EXT = "trustsite.mailing_limits"
+Ticket = tuple[str, str, str]  # endpoint, client IP, "to:" + address
 
 # Fixed windows, as the `limits` library's own incr_expire script counts them, for any
 # number of keys at once: KEYS are the windows' counters, ARGV[i] the length of window i.
@@ -124,32 +125,51 @@ class MailingLimits:
 
     def check(self, endpoint: str, ip: str, address: str) -> None:
         """Count this request in every window; raise RateLimited if any is now over."""
+        error = self.check_many([(endpoint, ip, address)])[0]
+        if error is not None:
+            raise error
+
+    def check_many(self, requests: Sequence[Ticket]) -> list[Exception | None]:
+        """Count several requests in one call to the store; for each, what `check`
+        would have raised (RateLimited, LimitStoreUnavailable) or None."""
         try:
-            refused = self._hit(endpoint, ip, address)
+            refused = self._hit(requests)
         except self.limiter.storage.base_exceptions as err:
             if current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
                 log.error("rate-limit store unavailable, request let through: %s", err)
-                return
+                return [None] * len(requests)
             log.error("rate-limit store unavailable: %s", err)
-            raise LimitStoreUnavailable(str(err)) from None
-        if refused is not None:
-            raise RateLimited(self._retry_after(refused))
+            return [LimitStoreUnavailable(str(err)) for _ in requests]
+        return [RateLimited(self._retry_after(w)) if w else None for w in refused]
 
-    def _hit(self, endpoint: str, ip: str, address: str) -> Window | None:
-        """Count the request in its windows; the first window now over, if any."""
+    def _hit(self, requests: Sequence[Ticket]) -> list[Window | None]:
+        """Count each request in its windows; for each, the first window now over."""
         if not self._one_round_trip:
-            strategy = self.limiter.limiter
-            for window in self.windows(endpoint, ip, address):
-                if not strategy.hit(window.item, *window.identifiers):
-                    return window
-            return None
-        windows, expiries = self._redis_windows.get(endpoint) or self._plan_redis(endpoint)
-        keys = [w.head + (ip if w.by_ip else address) + w.tail for w in windows]
+            return [self._hit_each(*ticket) for ticket in requests]
+        keys: list[str] = []
+        expiries: list[int] = []
+        plans = []
+        for endpoint, ip, address in requests:
+            windows, lengths = self._redis_windows.get(endpoint) or self._plan_redis(endpoint)
+            keys += [w.head + (ip if w.by_ip else address) + w.tail for w in windows]
+            expiries += lengths
+            plans.append(windows)
         counts = self._redis.evalsha(self.limiter.storage, keys, expiries)
-        for window, count in zip(windows, counts, strict=True):
-            if int(count) > window.item.amount:
-                who = ip if window.by_ip else address
-                return Window(window.item, (self.prefix, who, endpoint))
+        refused: list[Window | None] = []
+        start = 0
+        for (endpoint, ip, address), windows in zip(requests, plans, strict=True):
+            mine = counts[start : start + len(windows)]
+            start += len(windows)
+            over = [w for w, n in zip(windows, mine, strict=True) if int(n) > w.item.amount]
+            who = (ip if over[0].by_ip else address) if over else ""
+            refused.append(Window(over[0].item, (self.prefix, who, endpoint)) if over else None)
+        return refused
+
+    def _hit_each(self, endpoint: str, ip: str, address: str) -> Window | None:
+        strategy = self.limiter.limiter
+        for window in self.windows(endpoint, ip, address):
+            if not strategy.hit(window.item, *window.identifiers):
+                return window
         return None
 
     def _plan_redis(self, endpoint: str) -> tuple[list[_RedisWindow], list[int]]:
@@ -212,6 +232,11 @@ class _ThreadRedis:
         return connection
 
 
+def ticket_for(address: str) -> Ticket:
+    """What the current request is counted under: its endpoint, client IP and address."""
+    return (request.endpoint or "", get_remote_address(), "to:" + address)
+
+
 def _limited(view: Callable[..., Any], endpoint: str, limits: MailingLimits) -> Callable[..., Any]:
     @wraps(view)
     def limited_view(*args: Any, **kwargs: Any) -> Any:
@@ -223,6 +248,8 @@ def _limited(view: Callable[..., Any], endpoint: str, limits: MailingLimits) -> 
 
 
 def init_app(app: Flask) -> None:
+    from subscribe_service import outbox
+
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["trustsite.limiter"] = limiter
     if not limiter.enabled:
@@ -234,5 +261,9 @@ def init_app(app: Flask) -> None:
         prefix=app.config.get("RATELIMIT_KEY_PREFIX") or "",
     )
     app.extensions[_EXT] = limits
+    # Subscribe requests are counted by the outbox writer, a group of them in one call,
+    # just before their rows are written (a refused request writes nothing).
+    outbox.writer(app).admit = limits.check_many
     for endpoint in (*MAILING_ENDPOINTS, *app.extensions.get(EXTRA_ENDPOINTS_KEY, ())):
-        app.view_functions[endpoint] = _limited(app.view_functions[endpoint], endpoint, limits)
+        if endpoint not in outbox.GROUPED_ENDPOINTS:
+            app.view_functions[endpoint] = _limited(app.view_functions[endpoint], endpoint, limits)

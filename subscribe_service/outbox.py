@@ -82,11 +82,17 @@ def init_app(app: Flask) -> None:
         writer.unexpect()
 
 
-def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any]) -> None:
+def writer(app: Flask) -> GroupCommit:
+    return app.extensions[_WRITER]  # type: ignore[no-any-return]
+
+
+def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any], ticket: Any = None) -> None:
     """`enqueue` for the hot API path: the row is committed when this returns.
 
     No session and no ORM object: the row goes to the app's group-commit writer, which
     inserts it (with those of concurrent requests) through the autocommit engine.
+    `ticket` is what the writer's admission (the rate limits) counts the request under;
+    a refusal is raised here and nothing is written.
     """
     if "\r" in recipient or "\n" in recipient:
         raise ValueError("line breaks are not allowed in a recipient address")
@@ -100,7 +106,7 @@ def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any]) -> None:
         "next_attempt_at": now,
         "created_at": now,
     }
-    current_app.extensions[_WRITER].insert(row)
+    current_app.extensions[_WRITER].insert(row, ticket)
 
 
 def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]

@@ -6,6 +6,8 @@ sends mail: mails are outbox rows committed with the change that caused them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,17 +38,21 @@ def find_by_email(session: Session, email: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.email == email))
 
 
-def request_subscription(request: SubscribeRequest, *, source: str, consent_text: str) -> None:
+def request_subscription(
+    request: SubscribeRequest, *, source: str, consent_text: str, limit_ticket: Any = None
+) -> None:
     """Queue the request; the sender records it and mails the confirmation link.
 
     The web request does one thing whatever the address's state (one outbox row,
     committed before the answer), so neither the answer nor its timing tells whether
-    the address is known.
+    the address is known. The rate limits count the request under `limit_ticket` as its
+    row is written (refused: nothing is written, RateLimited is raised).
     """
     outbox.enqueue_now(
         kind="confirm",
         recipient=request.email,
         payload={"topics": request.topics, "source": source, "consent_text": consent_text},
+        ticket=limit_ticket,
     )
 
 

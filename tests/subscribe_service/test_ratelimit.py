@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -265,3 +266,52 @@ def test_limit_store_down_can_be_let_through_when_configured(make_app):
     )
     response = app.test_client().post("/api/subscriptions", json={"email": "d@example.com"})
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize("store", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def test_requests_counted_together_are_limited_as_if_one_by_one(make_app, store):
+    """Subscribe requests are counted by the outbox writer for a whole group at once: five
+    requests for one address in one group, with room for one more, admit exactly one."""
+    if store == "redis" and _redis_reason():
+        pytest.skip(_redis_reason())
+    from contextlib import contextmanager
+
+    from subscribe_service import outbox
+    from subscribe_service.db import session_scope
+    from subscribe_service.models import OutboxMessage
+
+    app = make_app(
+        LIMIT_PER_ADDRESS="2 per hour",
+        RATELIMIT_STORAGE_URI=REDIS_URL if store == "redis" else "memory://",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
+    writer = outbox.writer(app)
+    own_turn, first = writer._turn, threading.Event()
+
+    @contextmanager
+    def slow_first_write():
+        if not first.is_set():  # the first request writes alone, slowly: the rest pile up
+            first.set()
+            time.sleep(0.3)
+        with own_turn():
+            yield
+
+    writer._turn = slow_first_write
+    client = app.test_client()
+
+    def post(i: int) -> int:
+        if i:
+            first.wait(5)
+            time.sleep(0.05)
+        return client.post(
+            "/api/subscriptions",
+            json={"email": "one@example.com"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{i}"},
+        ).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        codes = list(pool.map(post, range(6)))
+    assert sorted(codes) == [202, 202, 429, 429, 429, 429]
+    assert writer.groups_written == 2  # the first alone, then one group for the other five
+    with session_scope(app) as session:
+        assert session.query(OutboxMessage).count() == 2
