@@ -43,9 +43,6 @@ def defaults() -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LIMIT_PER_IP": "30 per minute; 300 per hour",
         "LIMIT_PER_ADDRESS": "5 per hour; 20 per day",
-        # How long an outbox write may wait for rows of requests already under way, so
-        # that they share one commit (see groupcommit.py); 0 never waits.
-        "GROUP_COMMIT_WAIT_MS": 2.0,
         "SEND_BATCH_SIZE": 100,
         "SEND_MAX_ATTEMPTS": 8,
         "SEND_BACKOFF_SECONDS": 30.0,

@@ -8,6 +8,8 @@ together, written by the first of them. One multi-row INSERT is one round trip, 
 transaction and one WAL flush on PostgreSQL (one write-lock turn on SQLite) for the whole
 group, which is most of what a row costs the database. Nobody waits for a timer: an
 idle server writes each row at once, a busy one in groups as large as its concurrency.
+(Waiting a moment for requests still under way made larger groups, but left the worker
+idle while the whole group waited for the database: fewer requests per second.)
 
 The INSERT goes to the driver directly (SQL and type conversions prepared once per
 table and dialect): on this path SQLAlchemy's per-statement work cost more CPU than the
@@ -46,10 +48,7 @@ class GroupCommit:
     `turn` is entered around each write (SQLite's cross-process write lock). `admit`,
     when set, decides for a whole group at once which rows may be written: given the
     tickets of the rows that have one, it returns for each None or the exception that
-    request answers with instead (the rate limits). A request
-    that will probably insert a row announces itself first (`expect`); a write that
-    starts while announced rows are still on their way waits up to `wait` seconds for
-    them, so that they share its commit instead of paying for their own.
+    request answers with instead (the rate limits).
     """
 
     def __init__(
@@ -59,41 +58,21 @@ class GroupCommit:
         columns: Sequence[str],
         *,
         turn: Callable[[], AbstractContextManager[None]] = nullcontext,
-        wait: float = 0.0,
     ) -> None:
         self._engine = engine
         self._statement = _DriverInsert(engine, table, columns)
         self._turn = turn
-        self._wait = wait
-        self._state = threading.Condition()
+        self._mutex = threading.Lock()
         self._pending: list[_Entry] = []
         self._writing = False
-        self._expected = 0  # announced requests that have not handed over a row yet
-        self._announced = threading.local()
         self.admit: Callable[[list[Any]], list[Exception | None]] | None = None
         self.groups_written = 0  # how well rows group (the benchmark reports it)
         self.rows_written = 0
 
-    def expect(self) -> None:
-        """This thread's request will probably insert a row soon."""
-        if not getattr(self._announced, "on", False):
-            self._announced.on = True
-            with self._state:
-                self._expected += 1
-
-    def unexpect(self) -> None:
-        """This thread's request is over (with or without a row): stop waiting for it."""
-        if getattr(self._announced, "on", False):
-            self._announced.on = False
-            with self._state:
-                self._expected -= 1
-                self._state.notify_all()
-
     def insert(self, row: Row, ticket: Any = None) -> None:
         """Insert `row`; return once it is committed, or raise what refused or failed it."""
-        self.unexpect()
         entry = _Entry(row, ticket)
-        with self._state:
+        with self._mutex:
             self._pending.append(entry)
             leads = not self._writing
             self._writing = True
@@ -106,29 +85,23 @@ class GroupCommit:
             raise entry.error
 
     def _write_pending(self) -> None:
-        with self._state:
-            if self._expected and self._wait:
-                self._state.wait_for(
-                    lambda: not self._expected or len(self._pending) >= GROUP_MAX,
-                    timeout=self._wait,
-                )
+        with self._mutex:
             group, self._pending = self._pending[:GROUP_MAX], self._pending[GROUP_MAX:]
-        admitted = self._admitted(group)
-        error: BaseException | None = None
+        admitted = group
         try:
+            admitted = self._admitted(group)
             if admitted:
                 with self._turn():
                     self._statement.execute([e.row for e in admitted])
                 self.groups_written += 1
                 self.rows_written += len(admitted)
-        except BaseException as err:  # every admitted request of the group answers with it
-            error = err
-        for entry in admitted:
-            entry.error = error
+        except BaseException as err:  # every request of the group still waiting gets it
+            for entry in admitted:
+                entry.error = err
         for entry in group:
             entry.leads = False
             entry.done.set()
-        with self._state:
+        with self._mutex:
             if self._pending:
                 # Hand over to the first waiting request: its thread writes the next group.
                 successor = self._pending[0]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -61,25 +61,9 @@ def enqueue(
 def init_app(app: Flask) -> None:
     """The web's outbox writer: requests' inserts grouped into shared commits."""
     engine = get_statements_engine(app)
-    writer = GroupCommit(
-        engine,
-        _OUTBOX,
-        _QUEUED_COLUMNS,
-        turn=lambda: write_lock(engine),
-        wait=float(app.config["GROUP_COMMIT_WAIT_MS"]) / 1000,
+    app.extensions[_WRITER] = GroupCommit(
+        engine, _OUTBOX, _QUEUED_COLUMNS, turn=lambda: write_lock(engine)
     )
-    app.extensions[_WRITER] = writer
-
-    # Announced from the start of the request, so that a commit starting meanwhile can
-    # wait for the row through the rate-limit check and validation.
-    @app.before_request
-    def _announce_row() -> None:
-        if request.endpoint in GROUPED_ENDPOINTS and request.method == "POST":
-            writer.expect()
-
-    @app.teardown_request
-    def _request_over(_exc: BaseException | None) -> None:
-        writer.unexpect()
 
 
 def writer(app: Flask) -> GroupCommit:

@@ -1,5 +1,5 @@
 """Group commit of the API's outbox rows: every row committed once, errors reach every
-request of their group, waiting for announced requests, and a dropped connection."""
+request of their group, and a dropped connection."""
 
 from __future__ import annotations
 
@@ -105,48 +105,6 @@ def test_a_failed_write_fails_every_request_of_its_group_and_the_next_group_work
     assert "g4@example.com" in recipients(engine)
 
 
-def test_a_write_waits_for_an_announced_request_then_both_share_one_commit(engine):
-    writer = GroupCommit(engine, OUTBOX, COLUMNS, wait=5.0)
-    announced = threading.Event()
-
-    def announced_request() -> None:
-        writer.expect()
-        announced.set()
-        time.sleep(0.3)  # validation, the rate-limit check ...
-        writer.insert(row(1))
-
-    thread = threading.Thread(target=announced_request)
-    thread.start()
-    announced.wait(5)
-    began = time.monotonic()
-    writer.insert(row(0))  # waits for the announced row instead of committing alone
-    thread.join(5)
-    assert time.monotonic() - began >= 0.2
-    assert (writer.groups_written, writer.rows_written) == (1, 2)
-    assert recipients(engine) == ["g0@example.com", "g1@example.com"]
-
-
-def test_a_request_that_leaves_without_a_row_releases_the_waiting_write(engine):
-    writer = GroupCommit(engine, OUTBOX, COLUMNS, wait=5.0)
-    announced, leave = threading.Event(), threading.Event()
-
-    def refused_request() -> None:
-        writer.expect()
-        announced.set()
-        leave.wait(5)
-        writer.unexpect()  # refused by the rate limit: no row comes
-
-    thread = threading.Thread(target=refused_request)
-    thread.start()
-    announced.wait(5)
-    threading.Timer(0.1, leave.set).start()
-    began = time.monotonic()
-    writer.insert(row(0))
-    thread.join(5)
-    assert time.monotonic() - began < 2  # released when the request left, not after 5 s
-    assert recipients(engine) == ["g0@example.com"]
-
-
 def test_subscribe_requests_reach_the_outbox_through_the_writer(backend_app):
     client = backend_app.test_client()
     with ThreadPoolExecutor(6) as pool:
@@ -184,3 +142,17 @@ def test_a_connection_the_database_dropped_is_replaced_and_the_row_kept(make_app
     assert recipients(engine) == ["a@example.com", "b@example.com"]
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(OUTBOX)) == 2
+
+
+def test_an_admission_that_fails_answers_its_group_and_blocks_nobody(engine):
+    writer = GroupCommit(engine, OUTBOX, COLUMNS)
+
+    def broken_admission(tickets: list) -> list:
+        raise ConnectionError("limit store went away mid-call")
+
+    writer.admit = broken_admission
+    with pytest.raises(ConnectionError):
+        writer.insert(row(0), ticket=("api.subscribe", "192.0.2.1", "to:g0@example.com"))
+    writer.admit = lambda tickets: [None] * len(tickets)
+    writer.insert(row(1), ticket=("api.subscribe", "192.0.2.1", "to:g1@example.com"))
+    assert recipients(engine) == ["g1@example.com"]
