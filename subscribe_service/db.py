@@ -30,7 +30,7 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     # Autocommit, no pre-ping: a single INSERT is one round trip and its own transaction
-    # (the API's hot path; see outbox.enqueue_now for how a dropped connection is retried).
+    # (the API's hot path; groupcommit._DriverInsert replaces a dropped connection once).
     statements: Engine
 
     def dispose(self) -> None:

@@ -31,12 +31,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from subscribe_service import outbox
 from subscribe_service.validation import InvalidInput, normalise_email
 
 log = logging.getLogger(__name__)
 
-# Endpoints that make the service send mail to an address taken from the request.
-MAILING_ENDPOINTS = ("api.subscribe", "api.manage_link")
+# Endpoints that make the service send mail to an address taken from the request, checked
+# before their view runs. Subscribe is not among them: the outbox writer counts its
+# requests, a group at a time, just before their rows are written.
+MAILING_ENDPOINTS = ("api.manage_link",)
 # Other parts add theirs here in their init_app (which runs before this module's).
 EXTRA_ENDPOINTS_KEY = "trustsite.mailing_endpoints"
 _EXT = "trustsite.mailing_limits"
@@ -102,8 +105,10 @@ class MailingLimits:
 
     def __init__(self, limiter: Limiter, per_ip: str, per_address: str, *, prefix: str) -> None:
         self.limiter = limiter
-        self.per_ip = parse_many(per_ip)
-        self.per_address = parse_many(per_address)
+        # Every window of both limits, in order: (limit, counted by IP rather than address).
+        self.scoped = [(item, True) for item in parse_many(per_ip)] + [
+            (item, False) for item in parse_many(per_address)
+        ]
         self.prefix = prefix
         storage = limiter.storage
         # A cluster spreads keys over nodes, where one script cannot reach them all; other
@@ -117,10 +122,9 @@ class MailingLimits:
         self._redis_windows: dict[str, tuple[list[_RedisWindow], list[int]]] = {}
 
     def windows(self, endpoint: str, ip: str, address: str) -> list[Window]:
-        by_ip = (self.prefix, ip, endpoint)
-        by_address = (self.prefix, address, endpoint)
-        return [Window(item, by_ip) for item in self.per_ip] + [
-            Window(item, by_address) for item in self.per_address
+        return [
+            Window(item, (self.prefix, ip if by_ip else address, endpoint))
+            for item, by_ip in self.scoped
         ]
 
     def check(self, endpoint: str, ip: str, address: str) -> None:
@@ -178,9 +182,7 @@ class MailingLimits:
         storage = self.limiter.storage
         mark = "\x00who\x00"
         windows = []
-        for item, by_ip in [(i, True) for i in self.per_ip] + [
-            (i, False) for i in self.per_address
-        ]:
+        for item, by_ip in self.scoped:
             head, tail = storage.prefixed_key(item.key_for(self.prefix, mark, endpoint)).split(mark)
             windows.append(_RedisWindow(item, by_ip, head, tail))
         plan = (windows, [w.item.get_expiry() for w in windows])
@@ -248,8 +250,6 @@ def _limited(view: Callable[..., Any], endpoint: str, limits: MailingLimits) -> 
 
 
 def init_app(app: Flask) -> None:
-    from subscribe_service import outbox
-
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["trustsite.limiter"] = limiter
     if not limiter.enabled:
@@ -261,9 +261,6 @@ def init_app(app: Flask) -> None:
         prefix=app.config.get("RATELIMIT_KEY_PREFIX") or "",
     )
     app.extensions[_EXT] = limits
-    # Subscribe requests are counted by the outbox writer, a group of them in one call,
-    # just before their rows are written (a refused request writes nothing).
-    outbox.writer(app).admit = limits.check_many
+    outbox.writer(app).admit = limits.check_many  # subscribe (a refusal writes nothing)
     for endpoint in (*MAILING_ENDPOINTS, *app.extensions.get(EXTRA_ENDPOINTS_KEY, ())):
-        if endpoint not in outbox.GROUPED_ENDPOINTS:
-            app.view_functions[endpoint] = _limited(app.view_functions[endpoint], endpoint, limits)
+        app.view_functions[endpoint] = _limited(app.view_functions[endpoint], endpoint, limits)

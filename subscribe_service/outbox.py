@@ -23,12 +23,15 @@ from subscribe_service.models import OutboxMessage, Suppression, utcnow
 REPLY_MAX = 1000
 _OUTBOX = OutboxMessage.__table__
 _WRITER = "trustsite.outbox_writer"
-# Endpoints whose requests queue one mail each through `enqueue_now`.
-GROUPED_ENDPOINTS = frozenset({"api.subscribe"})
 # What a newly queued row sets; the database fills in the rest (id, NULLs).
 _QUEUED_COLUMNS = (
     "kind", "recipient", "payload", "status", "attempts", "next_attempt_at", "created_at",
 )  # fmt: skip
+
+
+def _refuse_line_breaks(recipient: str) -> None:
+    if "\r" in recipient or "\n" in recipient:
+        raise ValueError("line breaks are not allowed in a recipient address")
 
 
 def enqueue(
@@ -41,8 +44,7 @@ def enqueue(
     notice_id: int | None = None,
 ) -> OutboxMessage:
     """Add a mail to the outbox (flushed, not committed: it commits with the caller's work)."""
-    if "\r" in recipient or "\n" in recipient:
-        raise ValueError("line breaks are not allowed in a recipient address")
+    _refuse_line_breaks(recipient)
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
@@ -78,8 +80,7 @@ def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any], ticket: A
     `ticket` is what the writer's admission (the rate limits) counts the request under;
     a refusal is raised here and nothing is written.
     """
-    if "\r" in recipient or "\n" in recipient:
-        raise ValueError("line breaks are not allowed in a recipient address")
+    _refuse_line_breaks(recipient)
     now = utcnow()
     row = {
         "kind": kind,
