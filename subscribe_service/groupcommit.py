@@ -161,12 +161,16 @@ class _DriverInsert:
         ]
         dialect = self._engine.dialect
         for attempt in (1, 2):
-            cursor = self._cursor or self._open()
             try:
+                # Inside the try: the pool hands out the driver's own error when the
+                # database cannot be reached at all, unwrapped.
+                cursor = self._cursor or self._open()
                 cursor.execute(sql, params)
                 return
             except dialect.loaded_dbapi.Error as err:
-                disconnected = dialect.is_disconnect(err, self._connection, cursor)
+                disconnected = self._cursor is not None and dialect.is_disconnect(
+                    err, self._connection, self._cursor
+                )
                 if disconnected:
                     self._drop(err)
                 if attempt == 2 or not disconnected:

@@ -156,3 +156,15 @@ def test_an_admission_that_fails_answers_its_group_and_blocks_nobody(engine):
     writer.admit = lambda tickets: [None] * len(tickets)
     writer.insert(row(1), ticket=("api.subscribe", "192.0.2.1", "to:g1@example.com"))
     assert recipients(engine) == ["g1@example.com"]
+
+
+def test_a_database_that_cannot_be_reached_answers_503_not_500():
+    from subscribe_service import create_app
+
+    app = create_app(
+        {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none", "SECRET_KEY": "x"}
+    )
+    response = app.test_client().post("/api/subscriptions", json={"email": "a@example.com"})
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["Retry-After"] == "60"
