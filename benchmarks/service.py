@@ -137,7 +137,7 @@ def migrate(url: str) -> None:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int, threads: int) -> Iterator[int]:
+def gunicorn(url: str, args: argparse.Namespace) -> Iterator[int]:
     port = free_port()
     env = {
         **os.environ,
@@ -153,8 +153,9 @@ def gunicorn(url: str, workers: int, threads: int) -> Iterator[int]:
         env["TRUSTSITE_RATELIMIT_KEY_PREFIX"] = f"bench-{uuid.uuid4().hex}"
     # As deployed: the production settings file, with this run's bind and sizes.
     env["TRUSTSITE_BIND"] = f"127.0.0.1:{port}"
-    env["WEB_CONCURRENCY"] = str(workers)
-    env["TRUSTSITE_WEB_THREADS"] = str(threads)
+    env["WEB_CONCURRENCY"] = str(args.workers)
+    env["TRUSTSITE_WORKER_CLASS"] = args.worker_class
+    env["TRUSTSITE_WEB_THREADS"] = str(args.threads)
     command = [
         sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
         # Steady state: no worker is replaced during a run (a restart costs seconds of CPU).
@@ -278,7 +279,7 @@ def bench_backend(name: str, url: str, args: argparse.Namespace, workdir: Path) 
     migrate(url)
     load = run_wrk if args.generator == "wrk" else run_python
     subscribe_runs, bare_runs = [], []
-    with gunicorn(url, args.workers, args.threads) as port:
+    with gunicorn(url, args) as port:
         load(port, "/healthz", 1, args.connections, workdir)  # warm-up, not counted
         load(port, "/api/subscriptions", 1, args.connections, workdir)
         for _ in range(args.runs):  # interleaved, so both see the same machine
@@ -322,7 +323,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--worker-class", choices=("gevent", "gthread"), default="gevent",
+        help="gevent as deployed; gthread for comparison",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=4, help="of a gthread worker")
+    parser.add_argument(
+        "--backend", choices=("both", "sqlite", "postgresql"), default="both",
+        help="measure one database only",
+    )  # fmt: skip
     parser.add_argument(
         "--generator", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python"
     )
@@ -331,16 +340,20 @@ def main() -> None:
         args.seconds, args.runs, args.connections = 1.0, 1, 2
     limits = "in memory" if redis_reason() else f"Redis ({REDIS_URL})"
     print(
-        f"gunicorn: {args.workers} workers x {args.threads} threads (gthread); "
+        f"gunicorn: {args.workers} {args.worker_class} workers"
+        f"{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''}; "
         f"load generator: {args.generator}; rate limits: {limits}"
     )
     results = []
     with tempfile.TemporaryDirectory(prefix="trustsite-bench-") as tmp:
         workdir = Path(tmp)
-        with sqlite_database(workdir) as url:
-            results.append(bench_backend("sqlite", url, args, workdir))
+        if args.backend in ("both", "sqlite"):
+            with sqlite_database(workdir) as url:
+                results.append(bench_backend("sqlite", url, args, workdir))
         reason = pg_reason()
-        if args.smoke:
+        if args.backend == "sqlite":
+            pass
+        elif args.smoke:
             print("\npostgresql: skipped in --smoke (the full run measures it)")
         elif reason:
             print(f"\npostgresql: skipped ({reason})")
