@@ -245,6 +245,44 @@ def test_retry_after_is_the_time_left_in_the_refusing_window(make_app):
     assert 3500 < int(refused.headers["Retry-After"]) <= 3601
 
 
+@pytest.mark.redis
+def test_limit_checks_reuse_their_redis_connections_across_threads(make_app):
+    """A connection is kept for the next check, whichever thread (or, under gevent,
+    greenlet) makes it: not one connection per thread, which is one per client
+    connection under gevent."""
+    reason = _redis_reason()
+    if reason:
+        pytest.skip(reason)
+    import redis
+
+    app = make_app(
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        LIMIT_PER_IP="1000 per minute",
+    )
+    server = redis.Redis.from_url(REDIS_URL)
+    client = app.test_client()
+    assert client.post("/api/subscriptions", json={"email": "w@example.com"}).status_code == 202
+
+    def connections() -> int:
+        return int(server.info("stats")["total_connections_received"])
+
+    before = connections()
+    codes: list[int] = []
+
+    def post(i: int) -> None:
+        codes.append(
+            client.post("/api/subscriptions", json={"email": f"t{i}@example.com"}).status_code
+        )
+
+    for i in range(20):  # one short-lived thread after another
+        thread = threading.Thread(target=post, args=(i,))
+        thread.start()
+        thread.join()
+    assert codes == [202] * 20
+    assert connections() - before <= 1
+
+
 def test_limit_store_down_answers_503_and_queues_nothing(make_app):
     port = free_port()  # nothing listens there
     app = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0")
