@@ -1,15 +1,20 @@
 """Group commit: rows that concurrent requests insert are written in one statement.
 
-A web worker answers several requests at once (gunicorn threads). Each request hands its
-row to the table's `GroupCommit` and returns once the row is committed, as if it had
-written alone. The first request to arrive while nothing is being written writes every
-row handed over so far; rows arriving during that write wait for it and then go out
-together, written by the first of them. One multi-row INSERT is one round trip, one
-transaction and one WAL flush on PostgreSQL (one write-lock turn on SQLite) for the whole
-group, which is most of what a row costs the database. Nobody waits for a timer: an
-idle server writes each row at once, a busy one in groups as large as its concurrency.
+A web worker answers several requests at once (gevent greenlets in production, threads
+elsewhere; the threading primitives here are gevent's once it has patched them). Each
+request hands its row to the table's `GroupCommit` and returns once the row is
+committed, as if it had written alone. The first request to arrive while nothing is
+being written writes every row handed over so far; rows arriving during that write wait
+for it and then go out together, written by the first of them. One multi-row INSERT is
+one round trip, one transaction and one WAL flush on PostgreSQL (one write-lock turn on
+SQLite) for the whole group, which is most of what a row costs the database. Before
+taking its group, the writing request yields once: under gevent, every request its
+worker can run at that moment gets this far and joins. Nobody waits for a timer: an idle
+server writes each row at once, a busy one in groups as large as its concurrency.
 (Waiting a moment for requests still under way made larger groups, but left the worker
-idle while the whole group waited for the database: fewer requests per second.)
+idle while the whole group waited for the database: fewer requests per second. The yield
+gathers only what is ready: on PostgreSQL with 8 connections it doubled the rows per
+commit, and subscribe answered 15% more requests per second.)
 
 The INSERT goes to the driver directly (SQL and type conversions prepared once per
 table and dialect): on this path SQLAlchemy's per-statement work cost more CPU than the
@@ -19,6 +24,7 @@ database's own.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -79,6 +85,10 @@ class GroupCommit:
             entry.done.wait()
             leads = entry.leads
         if leads:
+            # One turn for whatever else the worker can run right now (requests whose
+            # bytes have arrived): they reach this writer before the group is taken and
+            # share its commit. No timer: nothing ready, no wait.
+            time.sleep(0)
             self._write_pending()
         if entry.error is not None:
             raise entry.error

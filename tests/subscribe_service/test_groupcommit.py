@@ -168,3 +168,51 @@ def test_a_database_that_cannot_be_reached_answers_503_not_500():
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.headers["Retry-After"] == "60"
+
+
+GATHER_SCRIPT = """
+from gevent import monkey
+
+monkey.patch_all()
+
+import sys
+
+import gevent
+from sqlalchemy import create_engine
+
+from subscribe_service.groupcommit import GroupCommit
+from subscribe_service.models import Base, OutboxMessage, utcnow
+
+engine = create_engine(sys.argv[1])
+Base.metadata.create_all(engine)
+columns = ("kind", "recipient", "payload", "status", "attempts", "next_attempt_at", "created_at")
+writer = GroupCommit(engine, OutboxMessage.__table__, columns)
+
+
+def request(n):
+    now = utcnow()
+    writer.insert({"kind": "confirm", "recipient": f"r{n}@example.com", "payload": {},
+                   "status": "queued", "attempts": 0, "next_attempt_at": now,
+                   "created_at": now})
+
+
+gevent.joinall([gevent.spawn(request, n) for n in range(10)])
+print(writer.groups_written, writer.rows_written)
+"""
+
+
+def test_under_gevent_every_request_ready_to_run_joins_the_first_group(tmp_path):
+    """Ten requests ready at once in a gevent worker: the first to reach the writer lets
+    the others run before it takes its group, so all ten share one commit (without
+    that turn, each wrote alone: SQLite's calls do not yield)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", GATHER_SCRIPT, f"sqlite:///{tmp_path / 'gather.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "10"]
