@@ -117,7 +117,11 @@ def _gevent_worker() -> type:
                 super().handle_request(listener_name, req, sock, addr)
             finally:
                 self.between_requests.add(sock)
-                gevent.sleep(0)
+            gevent.sleep(0)  # the worker's other connections first
+            if not self.alive:
+                # Told to stop while this request ran (too early to find the connection
+                # idle): the connection ends here instead of waiting for another request.
+                raise StopIteration
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             super().handle_exit(sig, frame)

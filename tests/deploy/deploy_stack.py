@@ -57,13 +57,9 @@ def missing_requirement() -> str | None:
     """Why the arrangement cannot start on this machine, or None."""
     if shutil.which("nginx") is None:
         return "nginx is not installed (apt-get install nginx-light)"
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
-            pass
-    except Exception as err:  # any failure: skip and say why
-        return f"PostgreSQL not reachable at {PG_ADMIN}: {err}"
+    reason = pg_reason()
+    if reason:
+        return reason
     try:
         import redis
 
@@ -71,6 +67,17 @@ def missing_requirement() -> str | None:
     except Exception as err:
         return f"Redis not reachable at {REDIS_URL}: {err}"
     return None
+
+
+def pg_reason() -> str | None:
+    """Why PostgreSQL cannot be used here, or None."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return None
+    except Exception as err:  # any failure: skip and say why
+        return f"PostgreSQL not reachable at {PG_ADMIN}: {err}"
 
 
 @dataclass

@@ -18,26 +18,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from deploy_stack import DEPLOY, PG_ADMIN, ROOT, fresh_database
+from deploy_stack import DEPLOY, ROOT, fresh_database, pg_reason
 
 from subscribe_service.smtpsink import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-def _pg_reason() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
-            return None
-    except Exception as err:  # any failure: skip and say why
-        return f"PostgreSQL not reachable at {PG_ADMIN}: {err}"
-
-
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    reason = _pg_reason()
+    reason = pg_reason()
     if reason:
         pytest.skip(reason)
     with fresh_database() as url:

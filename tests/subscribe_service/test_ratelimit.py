@@ -80,6 +80,23 @@ def _redis_reason() -> str | None:
         return f"Redis not reachable at {REDIS_URL}: {err}"
 
 
+@pytest.fixture
+def redis_app(make_app):
+    """An app whose limits are kept in Redis under a key prefix of its own."""
+    reason = _redis_reason()
+    if reason:
+        pytest.skip(reason)
+
+    def build(**config):
+        return make_app(
+            RATELIMIT_STORAGE_URI=REDIS_URL,
+            RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+            **config,
+        )
+
+    return build
+
+
 def _post(port: int, email: str, forwarded_for: str | None = None) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Connection": "close"}
@@ -199,19 +216,13 @@ def _evalsha_calls(client) -> int:
 
 
 @pytest.mark.redis
-def test_both_limits_are_counted_in_one_redis_round_trip(make_app):
-    reason = _redis_reason()
-    if reason:
-        pytest.skip(reason)
+def test_both_limits_are_counted_in_one_redis_round_trip(redis_app):
     import redis
 
-    prefix = f"test-{uuid.uuid4().hex}"
-    app = make_app(
-        RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_KEY_PREFIX=prefix,
-        LIMIT_PER_IP="30 per minute; 300 per hour",
-        LIMIT_PER_ADDRESS="2 per hour; 20 per day",
+    app = redis_app(
+        LIMIT_PER_IP="30 per minute; 300 per hour", LIMIT_PER_ADDRESS="2 per hour; 20 per day"
     )
+    prefix = app.config["RATELIMIT_KEY_PREFIX"]
     server = redis.Redis.from_url(REDIS_URL)
     client = app.test_client()
     client.post("/api/subscriptions", json={"email": "warm@example.com"})  # loads the script
@@ -229,15 +240,8 @@ def test_both_limits_are_counted_in_one_redis_round_trip(make_app):
 
 
 @pytest.mark.redis
-def test_retry_after_is_the_time_left_in_the_refusing_window(make_app):
-    reason = _redis_reason()
-    if reason:
-        pytest.skip(reason)
-    app = make_app(
-        RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
-        LIMIT_PER_ADDRESS="1 per hour",
-    )
+def test_retry_after_is_the_time_left_in_the_refusing_window(redis_app):
+    app = redis_app(LIMIT_PER_ADDRESS="1 per hour")
     client = app.test_client()
     assert client.post("/api/subscriptions", json={"email": "r@example.com"}).status_code == 202
     refused = client.post("/api/subscriptions", json={"email": "r@example.com"})
@@ -246,20 +250,13 @@ def test_retry_after_is_the_time_left_in_the_refusing_window(make_app):
 
 
 @pytest.mark.redis
-def test_limit_checks_reuse_their_redis_connections_across_threads(make_app):
+def test_limit_checks_reuse_their_redis_connections_across_threads(redis_app):
     """A connection is kept for the next check, whichever thread (or, under gevent,
     greenlet) makes it: not one connection per thread, which is one per client
     connection under gevent."""
-    reason = _redis_reason()
-    if reason:
-        pytest.skip(reason)
     import redis
 
-    app = make_app(
-        RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
-        LIMIT_PER_IP="1000 per minute",
-    )
+    app = redis_app(LIMIT_PER_IP="1000 per minute")
     server = redis.Redis.from_url(REDIS_URL)
     client = app.test_client()
     assert client.post("/api/subscriptions", json={"email": "w@example.com"}).status_code == 202
