@@ -91,7 +91,7 @@ def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any], ticket: A
         "next_attempt_at": now,
         "created_at": now,
     }
-    current_app.extensions[_WRITER].insert(row, ticket)
+    writer(current_app).insert(row, ticket)
 
 
 def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]

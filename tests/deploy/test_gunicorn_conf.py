@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from deploy_stack import DEPLOY, ROOT, fresh_database, pg_reason
+from deploy_stack import DEPLOY, ROOT, fresh_database, pg_reason, wait_for
 
 from subscribe_service.smtpsink import free_port
 
@@ -41,8 +41,9 @@ def database() -> Iterator[str]:
 
 
 @contextmanager
-def gunicorn(database: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """One worker of the production settings: every request meets in one process."""
+def gunicorn(database: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """One worker of the production settings (every request meets in one process), and
+    its port."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTSITE_")}
     env.update(
@@ -60,17 +61,8 @@ def gunicorn(database: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            try:
-                if _get(port, "/healthz") == 200:
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
-        proc.port = port  # type: ignore[attr-defined]
-        yield proc
+        wait_for(f"http://127.0.0.1:{port}/healthz", proc, "gunicorn")
+        yield proc, port
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -101,8 +93,7 @@ def test_the_worker_is_gevent_and_database_waits_let_other_requests_share_a_comm
     import psycopg
 
     run = uuid.uuid4().hex[:8]
-    with gunicorn(database, tmp_path) as server:
-        port = server.port  # type: ignore[attr-defined]
+    with gunicorn(database, tmp_path) as (_server, port):
         start = threading.Barrier(40)
         codes: list[int] = []
 
@@ -136,8 +127,7 @@ def test_a_busy_keep_alive_connection_does_not_hold_up_the_others(
     """One connection with many requests already waiting (pipelined) is served in turn
     with the others, not to its end first."""
     greedy_count = 2000
-    with gunicorn(database, tmp_path) as server:
-        port = server.port  # type: ignore[attr-defined]
+    with gunicorn(database, tmp_path) as (_server, port):
         greedy = socket.create_connection(("127.0.0.1", port), timeout=60)
         request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         greedy_done: list[float] = []
@@ -171,8 +161,8 @@ def test_stopping_does_not_wait_for_idle_keep_alive_connections(
 ) -> None:
     """nginx keeps connections open between requests; a stop (or reload) must not wait
     graceful_timeout (30 s) for them."""
-    with gunicorn(database, tmp_path) as server:
-        idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)  # type: ignore[attr-defined]
+    with gunicorn(database, tmp_path) as (server, port):
+        idle = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         idle.request("GET", "/healthz")
         assert idle.getresponse().read()
         began = time.monotonic()
