@@ -21,6 +21,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+
+def _whole_number(name: str, default: int) -> int:
+    """A count from the environment; anything else stops gunicorn saying what to fix."""
+    value = os.environ.get(name) or str(default)
+    if not value.strip().isdigit() or int(value) < 1:
+        raise SystemExit(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 bind = [os.environ.get("TRUSTSITE_BIND", "127.0.0.1:8001")]
 # A request mostly waits: for the database and Redis (mail is sent by the senders). gevent
 # workers wait for many requests at once in one thread each, where threaded workers spent
@@ -29,10 +38,12 @@ bind = [os.environ.get("TRUSTSITE_BIND", "127.0.0.1:8001")]
 # (subscribe_service/groupcommit.py), so the more a worker holds, the fewer commits.
 # psycopg and the Redis client cooperate with gevent; SQLite's calls are short and local.
 # One worker per core keeps the cores busy.
-workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+workers = _whole_number("WEB_CONCURRENCY", os.cpu_count() or 1)
 worker_class: Any = os.environ.get("TRUSTSITE_WORKER_CLASS") or "gevent"
-worker_connections = int(os.environ.get("TRUSTSITE_WORKER_CONNECTIONS") or 1000)
-threads = int(os.environ.get("TRUSTSITE_WEB_THREADS") or 4)  # gthread workers only
+if worker_class not in ("gevent", "gthread"):
+    raise SystemExit(f"TRUSTSITE_WORKER_CLASS must be gevent or gthread, not {worker_class!r}")
+worker_connections = _whole_number("TRUSTSITE_WORKER_CONNECTIONS", 1000)
+threads = _whole_number("TRUSTSITE_WEB_THREADS", 4)  # gthread workers only
 timeout = 30
 graceful_timeout = 30
 # nginx keeps connections to us open; longer than nginx's upstream keepalive_timeout (60s
@@ -41,7 +52,7 @@ keepalive = 75
 # Recycle workers now and then so a slow leak never becomes an outage. A new worker spends
 # a second or two starting the app: at 5,000 requests it did so every few seconds under
 # load (benchmarks/service.py lost half its throughput); 50,000 is minutes even when busy.
-max_requests = int(os.environ.get("TRUSTSITE_MAX_REQUESTS") or 50_000)
+max_requests = _whole_number("TRUSTSITE_MAX_REQUESTS", 50_000)
 max_requests_jitter = max_requests // 10
 # nginx logs every request and the app writes its own line per request (with the request
 # id, without tokens); gunicorn's access log would be a third copy, tokens included.

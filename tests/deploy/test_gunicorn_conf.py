@@ -172,3 +172,24 @@ def test_stopping_does_not_wait_for_idle_keep_alive_connections(
         idle.close()
     assert server.returncode == 0
     assert took < 10, f"gunicorn took {took:.1f}s to stop"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TRUSTSITE_WORKER_CONNECTIONS", "lots", "must be a whole number of at least 1"),
+        ("WEB_CONCURRENCY", "0", "must be a whole number of at least 1"),
+        ("TRUSTSITE_WORKER_CLASS", "eventlet", "must be gevent or gthread"),
+    ],
+)
+def test_a_bad_setting_stops_gunicorn_with_what_to_fix(name: str, value: str, message: str):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTSITE_")}
+    env.update({name: value, "TRUSTSITE_BIND": f"127.0.0.1:{free_port()}"})
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
+         "subscribe_service:create_app()"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert f"{name} {message}, not {value!r}" in done.stderr
+    assert "Traceback" not in done.stderr
