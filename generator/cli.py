@@ -189,5 +189,74 @@ def new_version(
     click.echo(f"created {path}; edit it, then run: trustsite check")
 
 
+@main.command()
+@_common
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the Markdown pages to (made by this command; replaced on re-runs).",
+)
+@click.option(
+    "--docs-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Copy these hand-written pages first (e.g. site_src); they win over generated ones.",
+)
+@click.option(
+    "--outputs", is_flag=True, help="Also write the feeds, JSON and CSV exports and PDFs."
+)
+@click.option(
+    "--write-config",
+    "config_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a copy of --config that builds --out without the trustsite plugin.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="The MkDocs configuration the copy is made from.",
+)
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="With --write-config: where that configuration builds the site.",
+)
+def render(
+    data_dir: Path,
+    today: dt.date | None,
+    out_dir: Path,
+    docs_dir: Path | None,
+    outputs: bool,
+    config_out: Path | None,
+    config_file: Path,
+    site_dir: Path,
+) -> None:
+    """Write every generated page as Markdown, for any MkDocs-compatible generator.
+
+    For example, to build with Zensical:
+    trustsite render --out build/docs --docs-dir site_src --outputs --write-config
+    build/zensical.yml && zensical build -f build/zensical.yml
+    """
+    from generator.render import render_sources, write_config
+
+    try:
+        summary = render_sources(
+            data_dir, out_dir, resolve_today(today), docs_dir=docs_dir, outputs=outputs
+        )
+    except DataError as err:
+        _fail_on_data_error(err, "nothing was written")
+    except FileExistsError as err:
+        raise click.ClickException(str(err)) from None
+    if config_out is not None:
+        write_config(config_file, config_out, out_dir, site_dir)
+    click.echo(f"wrote {out_dir}: {summary}")
+
+
 if __name__ == "__main__":
     main()
