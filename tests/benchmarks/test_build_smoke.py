@@ -35,5 +35,9 @@ def test_build_benchmark_smoke(tmp_path: Path) -> None:
     assert re.search(r"doubling factor, warm\s+[\d.]+ wall\s+[\d.]+ cpu", out)
     assert re.search(r"peak memory \(trustsite\)\s+[\d.]+ MiB", out)
     # Both builds really produced a site of the same pages.
-    assert (tmp_path / "site-trustsite" / "subprocessors" / "index.html").is_file()
+    assert (tmp_path / "build-data" / "site" / "subprocessors" / "index.html").is_file()
+    # Each data set has its own PDF cache, so no warm build finds it emptied by the
+    # other data set's cold build.
+    for name in ("build-data", "build-data-doubled"):
+        assert any((tmp_path / name / ".cache").rglob("*.pdf")), name
     assert (tmp_path / "site-plain" / "subprocessors" / "index.html").is_file()
