@@ -13,6 +13,7 @@ limits is counted in one round trip, under the same keys Flask-Limiter would use
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -32,7 +33,7 @@ from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from subscribe_service import outbox
-from subscribe_service.validation import InvalidInput, normalise_email
+from subscribe_service.validation import InvalidInput, address_key, normalise_email
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ MAILING_ENDPOINTS = ("api.manage_link",)
 # Other parts add theirs here in their init_app (which runs before this module's).
 EXTRA_ENDPOINTS_KEY = "trustsite.mailing_endpoints"
 _EXT = "trustsite.mailing_limits"
-Ticket = tuple[str, str, str]  # endpoint, client IP, "to:" + address
+Ticket = tuple[str, str, str]  # endpoint, client IP, address_limit_key(address)
 
 # Fixed windows, as the `limits` library's own incr_expire script counts them, for any
 # number of keys at once: KEYS are the windows' counters, ARGV[i] the length of window i.
@@ -90,12 +91,25 @@ class _RedisWindow:
     tail: str
 
 
+def address_limit_key(address: str) -> str:
+    """The rate-limit identity of an address (a `normalise_email` result): "to:" and an
+    HMAC of its `address_key` under the app's secret.
+
+    Every case variant of an address counts as one, and the limit store (Redis, for up
+    to a day) never holds the address itself. Any limit that counts per address uses
+    this as its identity.
+    """
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, b"rate-limit:" + address_key(address).encode(), hashlib.sha256)
+    return "to:" + digest.hexdigest()[:32]
+
+
 def target_address() -> str:
-    """The normalised address a request asks us to mail (the rate-limit key)."""
+    """The rate-limit identity of the address a request asks us to mail."""
     data: Any = request.get_json(silent=True) if request.is_json else request.form
     value = data.get("email") if isinstance(data, dict) or hasattr(data, "get") else None
     try:
-        return "to:" + normalise_email(value)
+        return address_limit_key(normalise_email(value))
     except InvalidInput:
         return "to:invalid"
 
@@ -249,7 +263,7 @@ class _RedisScript:
 
 def ticket_for(address: str) -> Ticket:
     """What the current request is counted under: its endpoint, client IP and address."""
-    return (request.endpoint or "", get_remote_address(), "to:" + address)
+    return (request.endpoint or "", get_remote_address(), address_limit_key(address))
 
 
 def _limited(view: Callable[..., Any], endpoint: str, limits: MailingLimits) -> Callable[..., Any]:

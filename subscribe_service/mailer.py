@@ -22,6 +22,8 @@ from email.utils import format_datetime, formataddr
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
+
 from subscribe_service.models import utcnow
 
 # RFC 5322 allows lines up to 998 characters. With the usual 78, Python RFC 2047-encodes
@@ -42,6 +44,35 @@ _PLAIN_ADDRESS = re.compile(
 
 class HeaderInjectionError(ValueError):
     """A header value contained a line break."""
+
+
+class UnsendableAddress(ValueError):
+    """A recipient that cannot be written in a plain (not SMTPUTF8) SMTP envelope."""
+
+
+def wire_address(recipient: str) -> str:
+    """The recipient as it goes on the wire: ASCII, the domain as its A-label.
+
+    Addresses are checked and stored in this form at the door (validation.normalise_email);
+    this catches rows queued before that rule or by other code: an internationalised
+    domain is converted (`user@bücher.example` -> `user@xn--bcher-kva.example`), and a
+    local part this service cannot send without SMTPUTF8 raises UnsendableAddress,
+    which the sender records as a failure of that one message.
+    """
+    if recipient.isascii() and recipient.isprintable():
+        return recipient
+    local, at, domain = recipient.rpartition("@")
+    if not at or not local or not domain:
+        raise UnsendableAddress(f"{recipient!r} is not an email address")
+    if not local.isascii() or not local.isprintable():
+        raise UnsendableAddress(
+            f"the local part {local!r} needs SMTPUTF8, which this service does not use"
+        )
+    try:
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError as err:
+        raise UnsendableAddress(f"the domain {domain!r} has no ASCII form: {err}") from None
+    return f"{local}@{ascii_domain.lower()}"
 
 
 @dataclass
@@ -88,7 +119,7 @@ def build_message(
     msg = EmailMessage(policy=POLICY)
     sender = app_config["MAIL_DEFAULT_SENDER"]
     msg["From"] = _check("From", sender)
-    msg["To"] = _check("To", str(Address(addr_spec=recipient)))
+    msg["To"] = _check("To", str(Address(addr_spec=wire_address(recipient))))
     msg["Subject"] = _check("Subject", rendered.subject)
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = _check("Message-ID", message_id or new_message_id(app_config))
@@ -133,7 +164,7 @@ def build_message_bytes(
         return mail.as_bytes(policy=WIRE_POLICY)
     head = [
         _from_line(_check("From", app_config["MAIL_DEFAULT_SENDER"])),
-        _to_line(_check("To", recipient)),
+        _to_line(_check("To", wire_address(recipient))),
         _header_line("Subject", _check("Subject", rendered.subject)),
         _header_line("Date", format_datetime(utcnow())),
         _header_line("Message-ID", _check("Message-ID", message_id or new_message_id(app_config))),
@@ -310,7 +341,7 @@ class SmtpConnection:
             smtp.rset()
             # Our sender address refused: not this recipient's fault, so never a bounce.
             return _result(code, reply, "mail", permanent_ok=False)
-        smtp.putcmd("rcpt", f"TO:{_quoted(recipient)}")
+        smtp.putcmd("rcpt", f"TO:{envelope_recipient(recipient)}")
         code, reply = smtp.getreply()
         if code not in (250, 251):
             smtp.rset()
@@ -331,6 +362,18 @@ class SmtpConnection:
             while_waiting()
         code, reply = smtp.getreply()
         return _result(code, reply, "data")
+
+    def reset(self) -> None:
+        """Abandon the mail transaction under way (a message failed on our side between
+        MAIL FROM and its data), so the next `send` starts clean. A server that does
+        not answer raises, like any connection failure (SMTPException / OSError)."""
+        assert self.smtp is not None, "use SmtpConnection as a context manager"
+        if self._mail_sent:
+            self._mail_sent = False
+            self.smtp.getreply()
+        code, reply = self.smtp.rset()
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, reply)
 
     def begin_next(self) -> None:
         """Write the next message's MAIL FROM now; `send` reads its reply.
@@ -362,9 +405,10 @@ def _result(code: int, reply: bytes | str, stage: str, *, permanent_ok: bool = T
     return SendResult("permanent", code, text, stage)
 
 
-def _quoted(recipient: str) -> str:
-    """`<address>` for the envelope. smtplib.quoteaddr parses every address with the
-    email package, a noticeable cost per mail; a plain address needs no parsing."""
+def envelope_recipient(recipient: str) -> str:
+    """`<address>` for RCPT TO, in its wire form. smtplib.quoteaddr parses every address
+    with the email package, a noticeable cost per mail; a plain address needs no parsing."""
+    recipient = wire_address(recipient)
     if _PLAIN_ADDRESS.fullmatch(recipient):
         return f"<{recipient}>"
     return smtplib.quoteaddr(recipient)

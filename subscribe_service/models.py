@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    func,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -110,6 +111,10 @@ class Subscriber(Base):
         return sorted((t.topic for t in self.topics), key=_topic_order)
 
 
+# One subscriber per mailbox, however the address was cased (migration 0005).
+Index("uq_subscribers_email_key", func.lower(Subscriber.email), unique=True)
+
+
 class SubscriberTopic(Base):
     __tablename__ = "subscriber_topics"
 
@@ -195,3 +200,6 @@ class Suppression(Base):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), primary_key=True)
     reason: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+Index("ix_suppressions_email_key", func.lower(Suppression.email))

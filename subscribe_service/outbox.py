@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from subscribe_service.db import get_statements_engine, write_lock
 from subscribe_service.groupcommit import GroupCommit
 from subscribe_service.models import OutboxMessage, Suppression, utcnow
+from subscribe_service.validation import address_key
 
 REPLY_MAX = 1000
 _OUTBOX = OutboxMessage.__table__
@@ -102,7 +103,14 @@ def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
 
 
 def claim_batch(
-    session: Session, *, owner: str, limit: int, lease_seconds: float, skip_locked: bool
+    session: Session,
+    *,
+    owner: str,
+    limit: int,
+    lease_seconds: float,
+    skip_locked: bool,
+    max_attempts: int | None = None,
+    gave_up: list[int] | None = None,
 ) -> list[int]:
     """Lease up to `limit` due messages to `owner` and commit; return their ids in order.
 
@@ -110,6 +118,10 @@ def claim_batch(
     share the queue without blocking or double-claiming. On SQLite the UPDATE re-checks
     the claim condition under the database's single write lock, which gives the same
     guarantee for senders on one host.
+
+    With `max_attempts`, a picked row that has used them all (its sender died during
+    the last one, or the maximum was lowered) is failed instead of tried once more;
+    its id is appended to `gave_up`.
     """
     now = utcnow()
     pick = (
@@ -124,16 +136,36 @@ def claim_batch(
     if not ids:
         session.commit()
         return []
+    claim = update(OutboxMessage).where(OutboxMessage.id.in_(ids), _claimable(now))
+    if max_attempts is not None:
+        exhausted = list(
+            session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), _claimable(now))
+                .where(OutboxMessage.attempts >= max_attempts)
+                .values(
+                    status="failed",
+                    lease_owner=None,
+                    lease_until=None,
+                    # The last attempt's reason, if it got as far as recording one.
+                    last_error=func.coalesce(
+                        OutboxMessage.last_error, f"gave up: all {max_attempts} attempts used"
+                    ),
+                )
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if gave_up is not None:
+            gave_up.extend(exhausted)
+        claim = claim.where(OutboxMessage.attempts < max_attempts)
     session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), _claimable(now))
-        .values(
+        claim.values(
             status="sending",
             lease_owner=owner,
             lease_until=now + dt.timedelta(seconds=lease_seconds),
             attempts=OutboxMessage.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
+        ).execution_options(synchronize_session=False)
     )
     session.commit()
     claimed = session.scalars(
@@ -295,16 +327,22 @@ def mark_bounced(session: Session, message: OutboxMessage, owner: str, reply: st
 def suppress(session: Session, email: str, reason: str) -> None:
     from subscribe_service.models import Subscriber
 
-    if session.get(Suppression, email) is None:
-        session.add(Suppression(email=email, reason=reason[:REPLY_MAX]))
-    subscriber = session.scalar(select(Subscriber).where(Subscriber.email == email))
+    key = address_key(email)
+    if not session.scalar(select(func.count()).where(func.lower(Suppression.email) == key)):
+        session.add(Suppression(email=key, reason=reason[:REPLY_MAX]))
+    subscriber = session.scalar(select(Subscriber).where(func.lower(Subscriber.email) == key))
     if subscriber is not None and subscriber.suppressed_at is None:
         subscriber.suppressed_at = utcnow()
     session.flush()
 
 
 def suppressed_among(session: Session, emails: list[str]) -> set[str]:
-    """Which of `emails` are suppressed (one query for a whole batch)."""
+    """The `address_key`s of those `emails` that are suppressed (one query for a batch);
+    rows recorded in another letter case count too."""
     if not emails:
         return set()
-    return set(session.scalars(select(Suppression.email).where(Suppression.email.in_(emails))))
+    keys = {address_key(email) for email in emails}
+    found = session.scalars(
+        select(func.lower(Suppression.email)).where(func.lower(Suppression.email).in_(keys))
+    )
+    return set(found)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from subscribe_service.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.validation import address_key
 
 ExportSection = Callable[[Session, Subscriber], Any]
 EraseHook = Callable[[Session, Subscriber], None]
@@ -77,16 +78,24 @@ def export_data(session: Session, subscriber: Subscriber) -> dict[str, Any]:
 
 
 def erase(session: Session, subscriber: Subscriber) -> None:
-    """Delete the subscriber, their topics and their mail history, now."""
+    """Delete the subscriber, their topics and every outbox row that carries their
+    address, now: their mail history, mails queued to them in any letter case, and
+    mails about them to others (the privacy team's objection alerts hold the address
+    and the reason; one not sent yet is not sent: the objection is erased with it)."""
     for hook in ERASE_HOOKS:
         hook(session, subscriber)
+    key = address_key(subscriber.email)
+    about = OutboxMessage.payload["subscriber_email"].as_string()
     session.execute(
-        delete(OutboxMessage).where(
+        delete(OutboxMessage)
+        .where(
             or_(
                 OutboxMessage.subscriber_id == subscriber.id,
-                OutboxMessage.recipient == subscriber.email,
+                func.lower(OutboxMessage.recipient) == key,
+                func.lower(about) == key,
             )
         )
+        .execution_options(synchronize_session=False)
     )
     session.delete(subscriber)
     session.commit()

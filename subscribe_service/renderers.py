@@ -19,6 +19,7 @@ from generator.model import TOPIC_TITLES
 from subscribe_service import links
 from subscribe_service.mailer import RenderedMail, list_id
 from subscribe_service.models import OutboxMessage, Subscriber
+from subscribe_service.validation import address_key
 
 Renderer = Callable[[Session, OutboxMessage], RenderedMail | None]
 RENDERERS: dict[str, Renderer] = {}
@@ -80,7 +81,8 @@ def _subscriber(session: Session, message: OutboxMessage) -> Subscriber | None:
     if message.subscriber_id is None:
         return None
     subscriber = session.get(Subscriber, message.subscriber_id)
-    if subscriber is None or subscriber.email != message.recipient:
+    # The same mailbox in any letter case (a request may spell it differently).
+    if subscriber is None or address_key(subscriber.email) != address_key(message.recipient):
         return None
     return subscriber
 

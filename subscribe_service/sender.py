@@ -32,11 +32,14 @@ from subscribe_service.mailer import (
     HeaderInjectionError,
     SendResult,
     SmtpConnection,
+    UnsendableAddress,
     build_message_bytes,
     new_message_id,
+    wire_address,
 )
 from subscribe_service.models import OutboxMessage, Subscriber
 from subscribe_service.renderers import RENDERERS
+from subscribe_service.validation import address_key
 
 log = logging.getLogger("subscribe_service.sender")
 
@@ -81,7 +84,7 @@ class RateLimiter:
 class Settle:
     """A claimed row that is not sent this time: cancelled, or back to the queue."""
 
-    action: str  # "cancelled" | "retry"
+    action: str  # "cancelled" | "retry" | "failed" (never worth another attempt)
     reason: str
 
 
@@ -107,15 +110,21 @@ class Sender:
         counts = Counts()
         note = on_result or (lambda _outcome: None)
         with self.app.app_context(), session_scope(self.app) as session:
+            gave_up: list[int] = []
             ids = outbox.claim_batch(
                 session,
                 owner=self.owner,
                 limit=self.batch_size,
                 lease_seconds=self.lease,
                 skip_locked=self.skip_locked,
+                max_attempts=self.max_attempts,
+                gave_up=gave_up,
             )
+            for pk in gave_up:
+                log.warning("outbox message #%d failed: no attempts left", pk)
+                self._count(counts, note, "failed")
             if not ids:
-                return None
+                return counts if gave_up else None
             self._renew_at = time.monotonic() + self.lease / 2
             messages, suppressed = self._load(session, ids)
             # The claim and the Message-IDs are committed by now, so the session holds
@@ -155,8 +164,12 @@ class Sender:
         loop can call it while the server is still answering the previous mail. What a
         renderer writes is committed before the next mail is recorded as sent.
         """
-        if message.recipient in suppressed:
+        if address_key(message.recipient) in suppressed:
             return Settle("cancelled", "address suppressed")
+        try:
+            wire_address(message.recipient)
+        except UnsendableAddress as err:
+            return Settle("failed", f"unsendable address: {err}")
         renderer = RENDERERS.get(message.kind)
         if renderer is None:
             return Settle("retry", f"no renderer for kind {message.kind!r}")
@@ -170,6 +183,12 @@ class Sender:
         except HeaderInjectionError as err:
             session.rollback()
             return Settle("cancelled", f"refused: {err}")
+        except UnicodeError as err:  # the same bytes would fail the same way next time
+            session.rollback()
+            log.warning(
+                "outbox message %s (%s) cannot be encoded: %s", message.id, message.kind, err
+            )
+            return Settle("failed", f"encoding failed: {err!r}")
         except Exception as err:  # a template or renderer bug must not stop the queue
             session.rollback()
             log.exception("rendering outbox message %s (%s) failed", message.id, message.kind)
@@ -179,6 +198,10 @@ class Sender:
         if settle.action == "cancelled":
             outbox.mark_cancelled(session, message.id, self.owner, settle.reason)
             return "cancelled"
+        if settle.action == "failed":
+            outbox.mark_failed(session, message.id, self.owner, settle.reason)
+            log.warning("%s #%d failed: %s", message.kind, message.id, settle.reason)
+            return "failed"
         return self._retry(session, message, settle.reason)
 
     def _send_all(
@@ -215,22 +238,8 @@ class Sender:
             if len(pending) > 1 and pending[1].id not in prepared:
                 prepared[pending[1].id] = self._prepare(session, pending[1], suppressed)
 
-        mail = take_ready()
-        if mail is None:
-            return
         try:
-            with SmtpConnection(self.app.config) as smtp:
-                while mail is not None:
-                    message = pending[0]
-                    self._keep_lease(session, pending)
-                    self.limiter.wait()
-                    result = smtp.send(message.recipient, mail, while_waiting=prepare_next)
-                    pending.popleft()
-                    if pending:
-                        smtp.begin_next()
-                    outcome = self._record(session, recorder, message, result)
-                    self._count(counts, note, outcome)
-                    mail = take_ready()
+            self._deliver(session, recorder, pending, take_ready, prepare_next, counts, note)
         except CONNECTION_ERRORS as err:
             # The server went away or never answered: every message not yet answered
             # goes back to the queue (the one in flight may have arrived; its lease
@@ -239,13 +248,78 @@ class Sender:
             log.warning(
                 "SMTP connection failed: %s; %d message(s) will be retried", err, len(pending)
             )
-            for message in pending:
-                outcome = prepared.pop(message.id, None) or self._prepare(
-                    session, message, suppressed
-                )
-                if isinstance(outcome, bytes):
-                    outcome = Settle("retry", f"connection: {err!r}")
-                self._count(counts, note, self._settle(session, message, outcome))
+            reason = f"connection: {err!r}"
+            self._settle_rest(session, pending, prepared, suppressed, counts, note, reason)
+        except Exception as err:
+            # Not one message's fault (those are settled one by one in _deliver): the
+            # database or our own code failed. Give the rest of the batch back now,
+            # rather than leaving it leased until the lease runs out, then report it.
+            log.exception("sending the batch failed; %d message(s) go back", len(pending))
+            try:
+                session.rollback()
+                reason = f"sender error: {err!r}"
+                self._settle_rest(session, pending, prepared, suppressed, counts, note, reason)
+            except Exception:
+                log.exception("could not give the rest of the batch back")
+            raise
+
+    def _deliver(
+        self,
+        session: Session,
+        recorder: Connection,
+        pending: deque[OutboxMessage],
+        take_ready: Callable[[], bytes | None],
+        prepare_next: Callable[[], None],
+        counts: Counts,
+        note: Callable[[str], None],
+    ) -> None:
+        """The send loop over one connection; a message that fails on our side (an
+        encoding error, any exception that is not the connection's) is recorded as
+        failed with the reason, and the loop goes on with the next one."""
+        mail = take_ready()
+        if mail is None:
+            return
+        with SmtpConnection(self.app.config) as smtp:
+            while mail is not None:
+                message = pending[0]
+                self._keep_lease(session, pending)
+                self.limiter.wait()
+                try:
+                    result = smtp.send(message.recipient, mail, while_waiting=prepare_next)
+                except CONNECTION_ERRORS:
+                    raise
+                except Exception as err:
+                    pending.popleft()
+                    log.warning("%s #%d could not be sent: %r", message.kind, message.id, err)
+                    reason = Settle("failed", f"could not be sent: {err!r}")
+                    self._count(counts, note, self._settle(session, message, reason))
+                    smtp.reset()  # a connection that cannot even do that raises
+                    mail = take_ready()
+                    continue
+                pending.popleft()
+                if pending:
+                    smtp.begin_next()
+                outcome = self._record(session, recorder, message, result)
+                self._count(counts, note, outcome)
+                mail = take_ready()
+
+    def _settle_rest(
+        self,
+        session: Session,
+        pending: Iterable[OutboxMessage],
+        prepared: dict[int, Prepared],
+        suppressed: set[str],
+        counts: Counts,
+        note: Callable[[str], None],
+        reason: str,
+    ) -> None:
+        """Give back every row not answered yet: to the queue, or settled as it would
+        have been anyway (cancelled, failed)."""
+        for message in pending:
+            outcome = prepared.pop(message.id, None) or self._prepare(session, message, suppressed)
+            if isinstance(outcome, bytes):
+                outcome = Settle("retry", reason)
+            self._count(counts, note, self._settle(session, message, outcome))
 
     @staticmethod
     def _count(counts: Counts, note: Callable[[str], None], outcome: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from generator.model import TOPIC_TITLES, TOPICS
 from subscribe_service import outbox
 from subscribe_service.models import Subscriber, SubscriberTopic, utcnow
 from subscribe_service.tokens import TokenData, TokenError
-from subscribe_service.validation import SubscribeRequest
+from subscribe_service.validation import SubscribeRequest, address_key
 
 
 def consent_wording(template: str, company: str, topics: list[str]) -> str:
@@ -35,7 +35,9 @@ def _set_topics(subscriber: Subscriber, topics: list[str]) -> None:
 
 
 def find_by_email(session: Session, email: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == email))
+    """The subscriber with this address, in whatever letter case either was written."""
+    key = address_key(email)
+    return session.scalar(select(Subscriber).where(func.lower(Subscriber.email) == key))
 
 
 def request_subscription(

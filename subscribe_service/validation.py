@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +31,15 @@ class SubscribeRequest:
 
 
 def normalise_email(value: object) -> str:
-    """The address as stored: validated, domain lower-cased, without DNS lookups."""
+    """The address as stored and sent: validated, local part as written, domain in lower
+    case and in its ASCII (A-label) form, without DNS lookups.
+
+    The service speaks plain SMTP, so an address must be ASCII on the wire: an
+    internationalised domain is written as its A-label (`bücher.example` ->
+    `xn--bcher-kva.example`), and a local part with other characters is refused here
+    with a reason, rather than accepted and then failing at every send. Identity (for
+    duplicates and limits) is `address_key`, not this value.
+    """
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("email", "Give an email address, like name@example.com.")
     if "\r" in value or "\n" in value or "\x00" in value:
@@ -41,19 +50,45 @@ def normalise_email(value: object) -> str:
     return _normalise(value)
 
 
+def address_key(address: str) -> str:
+    """Who an address is: the same mailbox however its letters were cased.
+
+    Takes a `normalise_email` result (ASCII, domain already lower case) and lower-cases
+    the local part too: RFC 5321 lets a server tell `Ann@` from `ann@`, but no mailbox
+    provider in practice does, and treating them as two people let one inbox be
+    flooded past its per-address limit.
+    """
+    return address.lower()
+
+
 # Cached: the rate limiter's key and the view both need the same address per request.
 @lru_cache(maxsize=4096)
 def _normalise(value: str) -> str:
+    local, _, domain = value.rpartition("@")
+    if local and not local.isascii():
+        raise InvalidInput("email", _non_ascii_local(local, domain))
     try:
-        checked = validate_email(value, check_deliverability=False)
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as err:
         raise InvalidInput("email", f"That email address is not valid: {err}") from None
-    normalised = checked.normalized
-    local, _, domain = normalised.rpartition("@")
-    result = f"{local}@{domain.lower()}"
+    result = f"{checked.local_part}@{checked.ascii_domain.lower()}"
     if len(result) > EMAIL_MAX:
         raise InvalidInput("email", f"The email address is longer than {EMAIL_MAX} characters.")
     return result
+
+
+def _non_ascii_local(local: str, domain: str) -> str:
+    shown = local[:64]
+    detail = (
+        f"The part before the @ ({shown!r}) has characters other than plain ASCII letters, "
+        "digits and punctuation. This service sends mail without the SMTPUTF8 extension, "
+        "so it cannot deliver to such an address; please give an ASCII address for the "
+        "same mailbox."
+    )
+    folded = unicodedata.normalize("NFKC", local)
+    if folded.isascii():  # full-width letters, ligatures and the like
+        detail += f" Did you mean {folded + '@' + unicodedata.normalize('NFKC', domain)!r}?"
+    return detail
 
 
 def parse_topics(value: object, *, allow_empty: bool = False) -> list[str]:

@@ -127,7 +127,7 @@ def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int
             SubscriberTopic.topic == notice.topic,
             Subscriber.status == "confirmed",
             Subscriber.suppressed_at.is_(None),
-            ~exists().where(Suppression.email == Subscriber.email),
+            ~exists().where(func.lower(Suppression.email) == func.lower(Subscriber.email)),
         )
         .order_by(Subscriber.id)
     )

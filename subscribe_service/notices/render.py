@@ -166,7 +166,7 @@ def render_receipt(session: Session, message: OutboxMessage) -> RenderedMail | N
 
 @register(ALERT_KIND)
 def render_alert(session: Session, message: OutboxMessage) -> RenderedMail | None:
-    """The privacy team's copy: sent even if the subscriber erased their data since."""
+    """The privacy team's copy (an erase of the subscriber's data deletes it unsent)."""
     notice = session.get(Notice, message.payload.get("notice_id"))
     if notice is None:
         return None

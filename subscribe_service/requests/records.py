@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from subscribe_service.models import OutboxMessage, utcnow
 from subscribe_service.outbox import enqueue
 from subscribe_service.requests.forms import DpaRequestForm, SubjectRequestForm, company_key
 from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest, SubjectRequest
+from subscribe_service.validation import address_key
 
 # Outbox kinds, and which table each one's `request_id` points into.
 DPA_COPY = "dpa_request_copy"  # to the requester: permalink + PDF
@@ -52,7 +53,8 @@ def record_dpa_request(
     key = company_key(form.company)
     existing = session.scalar(
         select(DpaRequest)
-        .where(DpaRequest.email == form.email, DpaRequest.company_key == key)
+        .where(func.lower(DpaRequest.email) == address_key(form.email))
+        .where(DpaRequest.company_key == key)
         .where(DpaRequest.created_at > now - MERGE_WINDOW)
         .order_by(DpaRequest.created_at.desc())
         .limit(1)

@@ -164,9 +164,19 @@ def test_subscribe_confirm_change_notify_deliver_through_nginx(stack: Stack) -> 
     answers = [subscribe_json(stack, FLOODED, ["faq"]).status_code for _ in range(4)]
     assert answers[:3] in ([202] * 3, [303] * 3) and answers[3] == 429
     import redis
+    from flask import Flask
 
-    keys = redis.Redis.from_url(REDIS_URL).keys(f"*{stack.rate_limit_prefix}/to:{FLOODED}*")
+    from subscribe_service.limits import address_limit_key
+
+    hmac_app = Flask(__name__)
+    hmac_app.config["SECRET_KEY"] = stack.env["TRUSTSITE_SECRET_KEY"]
+    with hmac_app.app_context():
+        counted_as = address_limit_key(FLOODED)
+    server = redis.Redis.from_url(REDIS_URL)
+    keys = server.keys(f"*{stack.rate_limit_prefix}/{counted_as}*")
     assert keys, "the per-address limit is not counted in Redis"
+    # Counted under an HMAC of the address: Redis holds no address.
+    assert not server.keys(f"*{stack.rate_limit_prefix}*@*")
 
     # The legal team adds a sub-processor; the site is rebuilt and published.
     (stack.data / "subprocessors" / "2025-08-01.yaml").write_text(

@@ -234,7 +234,12 @@ def test_both_limits_are_counted_in_one_redis_round_trip(redis_app):
     # ... under the keys Flask-Limiter would use, so its reset() clears them.
     keys = [k.decode() for k in server.scan_iter(match=f"*{prefix}*")]
     assert len(keys) == 2 + 2 * 2  # the IP's two windows, each address's two
-    assert any("to:once@example.com" in k for k in keys)
+    # Keyed by an HMAC of the address under the app's secret, never the address itself.
+    assert not any("example.com" in k for k in keys), keys
+    with app.test_request_context():
+        from subscribe_service.limits import address_limit_key
+
+        assert sum(address_limit_key("once@example.com") in k for k in keys) == 2
     app.extensions["trustsite.limiter"].reset()
     assert not list(server.scan_iter(match=f"*{prefix}*"))
 
