@@ -61,14 +61,14 @@ def how_to_announce(doc: SubprocessorChange | TextVersionDoc, notice_days: int |
 def list_editorial_problems(doc: SubprocessorChange, notice_days: int | None) -> list[Problem]:
     if not doc.editorial:
         return []
-    why = "clients must be told and may object, so it is not editorial; "
-    how = why + how_to_announce(doc, notice_days)
+    why = "which clients must be told about and may object to, so it cannot be editorial"
+    how = how_to_announce(doc, notice_days)
     problems: list[Problem] = [
-        (("add", index), f"adds {entry.entity} ('{entry.id}') to the list; {how}")
+        (("add", index), f"adds {entry.entity} ('{entry.id}') to the list, {why}; {how}")
         for index, entry in enumerate(doc.add)
     ]
     problems += [
-        (("remove", index), f"removes '{entry_id}' from the list; {how}")
+        (("remove", index), f"removes '{entry_id}' from the list, {why}; {how}")
         for index, entry_id in enumerate(doc.remove)
     ]
     for entry_id, patch in doc.change.items():
@@ -78,9 +78,8 @@ def list_editorial_problems(doc: SubprocessorChange, notice_days: int | None) ->
                 problems.append(
                     (
                         ("change", entry_id, name),
-                        f"changes the {label} of '{entry_id}' to {format_value(value)}; "
-                        f"only {' and '.join(WORDING_FIELDS)} may change in an editorial "
-                        f"change; {how}",
+                        f"changes the {label} of '{entry_id}' to {format_value(value)}, "
+                        f"{why} (only {' and '.join(WORDING_FIELDS)} may be reworded); {how}",
                     )
                 )
     return problems
@@ -128,7 +127,7 @@ def text_editorial_problems(
                     f"rewords {_share(section_changed, section_words)} of section "
                     f"'{section.id}'; an editorial version may reword at most "
                     f"{SECTION_SHARE:.0%} of a section (or {SECTION_FREE_WORDS} words); "
-                    f"a larger rewrite must be announced: {how}",
+                    f"a larger rewrite is not editorial: {how}",
                 )
             )
     if changed > DOCUMENT_SHARE * words and changed > SECTION_FREE_WORDS:
@@ -137,8 +136,7 @@ def text_editorial_problems(
                 ("editorial",),
                 f"the sections shared with version {previous.version} are reworded by "
                 f"{_share(changed, words)}; an editorial version may reword at most "
-                f"{DOCUMENT_SHARE:.0%} of the document; a larger rewrite must be announced: "
-                f"{how}",
+                f"{DOCUMENT_SHARE:.0%} of the document; a larger rewrite is not editorial: {how}",
             )
         )
     return problems

@@ -74,8 +74,8 @@ def _adequacy_problem(entry: Subprocessor, country: str, effective: dt.date) -> 
     decision = decisions().get(country)
     if decision is None:
         return (
-            f"'adequacy', but {shown(country)} has no EU adequacy decision; "
-            "use SCCs or BCRs (see the Commission's list in generator/adequacy.yaml)"
+            f"'adequacy', but {shown(country)} has no EU adequacy decision (the list is in "
+            "generator/adequacy.yaml); use SCCs or BCRs"
         )
     if decision.mechanism != TransferMechanism.adequacy:
         return (

@@ -120,7 +120,7 @@ class Touch:
 @dataclass(frozen=True)
 class Comparison:
     touches: list[Touch]
-    words: int  # words in the old text
+    words: int  # words in the longer of the two texts
     changed: int  # words rewritten: per edit, the larger of the words struck and inserted
 
 
@@ -138,7 +138,7 @@ def compare(old_text: str, new_text: str, terms: frozenset[str]) -> Comparison:
                 touches.append(touch)
         i += len(before)
         j += len(after)
-    return Comparison(touches, _words(old.tokens), changed)
+    return Comparison(touches, max(_words(old.tokens), _words(new.tokens)), changed)
 
 
 def _words(tokens: list[str]) -> int:
