@@ -201,7 +201,7 @@ def test_a_changed_duration_is_refused(dpa: DataFiles) -> None:
         (
             "a breach within",
             "a breach costing over 5% or €10,000 within",
-            '"a breach within" became "a breach costing over 5% or €10,000 within"',
+            '"breach within" became "breach costing over 5% or €10,000 within"',
             "a number, date, duration, percentage or amount",
         ),
         (
