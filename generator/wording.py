@@ -91,21 +91,26 @@ class Marked:
 def mark(text: str, terms: frozenset[str]) -> Marked:
     tokens = _TOKEN.findall(text)
     starts = [0, *accumulate(len(t) for t in tokens)]
-    spans = _term_spans(text, terms)
+    in_term = _term_chars(text, terms)
     categories = [
-        _category(tokens, i, any(a <= starts[i] < b for a, b in spans)) for i in range(len(tokens))
+        None if token.isspace() else _category(tokens, i, in_term[starts[i]])
+        for i, token in enumerate(tokens)
     ]
-    return Marked(
-        tokens, [c if not tokens[i].isspace() else None for i, c in enumerate(categories)]
-    )
+    return Marked(tokens, categories)
 
 
-def _term_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in _BOLD.finditer(text)]
-    for term in terms:
-        pattern = r"(?<!\w)" + re.escape(term) + r"(?!\w)"
-        spans += [(m.start(), m.end()) for m in re.finditer(pattern, text)]
-    return spans
+def _term_chars(text: str, terms: frozenset[str]) -> list[bool]:
+    """For each character, whether it is part of a bold span or a use of a defined term.
+    One pass per pattern, so a document with many terms stays linear in its length."""
+    covered = [False] * (len(text) + 1)
+    patterns = [_BOLD]
+    if terms:
+        alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+        patterns.append(re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)"))
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            covered[match.start() : match.end()] = [True] * (match.end() - match.start())
+    return covered
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ def test_an_editorial_change_of_the_list_may_reword_purpose_and_website(
     data_files.replace(SP2, "announced: 2024-07-20", "announced: 2024-09-01")
     change = data_files.load().subprocessor_changes[1]
     assert change.editorial and change.change["cloudnine-hosting"].purpose
+    assert change.objection_deadline is None  # nothing to object to
 
 
 def test_an_editorial_change_may_not_add_remove_or_change_what_clients_object_to(
