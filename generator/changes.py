@@ -70,8 +70,7 @@ def _list_record(
         summary=change.summary,
         announced=change.announced,
         effective=change.effective,
-        # Objections are accepted until the day before the change takes effect.
-        objection_deadline=change.effective - dt.timedelta(days=1),
+        objection_deadline=change.objection_deadline,
         editorial=change.editorial,
         status=line.statuses[version.version],
         url=url,

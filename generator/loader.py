@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from generator.countries import code_problem
 from generator.errors import DataError, Issue, display_path
 from generator.model import TEXT_TOPICS, Site, SubprocessorChange, TextVersionDoc, TrustData
 from generator.validate import Located, check_subprocessor_changes, check_text_topic
@@ -156,6 +157,7 @@ def _translate(err: ValidationError, model: type[BaseModel]) -> list[tuple[KeyPa
     return out
 
 
+_COUNTRY_PATTERN = r"^[A-Z]{2}$"
 _PATTERN_HINTS = {
     r"^[a-z0-9][a-z0-9-]{0,62}$": "is not a valid id; use lowercase letters, digits and dashes, "
     "like 'cloudnine-hosting'",
@@ -199,6 +201,8 @@ def _message(e: dict, key: KeyPath, model: type[BaseModel]) -> str:
         return "is empty; write a value"
     if kind == "string_too_long":
         return f"is too long ({len(value)} characters, at most {ctx['max_length']})"
+    if kind == "string_pattern_mismatch" and ctx["pattern"] == _COUNTRY_PATTERN:
+        return f"{_shown(value)} {code_problem(str(value), many=isinstance(key[-1], int))}"
     if kind == "string_pattern_mismatch":
         return f"{_shown(value)} {_PATTERN_HINTS.get(ctx['pattern'], 'is not valid here')}"
     if kind == "enum":

@@ -113,7 +113,7 @@ def list_change_markdown(
 ) -> list[str]:
     change = new.change
     dates = (change.announced, change.effective)
-    deadline = change.effective - dt.timedelta(days=1)
+    deadline = change.objection_deadline
     since = f" (compared with the list of {previous})" if previous else " (the first list)"
     return [
         f"{heading} Sub-processor list, effective {new.version}{since}",

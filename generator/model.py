@@ -195,6 +195,14 @@ class SubprocessorChange(_Strict):
     def version(self) -> str:
         return self.effective.isoformat()
 
+    @property
+    def objection_deadline(self) -> dt.date | None:
+        """The last day to object: the day before the change takes effect. None when there
+        is nothing to object to (editorial) or no day to object on (effective the day it
+        is announced): a deadline before the announcement would be a broken promise."""
+        last = self.effective - dt.timedelta(days=1)
+        return None if self.editorial or last < self.announced else last
+
 
 class SubprocessorVersion(BaseModel):
     """The whole list after a change took effect (derived, never written by hand)."""

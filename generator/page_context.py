@@ -13,10 +13,10 @@ import posixpath
 from collections.abc import Callable
 from functools import cache
 
-from babel import Locale
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from generator import countries
 from generator.changes import ChangeRecord
 from generator.markdown_render import escape_inline, render_markdown
 from generator.model import (
@@ -71,15 +71,9 @@ def time_tag(day: dt.date | None) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), long_date(day))
 
 
-@cache
-def _territories() -> dict[str, str]:
-    return dict(Locale("en").territories)
-
-
 def country(code: str) -> str:
     """`Germany (DE)`: the name lets site search find a sub-processor by country."""
-    name = _territories().get(code)
-    return f"{name} ({code})" if name else code
+    return countries.shown(code)
 
 
 def field_value(field: str, value: object) -> str:

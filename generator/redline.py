@@ -127,6 +127,11 @@ def _chunks(old: list[str], new: list[str]) -> list[Chunk]:
     return merged
 
 
+def word_chunks(old_text: str, new_text: str) -> list[Chunk]:
+    """The word diff the redline shows, as (old tokens, new tokens, equal?) in text order."""
+    return _chunks(tokenize(old_text), tokenize(new_text))
+
+
 def _is_gap(chunk: Chunk) -> bool:
     return chunk[2] and all(t.isspace() and not _is_break(t) for t in chunk[0])
 

@@ -15,13 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from generator.countries import location_problems
+from generator.editorial import list_editorial_problems, text_editorial_problems
 from generator.errors import Issue
 from generator.model import (
     Subprocessor,
     SubprocessorChange,
     TextVersionDoc,
-    TransferMechanism,
 )
+from generator.transfers import transfer_problems
 from generator.yamlsafe import KeyPath, Positions, field_name, locate
 
 M = TypeVar("M")
@@ -121,6 +123,9 @@ def check_text_topic(
         issues += _check_section_ids(item)
         issues += check_dates(item, notice_days=notice_days, first=item is ordered[0])
     issues += _check_version_order(ordered)
+    for previous, item in itertools.pairwise(ordered):
+        found = text_editorial_problems(previous.doc, item.doc, notice_days)
+        issues += [item.issue(k, m) for k, m in found]
     return issues
 
 
@@ -224,6 +229,8 @@ def check_subprocessor_changes(
         issues += check_dates(item, notice_days=notice_days, first=item is ordered[0])
         issues += _check_change_not_empty(item)
         issues += _check_added_ids(item)
+        issues += [item.issue(k, m) for k, m in location_problems(item.doc)]
+        issues += [item.issue(k, m) for k, m in list_editorial_problems(item.doc, notice_days)]
         for index, entry in enumerate(item.doc.add):
             issues += _check_transfer(item, entry, ("add", index, "transfer_mechanism"))
     issues += _check_same_day(ordered, lambda i: "the change")
@@ -285,17 +292,7 @@ def _check_added_ids(item: Located[SubprocessorChange]) -> list[Issue]:
 def _check_transfer(
     item: Located[SubprocessorChange], entry: Subprocessor, key: KeyPath
 ) -> list[Issue]:
-    outside = entry.outside_eea
-    if entry.transfer_mechanism != TransferMechanism.none or not outside:
-        return []
-    where = ", ".join(outside)
-    return [
-        item.issue(
-            key,
-            f"'none', but {entry.entity} processes data in {where}, outside the EEA; "
-            "name the transfer mechanism: SCCs, adequacy, DPF or BCRs",
-        )
-    ]
+    return [item.issue(key, p) for p in transfer_problems(entry, item.doc.effective)]
 
 
 @dataclass

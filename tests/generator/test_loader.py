@@ -145,7 +145,7 @@ def test_values_with_a_fixed_form(data_files: DataFiles) -> None:
         f"data/{name}:5:5: add[0].id: 'CloudNine Hosting' is not a valid id; use lowercase "
         "letters, digits and dashes, like 'cloudnine-hosting'",
         f"data/{name}:9:32: add[0].processing_locations[1]: 'Germany' is not a country code; "
-        "use the two capital letters of ISO 3166, like DE or US",
+        "use DE (Germany)",
         f"data/{name}:13:5: add[0].relationship: 'vendor' is not one of affiliate, third-party",
         f"data/{name}:20:5: add[1].transfer_mechanism: 'SCC' is not one of none, adequacy, SCCs, "
         "DPF, BCRs (did you mean 'SCCs'?)",

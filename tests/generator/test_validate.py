@@ -18,6 +18,23 @@ effective: 2024-11-15
 summary: Updates the list.
 """
 
+# DPA 2.0 as an honest editorial version of 1.0: the same sections, one clause reworded.
+DPA_2_0_EDITORIAL = """\
+version: "2.0"
+title: Data Processing Addendum
+announced: 2024-06-01
+effective: 2024-07-15
+summary: Rewords the breach clause.
+editorial: true
+sections:
+  - id: definitions
+    title: Definitions
+    body: Words used here mean what the GDPR says they mean.
+  - id: breach
+    title: Personal data breaches
+    body: We inform you of a breach within 72 hours.
+"""
+
 
 def test_duplicate_section_id_in_one_version(data_files: DataFiles) -> None:
     data_files.replace("dpa/2.0.yaml", "id: audits", "id: breach")
@@ -115,7 +132,7 @@ def test_effective_before_announced_is_always_an_error(data_files: DataFiles) ->
 def test_editorial_change_also_cannot_take_effect_before_it_is_announced(
     data_files: DataFiles,
 ) -> None:
-    data_files.replace("dpa/2.0.yaml", "editorial: false", "editorial: true")
+    data_files.write("dpa/2.0.yaml", DPA_2_0_EDITORIAL)
     data_files.replace("dpa/2.0.yaml", "effective: 2024-07-15", "effective: 2024-05-31")
     assert data_files.errors() == [
         "data/dpa/2.0.yaml:4:1: effective: 2024-05-31 is before announced (2024-06-01); "
@@ -147,7 +164,7 @@ def test_notice_period_comes_from_site_yaml(data_files: DataFiles) -> None:
 
 
 def test_editorial_change_may_take_effect_at_once(data_files: DataFiles) -> None:
-    data_files.replace("dpa/2.0.yaml", "editorial: false", "editorial: true")
+    data_files.write("dpa/2.0.yaml", DPA_2_0_EDITORIAL)
     data_files.replace("dpa/2.0.yaml", "effective: 2024-07-15", "effective: 2024-06-01")
     assert data_files.load().texts["dpa"][1].editorial is True
 
