@@ -24,6 +24,7 @@ OPTIONAL_PARTS = ("subscribe_service.notices", "subscribe_service.requests")
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from subscribe_service import (
         api,
+        body_guard,
         config,
         confirm,
         db,
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sender.init_app(app)
     problems.init_app(app)
     security.init_app(app)
+    body_guard.init_app(app)  # after the origin check, before any view or limit
     for part in (api, confirm, manage, unsubscribe, export, openapi, health):
         app.register_blueprint(part.bp)
     for name in OPTIONAL_PARTS:
