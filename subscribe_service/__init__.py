@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         export,
         health,
         limits,
+        link_limits,
         manage,
         migrate,
         openapi,
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             if hasattr(module, "init_app"):
                 module.init_app(app)
     limits.init_app(app)
+    link_limits.init_app(app)  # the personal links' POSTs, per token and per address
     if app.config["SERVE_SITE"] or app.debug:
         devsite.init_app(app)
     return app
