@@ -84,9 +84,7 @@ def check_body() -> None:
 
 
 def _has_body() -> bool:
-    return bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", ""
-    )
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
 
 
 def parse_json(raw: bytes, charset: str | None = None) -> Any:

@@ -28,9 +28,7 @@ def assert_too_many(response) -> None:
 
 
 @pytest.mark.parametrize("endpoint", sorted(BODIES))
-def test_the_request_after_the_limit_of_one_link_is_refused_and_queues_nothing(
-    make_app, endpoint
-):
+def test_the_request_after_the_limit_of_one_link_is_refused_and_queues_nothing(make_app, endpoint):
     app = make_app(LIMIT_PER_TOKEN=f"{N} per hour", LIMIT_PER_ADDRESS="10000 per hour")
     path = make_links(app).post_paths[endpoint]
     client = app.test_client()
