@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         openapi,
         outbox,
         problems,
+        redaction,
         renderers,  # noqa: F401  (registers the built-in mail kinds)
         security,
         sender,
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 module.init_app(app)
     limits.init_app(app)
     link_limits.init_app(app)  # the personal links' POSTs, per token and per address
+    redaction.init_app(app)  # every route with a <token> segment is redacted in logs
     if app.config["SERVE_SITE"] or app.debug:
         devsite.init_app(app)
     return app
