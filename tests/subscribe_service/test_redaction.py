@@ -6,7 +6,11 @@ from __future__ import annotations
 import http.client
 import io
 import logging
+import os
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from links_support import SITE, make_links
@@ -16,6 +20,7 @@ from werkzeug.serving import make_server
 from subscribe_service.db import session_scope
 from subscribe_service.logging_setup import JsonFormatter, RequestIdFilter
 from subscribe_service.redaction import redact
+from subscribe_service.smtpsink import free_port
 
 
 @pytest.fixture
@@ -109,3 +114,71 @@ def test_redact_keeps_the_rest_of_the_line() -> None:
     assert redact("/api/subscriptions?token=abc&x=1") == "/api/subscriptions?token=<token>&x=1"
     assert redact("route /manage/<token>/export") == "route /manage/<token>/export"
     assert redact("sent 12 messages in 0.5 s") == "sent 12 messages in 0.5 s"
+
+
+@pytest.mark.slow
+def test_gunicorn_access_and_error_logs_have_no_token(make_app, tmp_path):
+    """A real gunicorn with its access log on: 200, 404, 422 and 503 answers."""
+    db = tmp_path / "gunicorn.db"
+    app = make_app(DATABASE_URL=f"sqlite:///{db}")
+    links = make_links(app)
+    with app.app_context(), session_scope(app) as session:
+        session.execute(text("DROP TABLE objections"))  # objections answer 503 and log why
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRUSTSITE_DATABASE_URL": f"sqlite:///{db}",
+        "TRUSTSITE_SECRET_KEY": app.config["SECRET_KEY"],
+        "TRUSTSITE_LOG_FORMAT": "text",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            "-",
+            "subscribe_service:create_app()",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        asked = [
+            ("GET", links.manage, 200),
+            ("GET", links.manage + "/nothing?token=" + links.object[8:], 404),
+            ("POST", links.object + "?x=1", 503),
+        ]
+        for method, path, status in asked:
+            assert _request(port, method, path) == status
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert "GET /manage/<token> HTTP/1.1" in output, output
+    assert "database unavailable" in output
+    assert_no_token(output, tokens_of(links))
+
+
+def _request(port: int, method: str, path: str) -> int:
+    end = time.monotonic() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            body = "reason=x" if method == "POST" else None
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": SITE}
+            conn.request(method, path, body=body, headers=headers)
+            status = conn.getresponse().status
+            conn.close()
+            return status
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.2)
