@@ -55,7 +55,8 @@ keepalive = 75
 max_requests = _whole_number("TRUSTSITE_MAX_REQUESTS", 50_000)
 max_requests_jitter = max_requests // 10
 # nginx logs every request and the app writes its own line per request (with the request
-# id, without tokens); gunicorn's access log would be a third copy, tokens included.
+# id, without tokens); gunicorn's access log would be a third copy. Were it turned on, its
+# lines would lose their tokens too (subscribe_service/redaction.py redacts every record).
 accesslog = None
 errorlog = "-"
 # X-Forwarded-* is handled by the app (TRUSTSITE_PROXY_FIX_X_FOR, werkzeug's ProxyFix).

@@ -24,6 +24,7 @@ OPTIONAL_PARTS = ("subscribe_service.notices", "subscribe_service.requests")
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from subscribe_service import (
         api,
+        body_guard,
         config,
         confirm,
         db,
@@ -31,11 +32,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         export,
         health,
         limits,
+        link_limits,
         manage,
         migrate,
         openapi,
         outbox,
         problems,
+        redaction,
         renderers,  # noqa: F401  (registers the built-in mail kinds)
         security,
         sender,
@@ -56,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sender.init_app(app)
     problems.init_app(app)
     security.init_app(app)
+    body_guard.init_app(app)  # after the origin check, before any view or limit
     for part in (api, confirm, manage, unsubscribe, export, openapi, health):
         app.register_blueprint(part.bp)
     for name in OPTIONAL_PARTS:
@@ -64,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             if hasattr(module, "init_app"):
                 module.init_app(app)
     limits.init_app(app)
+    link_limits.init_app(app)  # the personal links' POSTs, per token and per address
+    redaction.init_app(app)  # every route with a <token> segment is redacted in logs
     if app.config["SERVE_SITE"] or app.debug:
         devsite.init_app(app)
     return app

@@ -43,6 +43,7 @@ def defaults() -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LIMIT_PER_IP": "30 per minute; 300 per hour",
         "LIMIT_PER_ADDRESS": "5 per hour; 20 per day",
+        "LIMIT_PER_TOKEN": "3 per minute; 10 per hour",  # POSTs through one personal link
         "SEND_BATCH_SIZE": 100,
         "SEND_MAX_ATTEMPTS": 8,
         "SEND_BACKOFF_SECONDS": 30.0,

@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 
+from subscribe_service import redaction
+
 ENV_FORMAT = "TRUSTSITE_LOG_FORMAT"
 ENV_LEVEL = "TRUSTSITE_LOG_LEVEL"
 ACCESS = logging.getLogger("subscribe_service.request")
@@ -54,7 +56,8 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        # Redacted whole: fields given with `extra=` join the record after it was made.
+        return redaction.redact(json.dumps(entry, default=str, ensure_ascii=False))
 
 
 class RequestIdFilter(logging.Filter):
@@ -117,6 +120,7 @@ def _log_request(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Call first in create_app, so the request id exists for every later hook."""
+    redaction.install()  # no token in any log line of this process (see redaction.py)
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
     if json_enabled():

@@ -52,6 +52,7 @@ def base_config(database_url: str, sink: SmtpSink) -> dict[str, Any]:
         "SITE_URL": "http://127.0.0.1:8000/",
         "LIMIT_PER_IP": "10000 per minute",
         "LIMIT_PER_ADDRESS": "10000 per minute",
+        "LIMIT_PER_TOKEN": "10000 per minute",
         "SEND_RATE": 0,
         "SEND_BACKOFF_SECONDS": 0,
         "SEND_MAX_ATTEMPTS": 3,

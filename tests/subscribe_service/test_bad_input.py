@@ -49,7 +49,7 @@ GARBAGE = [
         b'{"email": "a@example.com\\r\\nBcc: x@evil.example"}', JSON, 422, "one line", id="crlf"
     ),
     pytest.param(b'{"email": "a@example.com\\n"}', JSON, 422, "one line", id="lf"),
-    pytest.param(b'{"email": "a\\u0000@example.com"}', JSON, 422, "one line", id="nul"),
+    pytest.param(b'{"email": "a\\u0000@example.com"}', JSON, 422, "control character", id="nul"),
     pytest.param(
         json.dumps({"email": "a" * 250 + "@example.com"}).encode(),
         JSON,
