@@ -114,9 +114,10 @@ def _check_url(url: str, deadline: Deadline, allow_hosts: Sequence[str], said: s
         kind = _local_kind(address)
         if kind and not _allowed(host, address, allow_hosts):
             named = f"{host} is" if host == str(address) else f"{host} resolves to {address},"
+            article = "an" if kind[0] in "aeiou" else "a"
             raise FetchError(
-                f"{said}{named} a {kind} address; to read from it, pass --allow-host {host} "
-                "(or list it in TRUSTSITE_NOTIFY_ALLOW_HOSTS)"
+                f"{said}{named} {article} {kind} address; to read from it, "
+                f"pass --allow-host {host} (or list it in TRUSTSITE_NOTIFY_ALLOW_HOSTS)"
             )
     if scheme == "http" and not all(a.is_loopback for a in addresses):
         raise FetchError(f"{said}use an https:// URL (http:// is accepted for this machine only)")
@@ -185,9 +186,13 @@ def _resolve(host: str, port: int, deadline: Deadline) -> list[IPAddress]:
 
 
 def _connection(
-    target: _Target, deadline: Deadline, context: ssl.SSLContext
+    target: _Target, deadline: Deadline, context: ssl.SSLContext, opened: list[socket.socket]
 ) -> http.client.HTTPConnection:
-    """A connection to the checked addresses only; TLS still verifies the host name."""
+    """A connection to the checked addresses only; TLS still verifies the host name.
+
+    Each socket opened is added to `opened`, for the watchdog: http.client lets go of
+    its own reference once a response that closes the connection has begun.
+    """
 
     def connect(self: http.client.HTTPConnection) -> None:
         last: OSError | None = None
@@ -196,6 +201,7 @@ def _connection(
                 self.sock = socket.create_connection(
                     (str(address), target.port), deadline.remaining()
                 )
+                opened.append(self.sock)
                 return
             except OSError as err:
                 last = err
@@ -221,10 +227,11 @@ def _get(
     target: _Target, deadline: Deadline, max_bytes: int, context: ssl.SSLContext
 ) -> tuple[int, str | None, bytes]:
     """(status, Location, body) of one GET; a watchdog closes the socket at the deadline."""
-    conn = _connection(target, deadline, context)
+    opened: list[socket.socket] = []
+    conn = _connection(target, deadline, context, opened)
     # Per-read timeouts cannot bound a server that trickles a byte at a time: the
     # watchdog ends the connection when the deadline passes, whatever it is doing.
-    watchdog = threading.Timer(deadline.remaining(), _abort, args=(conn,))
+    watchdog = threading.Timer(deadline.remaining(), _abort, args=(opened,))
     watchdog.daemon = True
     watchdog.start()
     try:
@@ -263,9 +270,8 @@ def _read_body(response: http.client.HTTPResponse, deadline: Deadline, max_bytes
     raise FetchError(f"response is over the limit of {max_bytes} bytes; stopped reading there")
 
 
-def _abort(conn: http.client.HTTPConnection) -> None:
-    sock = conn.sock
-    if sock is not None:
+def _abort(opened: list[socket.socket]) -> None:
+    for sock in opened:
         with contextlib.suppress(OSError):  # already closed: nothing left to stop
             sock.shutdown(socket.SHUT_RDWR)
 

@@ -15,30 +15,35 @@ MAX_LINES = 20  # kinds of problem printed; the rest are counted in one more lin
 
 @dataclass
 class _Kind:
-    first: str  # the first occurrence, as a full line
-    summary: str  # the kind, without positions, for a line that counts several
+    where: str  # of the first occurrence, e.g. "change #3 ('dpa/2.1')"
+    field: str  # of the first occurrence, e.g. "diff.added[3].id"; may be ""
+    message: str
     count: int = 1
+
+    def line(self) -> str:
+        if self.count == 1:
+            field = f", field {self.field}" if self.field else ""
+            return f"{self.where}{field}: {self.message}"
+        general = _without_positions(self.field)
+        field = f"field {general}: " if general else ""
+        first = f"{self.where}, field {self.field}" if self.field != general else self.where
+        return f"{self.count} times: {field}{self.message} (first at {first})"
 
 
 class Problems:
     def __init__(self) -> None:
-        self._kinds: dict[tuple[str, ...], _Kind] = {}
+        self._kinds: dict[tuple[str, str], _Kind] = {}
 
     def __bool__(self) -> bool:
         return bool(self._kinds)
 
-    def add(
-        self, where: str, field: str, message: str, *, kind: tuple[str, ...] | None = None
-    ) -> None:
-        """One problem at `where` (e.g. "change #3 ('dpa/2.1')"), in `field` (may be "")."""
-        general = _without_positions(field)
-        key = kind or (general, message)
+    def add(self, where: str, field: str, message: str) -> None:
+        """One problem at `where`, in `field` (may be "")."""
+        key = (_without_positions(field), message)
         if key in self._kinds:
             self._kinds[key].count += 1
-            return
-        first = f"{where}, field {field}: {message}" if field else f"{where}: {message}"
-        summary = f"field {general}: {message}" if general else message
-        self._kinds[key] = _Kind(first=first, summary=summary)
+        else:
+            self._kinds[key] = _Kind(where, field, message)
 
     def add_pydantic(self, item: Any, *, where: str | None) -> None:
         """A pydantic error; `where` None means the document's top level (loc names the key)."""
@@ -51,15 +56,10 @@ class Problems:
         self.add(where, _dotted(loc), str(item["msg"]).removeprefix("Value error, "))
 
     def lines(self) -> list[str]:
-        out = []
-        for kind in list(self._kinds.values())[:MAX_LINES]:
-            if kind.count == 1:
-                out.append(kind.first)
-            else:
-                out.append(f"{kind.count} times: {kind.summary} (first at {kind.first})")
-        rest = list(self._kinds.values())[MAX_LINES:]
-        if rest:
-            count = sum(k.count for k in rest)
+        kinds = list(self._kinds.values())
+        out = [kind.line() for kind in kinds[:MAX_LINES]]
+        if rest := kinds[MAX_LINES:]:
+            count = sum(kind.count for kind in rest)
             out.append(f"and {count} more problems of {len(rest)} other kinds")
         return out
 
