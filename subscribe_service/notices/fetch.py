@@ -80,7 +80,10 @@ def fetch(
             return body
         if not location:
             raise FetchError(f"the server answered {status} without a Location")
-        url = urllib.parse.urljoin(url, location)
+        try:
+            url = urllib.parse.urljoin(url, location)
+        except ValueError as err:  # e.g. an unclosed [ in an IPv6 host
+            raise FetchError(f"redirected to {_shown(location)}: not a valid URL ({err})") from None
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -96,7 +99,10 @@ class _Target:
 
 def _check_url(url: str, deadline: Deadline, allow_hosts: Sequence[str], said: str) -> _Target:
     """The URL's parts and addresses, if it may be read; `said` starts every refusal."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as err:  # e.g. an unclosed [ in an IPv6 host
+        raise FetchError(f"{said}not a valid URL ({err})") from None
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
         raise FetchError(f"{said}use an https:// URL, not {scheme or 'no scheme'}")
@@ -109,7 +115,7 @@ def _check_url(url: str, deadline: Deadline, allow_hosts: Sequence[str], said: s
         raise FetchError(f"{said}the port is not a number from 0 to 65535") from None
     if scheme == "http" and not _names_this_machine(host):
         raise FetchError(f"{said}use an https:// URL (http:// is accepted for this machine only)")
-    addresses = _resolve(host, port, deadline)
+    addresses = _resolve(host, port, deadline, said)
     for address in addresses:
         kind = _local_kind(address)
         if kind and not _allowed(host, address, allow_hosts):
@@ -161,27 +167,29 @@ def _allowed(host: str, address: IPAddress, allow_hosts: Sequence[str]) -> bool:
     return False
 
 
-def _resolve(host: str, port: int, deadline: Deadline) -> list[IPAddress]:
+def _resolve(host: str, port: int, deadline: Deadline, said: str) -> list[IPAddress]:
     """Every address of `host`; the lookup counts against the deadline (it has no timeout)."""
     found: list[IPAddress] = []
-    failure: list[OSError] = []
+    failure: list[str] = []
 
     def lookup() -> None:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             found.extend(ipaddress.ip_address(info[4][0]) for info in infos)
         except OSError as err:
-            failure.append(err)
+            failure.append(err.strerror or str(err))
+        except (UnicodeError, ValueError) as err:  # a name IDNA cannot encode
+            failure.append(f"not a valid host name ({err})")
 
     worker = threading.Thread(target=lookup, daemon=True)  # left behind if the lookup hangs
     worker.start()
     worker.join(deadline.remaining())
     if worker.is_alive():
         deadline.remaining()  # raises: the deadline passed during the lookup
-        raise FetchError(f"looking up {host} took longer than the deadline")
+        raise FetchError(f"{said}looking up {host} took longer than the deadline")
     if failure or not found:
-        reason = failure[0].strerror if failure else "no address"
-        raise FetchError(f"cannot look up {host}: {reason}")
+        reason = failure[0] if failure else "no address"
+        raise FetchError(f"{said}cannot look up {host}: {reason}")
     return list(dict.fromkeys(found))
 
 
@@ -244,7 +252,8 @@ def _get(
         body = _read_body(response, deadline, max_bytes)
     except FetchError:
         raise
-    except (OSError, http.client.HTTPException) as err:
+    except (OSError, http.client.HTTPException, ValueError) as err:
+        # ValueError: a path http.client will not send (a redirect to non-ASCII bytes).
         deadline.remaining()  # the watchdog's doing: say so rather than "connection reset"
         raise FetchError(f"cannot fetch {_shown(target.url)}: {_reason(err)}") from None
     finally:

@@ -139,6 +139,9 @@ def test_the_deadline_covers_every_redirect_together(hostile: Server) -> None:
         ("https://[::1]/changes.json", "::1 is a loopback address"),
         ("https://[::ffff:192.168.1.1]/changes.json", "c0a8:101, a private address"),
         ("http://10.0.0.1/changes.json", "http:// is accepted for this machine only"),
+        ("http://[::1/changes.json", "not a valid URL"),
+        ("https://" + "a" * 64 + ".example/", "not a valid host name"),
+        ("http://127.0.0.1:99999/", "the port is not a number from 0 to 65535"),
     ],
 )
 def test_redirects_are_checked_like_the_first_url(
@@ -164,6 +167,11 @@ def test_a_refused_redirect_reaches_nothing_and_an_allowed_one_is_followed(
     loaded = load_changes(_redirect(hostile, target), allow_hosts=["127.0.0.0/8"])
     assert list(loaded.records) == ["subprocessors/2025-03-01"]
     assert bystander.hits == ["/changes.json"]
+
+
+def test_a_redirect_to_bytes_http_cannot_send_is_one_line(hostile: Server) -> None:
+    problem, _ = _refusal(_redirect(hostile, "/caf\u00e9.json"))
+    assert problem.startswith(f"cannot fetch {hostile.url}/caf"), problem
 
 
 def test_relative_redirects_are_followed_up_to_five(hostile: Server) -> None:
