@@ -21,6 +21,8 @@ from subscribe_service.notices.source import (
     load_changes,
 )
 
+MAX_TIMEOUT = 3600  # seconds; inf would overflow the timers
+
 
 @click.command("notify")
 @click.argument("source")
@@ -32,7 +34,8 @@ from subscribe_service.notices.source import (
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=float,
+    callback=lambda _ctx, _param, value: _seconds(value),
     default=DEFAULT_TIMEOUT,
     show_default=True,
     help="Seconds for reading SOURCE in all: for an URL the lookups, redirects and body; "
@@ -70,6 +73,12 @@ def notify_command(
         click.echo(str(err), err=True)
         sys.exit(1)
     click.echo(_describe(source, report))
+
+
+def _seconds(value: float) -> float:
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan, which compares false to all
+        raise click.BadParameter(f"give a number of seconds above 0 and at most {MAX_TIMEOUT}")
+    return value
 
 
 def _describe(source: str, report: NotifyReport) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from changes_data import NEW_SUBPROCESSOR, changes_doc, write_changes
+from flask import Flask
 
 from subscribe_service.notices.source import MAX_CHANGES, SourceError, load_changes, parse_changes
 
@@ -229,3 +230,10 @@ def test_the_command_reads_stdin_within_the_cap(tmp_path: Path) -> None:
         )
     assert result.returncode == 0, result.stderr
     assert "-: 1 changes found" in result.stdout
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan", "inf", "3601"])
+def test_a_timeout_that_is_no_deadline_is_refused(app: Flask, seconds: str) -> None:
+    result = app.test_cli_runner().invoke(args=["notify", "--timeout", seconds, "/dev/zero"])
+    assert result.exit_code == 2
+    assert "give a number of seconds above 0 and at most 3600" in result.output
