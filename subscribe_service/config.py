@@ -51,6 +51,7 @@ def defaults() -> dict[str, Any]:
         "SEND_LEASE_SECONDS": 300.0,
         "SEND_POLL_SECONDS": 2.0,
         "SMTP_TIMEOUT": 30.0,
+        "NOTIFY_ALLOW_HOSTS": "",  # non-public hosts/networks notify may read, comma-separated
         "PENDING_RETENTION_DAYS": 30,  # unconfirmed addresses are forgotten after this
         "PROXY_FIX_X_FOR": 0,  # trusted proxies in front (X-Forwarded-For / -Proto / -Host)
         "MAX_CONTENT_LENGTH": 64 * 1024,

@@ -6,6 +6,7 @@ import sys
 from collections import defaultdict
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -13,7 +14,14 @@ from subscribe_service.db import session_scope
 from subscribe_service.models import Notice, OutboxMessage, Subscriber
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.notify import NOTICE_KIND, NotifyConflict, NotifyReport, notify
-from subscribe_service.notices.source import DEFAULT_MAX_BYTES, SourceError, load_changes
+from subscribe_service.notices.source import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    SourceError,
+    load_changes,
+)
+
+MAX_TIMEOUT = 3600  # seconds; inf would overflow the timers
 
 
 @click.command("notify")
@@ -27,15 +35,32 @@ from subscribe_service.notices.source import DEFAULT_MAX_BYTES, SourceError, loa
 @click.option(
     "--timeout",
     type=float,
-    default=10.0,
+    callback=lambda _ctx, _param, value: _seconds(value),
+    default=DEFAULT_TIMEOUT,
     show_default=True,
-    help="Seconds to wait for an URL source.",
+    help="Seconds for reading SOURCE in all: for an URL the lookups, redirects and body; "
+    "for a pipe or FIFO the wait for its end.",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="A host name, address or network (10.1.0.0/16) that an URL or a redirect may reach "
+    "although it is loopback, private or link-local, e.g. 127.0.0.1 for a development "
+    "server. Repeatable; also TRUSTSITE_NOTIFY_ALLOW_HOSTS (comma-separated).",
 )
 @with_appcontext
-def notify_command(source: str, baseline: bool, timeout: float) -> None:
-    """Queue notices for new changes in SOURCE (a changes.json path, site folder or URL)."""
+def notify_command(
+    source: str, baseline: bool, timeout: float, allow_hosts: tuple[str, ...]
+) -> None:
+    """Queue notices for new changes in SOURCE: a changes.json path, site folder, URL or -."""
+    configured = str(current_app.config["NOTIFY_ALLOW_HOSTS"] or "").split(",")
+    allowed = [host.strip() for host in (*allow_hosts, *configured) if host.strip()]
     try:
-        loaded = load_changes(source, timeout=timeout, max_bytes=DEFAULT_MAX_BYTES)
+        loaded = load_changes(
+            source, timeout=timeout, max_bytes=DEFAULT_MAX_BYTES, allow_hosts=allowed
+        )
     except SourceError as err:
         click.echo(f"{err.source}: cannot use this changes.json; nothing was queued.", err=True)
         for problem in err.problems:
@@ -48,6 +73,12 @@ def notify_command(source: str, baseline: bool, timeout: float) -> None:
         click.echo(str(err), err=True)
         sys.exit(1)
     click.echo(_describe(source, report))
+
+
+def _seconds(value: float) -> float:
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan, which compares false to all
+        raise click.BadParameter(f"give a number of seconds above 0 and at most {MAX_TIMEOUT}")
+    return value
 
 
 def _describe(source: str, report: NotifyReport) -> str:

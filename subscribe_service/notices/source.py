@@ -9,13 +9,9 @@ so an older service keeps working with a newer generator.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -28,10 +24,15 @@ from pydantic import (
 )
 
 from generator.model import SUBPROCESSOR_FIELDS, TEXT_TOPICS, TOPICS
+from subscribe_service.notices.fetch import FetchError, fetch
+from subscribe_service.notices.jsonshape import limit_problem
+from subscribe_service.notices.local import LocalReadError, read_local
+from subscribe_service.notices.source_problems import Problems
 
 FORMAT = "trustsite-changes/1"
-DEFAULT_TIMEOUT = 10.0  # seconds, for an URL source
+DEFAULT_TIMEOUT = 10.0  # seconds for the whole read: lookups, redirects, body
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # far above years of changes; stops a runaway download
+MAX_CHANGES = 10_000  # a change a week for 190 years
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -122,6 +123,15 @@ class Change(_Model):
         return self
 
 
+class _Head(_Model):
+    """The document without its changes, which are validated one by one."""
+
+    format: Literal["trustsite-changes/1"]
+    as_of: dt.date
+    site: SiteInfo
+    changes: list[Any]
+
+
 class ChangesDoc(_Model):
     format: Literal["trustsite-changes/1"]
     as_of: dt.date
@@ -152,13 +162,29 @@ def load_changes(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_hosts: Sequence[str] = (),
 ) -> LoadedChanges:
-    """Read `source` (a file, a built site's folder, or an URL) and validate it."""
-    data = _read_bytes(source, timeout=timeout, max_bytes=max_bytes)
+    """Read `source` (a file, a site folder, "-" for stdin, or an URL) and validate it.
+
+    Every limit holds whatever the source is: `max_bytes` and the `timeout` deadline while
+    reading, MAX_DEPTH and MAX_VALUES before decoding the JSON, MAX_CHANGES after.
+    """
     try:
-        raw = json.loads(data.decode("utf-8"))
+        if "://" in source:
+            data = fetch(source, timeout=timeout, max_bytes=max_bytes, allow_hosts=allow_hosts)
+        else:
+            data = read_local(source, timeout=timeout, max_bytes=max_bytes)
+    except (FetchError, LocalReadError) as err:
+        raise SourceError(source, [str(err)]) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise SourceError(source, [f"not UTF-8 text ({err.reason} at byte {err.start})"]) from None
+    too_big = limit_problem(data)
+    if too_big:
+        raise SourceError(source, [too_big])
+    try:
+        raw = json.loads(text)
     except json.JSONDecodeError as err:
         raise SourceError(
             source, [f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"]
@@ -167,100 +193,76 @@ def load_changes(
 
 
 def parse_changes(raw: Any, *, source: str = "changes.json") -> LoadedChanges:
-    """Validate an already-decoded changes.json document."""
+    """Validate an already-decoded changes.json document.
+
+    Each change is validated on its own and the problems are gathered by kind, so that
+    ten thousand broken changes cost ten thousand small checks and print a few lines.
+    """
     if not isinstance(raw, dict):
         raise SourceError(source, ["the top level must be a JSON object"])
     if raw.get("format") != FORMAT:
         raise SourceError(
-            source, [f"format is {raw.get('format')!r}; this service reads {FORMAT!r}"]
+            source, [f"format is {_short(raw.get('format'))}; this service reads {FORMAT!r}"]
         )
+    records = raw.get("changes")
+    if isinstance(records, list) and len(records) > MAX_CHANGES:
+        raise SourceError(
+            source, [f"{len(records)} changes, over the limit of {MAX_CHANGES} changes"]
+        )
+    problems = Problems()
+    head: _Head | None = None
     try:
-        doc = ChangesDoc.model_validate(raw)
+        head = _Head.model_validate(raw)
     except ValidationError as err:
-        raise SourceError(source, _describe(err, raw)) from None
-    records = {record["id"]: record for record in raw["changes"]}
-    return LoadedChanges(doc=doc, records=records, raw_site=raw["site"])
+        for item in err.errors():
+            problems.add_pydantic(item, where=None)
+    if not isinstance(records, list):
+        records = []
+    changes = [_validate_change(record, i, problems) for i, record in enumerate(records)]
+    first_index: dict[str, int] = {}
+    for index, change in enumerate(changes):
+        if change is not None and first_index.setdefault(change.id, index) != index:
+            problems.add(
+                _change_label(records[index], index),
+                "",
+                f"change id {_short(change.id)} appears twice",
+            )
+    if problems or head is None:
+        raise SourceError(source, problems.lines())
+    doc = ChangesDoc.model_construct(
+        format=FORMAT, as_of=head.as_of, site=head.site, changes=changes
+    )
+    return LoadedChanges(
+        doc=doc, records={record["id"]: record for record in records}, raw_site=raw["site"]
+    )
 
 
-def _describe(err: ValidationError, raw: dict[str, Any]) -> list[str]:
-    """Each pydantic error as "change 'subprocessors/2025-03-01', field diff.added[0].id: ..."."""
-    problems = []
-    for item in err.errors():
-        loc = list(item["loc"])
-        where = "top level"
-        if len(loc) >= 2 and loc[0] == "changes" and isinstance(loc[1], int):
-            where = _change_label(raw, loc[1])
-            loc = loc[2:]
-        elif loc:
-            where = f"'{loc[0]}'"
-            loc = loc[1:]
-        # Drop the discriminator tag pydantic adds for the `diff` union ("list"/"text").
-        if loc[:1] == ["diff"] and loc[1:2] in (["list"], ["text"]):
-            del loc[1]
-        field = _dotted(loc)
-        message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}, field {field}: {message}" if field else f"{where}: {message}")
-    return problems
-
-
-def _change_label(raw: dict[str, Any], index: int) -> str:
+def _validate_change(record: Any, index: int, problems: Problems) -> Change | None:
     try:
-        change_id = raw["changes"][index]["id"]
-    except (KeyError, IndexError, TypeError):
-        change_id = None
+        return Change.model_validate(record)
+    except ValidationError as err:
+        where = _change_label(record, index)
+        errors = err.errors()
+        missing = [
+            str(e["loc"][0]) for e in errors if e["type"] == "missing" and len(e["loc"]) == 1
+        ]
+        if len(missing) > 1:
+            # A record missing many fields (`{}`) is one problem, not one per field.
+            problems.add(where, "", f"fields {', '.join(missing)} are missing")
+            errors = [e for e in errors if not (e["type"] == "missing" and len(e["loc"]) == 1)]
+        for item in errors:
+            problems.add_pydantic(item, where=where)
+        return None
+
+
+def _change_label(record: Any, index: int) -> str:
+    change_id = record.get("id") if isinstance(record, dict) else None
     if isinstance(change_id, str):
-        return f"change #{index + 1} ('{change_id}')"
+        return f"change #{index + 1} ({_short(change_id)})"
     return f"change #{index + 1}"
 
 
-def _dotted(loc: list[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _read_bytes(source: str, *, timeout: float, max_bytes: int) -> bytes:
-    if "://" in source:
-        return _fetch(source, timeout=timeout, max_bytes=max_bytes)
-    path = Path(source)
-    if path.is_dir():
-        path = path / "changes.json"
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SourceError(source, [f"file is {size} bytes, over the limit of {max_bytes}"])
-        return path.read_bytes()
-    except OSError as err:
-        raise SourceError(source, [f"cannot read {path}: {err.strerror}"]) from None
-
-
-def _fetch(url: str, *, timeout: float, max_bytes: int) -> bytes:
-    """GET an https URL (plain http only for this machine, e.g. `make run`)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname)):
-        raise SourceError(url, ["use an https:// URL (http:// is accepted for localhost only)"])
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as err:
-        raise SourceError(url, [f"the server answered {err.code} {err.reason}"]) from None
-    except urllib.error.URLError as err:
-        raise SourceError(url, [f"cannot fetch: {err.reason}"]) from None
-    except TimeoutError:
-        raise SourceError(url, [f"no answer within {timeout:g} seconds"]) from None
-    except OSError as err:
-        raise SourceError(url, [f"cannot fetch: {err}"]) from None
-    if len(body) > max_bytes:
-        raise SourceError(url, [f"response is over the limit of {max_bytes} bytes"])
-    return body
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host in {"localhost"}:
-        return True
-    try:
-        return ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
+def _short(value: Any) -> str:
+    """A value from the file, for a message: quoted, and cut short."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

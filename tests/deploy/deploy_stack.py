@@ -340,6 +340,8 @@ def production_stack(work: Path) -> Iterator[Stack]:
             TRUSTSITE_SEND_BATCH_SIZE="2",
             TRUSTSITE_SEND_RATE="20",
             TRUSTSITE_BIND=f"127.0.0.1:{stack.gunicorn_port}",
+            # notify reads changes.json through nginx on this machine (docs/deploy.md).
+            TRUSTSITE_NOTIFY_ALLOW_HOSTS="127.0.0.1",
             WEB_CONCURRENCY="2",
         )
         stack.build()

@@ -23,6 +23,7 @@ from subscribe_service.notices.render import long_date
 FIXTURE_DATA = Path(__file__).parents[2] / "fixtures" / "data-small"
 TODAY = "2025-06-01"
 ORIGIN = {"Origin": "http://127.0.0.1:8000"}
+LOCAL = ("--allow-host", "127.0.0.1")  # the published site is served on this machine
 
 NEW_CHANGE = """\
 announced: 2025-06-01
@@ -121,7 +122,7 @@ def test_added_subprocessor_reaches_each_confirmed_subscriber_once(
     assert client.post(path_of(unsubscribe_header_url(dave))).status_code == 200
 
     # The history already on the site was announced before the service existed.
-    first = invoke(app, "notify", f"{site_url}/changes.json", "--baseline")
+    first = invoke(app, "notify", f"{site_url}/changes.json", *LOCAL, "--baseline")
     assert "nobody is mailed" in first.output, first.output
 
     (data / "subprocessors" / "2025-08-01.yaml").write_text(NEW_CHANGE, "utf-8")
@@ -133,7 +134,7 @@ def test_added_subprocessor_reaches_each_confirmed_subscriber_once(
     )
     smtp_server.clear()
 
-    result = invoke(app, "notify", f"{site_url}/changes.json")
+    result = invoke(app, "notify", f"{site_url}/changes.json", *LOCAL)
     assert "subprocessors/2025-08-01: 2 deliveries queued" in result.output, result.output
     assert "1 notice created, 2 deliveries queued." in result.output
     counts = send_all(app)
@@ -159,4 +160,4 @@ def test_added_subprocessor_reaches_each_confirmed_subscriber_once(
 
     # Sending again and notifying again change nothing.
     assert send_all(app).sent == 0
-    assert "0 notices created" in invoke(app, "notify", f"{site_url}/changes.json").output
+    assert "0 notices created" in invoke(app, "notify", f"{site_url}/changes.json", *LOCAL).output
