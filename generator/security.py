@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -77,7 +78,6 @@ STANDARDS: tuple[str, ...] = (
     "HIPAA",
     "FedRAMP",
 )
-Standard = StrEnum("Standard", {s: s for s in STANDARDS})  # type: ignore[misc]
 
 
 class ReportAccess(StrEnum):
@@ -91,7 +91,7 @@ class Certification(_Strict):
 
     id: Slug  # also the report's file name in TRUSTSITE_REPORTS_DIR: <id>.pdf
     name: ShortText
-    standard: Standard  # type: ignore[valid-type]
+    standard: ShortText  # one of STANDARDS; checked with a "did you mean" (below)
     issuer: ShortText  # the certification body or auditor
     scope: ShortText
     issued: dt.date
@@ -163,6 +163,8 @@ def check_security_versions(items: Sequence[Located[SecurityVersionDoc]]) -> lis
         seen: dict[str, int] = {}
         for index, cert in enumerate(item.doc.certifications):
             key = ("certifications", index)
+            if cert.standard not in STANDARDS:
+                issues.append(item.issue((*key, "standard"), _unknown_standard(cert.standard)))
             if seen.setdefault(cert.id, index) != index:
                 issues.append(item.issue((*key, "id"), f"duplicate certification id '{cert.id}'"))
             if cert.valid_until <= cert.issued:
@@ -197,6 +199,22 @@ def check_security_versions(items: Sequence[Located[SecurityVersionDoc]]) -> lis
                 )
             )
     return issues
+
+
+def _standard_key(name: str) -> str:
+    """How editors write a standard's name loosely: "ISO 27001", "soc2 type 2"."""
+    key = name.lower().replace("iso/iec", "iso").replace("type ii", "type 2")
+    return re.sub(r"[^a-z0-9]", "", key.replace("type i", "type 1"))
+
+
+def _unknown_standard(name: str) -> str:
+    keys = {_standard_key(s): s for s in STANDARDS}
+    close = keys.get(_standard_key(name)) or next(
+        iter(difflib.get_close_matches(_standard_key(name), list(keys), n=1, cutoff=0.75)), None
+    )
+    if close:
+        return f"'{name}' is not a standard we know (did you mean '{keys.get(close, close)}'?)"
+    return f"'{name}' is not a standard we know; write one of: {', '.join(STANDARDS)}"
 
 
 # --- the rule that depends on the build date -------------------------------------------------
