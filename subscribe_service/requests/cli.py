@@ -83,6 +83,8 @@ def purge_command() -> None:
     """Delete requests older than request_retention_days (data/site.yaml)."""
     try:
         click.echo(str(purge_expired(current_app)))
-        click.echo(f"purged {purge_reports(current_app)} security report request(s)")
+        reports = purge_reports(current_app)
+        if reports:
+            click.echo(f"purged {reports} security report request(s) and their downloads")
     except NotConfigured as err:
         raise click.ClickException(str(err)) from None

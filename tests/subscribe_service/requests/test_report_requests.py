@@ -182,7 +182,7 @@ def test_erase_and_purge_take_downloads_and_mails_along(app, client, runner, smt
     assert client.post("/api/report-requests", json=FORM).status_code == 202
     sql(app, "UPDATE report_requests SET created_at = datetime('now', '-91 days')")
     output = runner.invoke(args=["requests", "purge"]).output
-    assert "purged 1 security report request(s)" in output
+    assert "purged 1 security report request(s) and their downloads" in output
     assert sql(app, "SELECT count(*) FROM report_requests")[0][0] == 0
 
 
