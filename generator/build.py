@@ -24,6 +24,7 @@ from mkdocs.exceptions import MkDocsException
 from generator.errors import BuildError
 from generator.loader import load_data
 from generator.mkdocs_plugin import TrustsitePlugin
+from generator.security import require_current_certifications
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def build_site(data_dir: Path, site_dir: Path, today: dt.date, *, config_file: P
     """Validate, build with MkDocs into a temporary folder, swap it in; a one-line summary."""
     started = time.perf_counter()
     data = load_data(data_dir)  # DataError propagates: nothing is built from invalid data
+    require_current_certifications(data_dir, data, today)
     if not config_file.is_file():
         raise BuildError(f"{config_file}: no MkDocs configuration there (use --config)")
 

@@ -66,9 +66,15 @@ def main(verbose: bool) -> None:
 def check(data_dir: Path, today: dt.date | None) -> None:
     """Validate the data; print every error as path:line:col: message."""
     from generator.loader import load_data
+    from generator.security import check_certifications
 
     try:
         data = load_data(data_dir)
+        errors, warnings = check_certifications(data_dir, data, resolve_today(today))
+        for warning in warnings:
+            click.echo(str(warning), err=True)
+        if errors:
+            raise DataError(errors)
     except DataError as err:
         _fail_on_data_error(err, "the data is not valid")
     n_text = sum(len(v) for v in data.texts.values())

@@ -22,12 +22,22 @@ from pydantic import BaseModel, ValidationError
 from generator.countries import code_problem
 from generator.errors import DataError, Issue, display_path
 from generator.model import TEXT_TOPICS, Site, SubprocessorChange, TextVersionDoc, TrustData
+from generator.security import (
+    OPTIONAL_FOLDERS,
+    SECURITY,
+    SECURITY_DOCUMENTS,
+    check_security_versions,
+    document_model,
+)
 from generator.validate import Located, check_subprocessor_changes, check_text_topic
 from generator.yamlsafe import KeyPath, field_name, load_yaml, locate
 
 M = TypeVar("M", bound=BaseModel)
 
-_EXAMPLE_NAMES = {"subprocessors": "2025-03-01.yaml", **dict.fromkeys(TEXT_TOPICS, "1.0.yaml")}
+_EXAMPLE_NAMES = {
+    "subprocessors": "2025-03-01.yaml",
+    **dict.fromkeys((*TEXT_TOPICS, *SECURITY_DOCUMENTS), "1.0.yaml"),
+}
 
 
 def load_site(path: Path) -> Site:
@@ -46,12 +56,23 @@ def load_data(data_dir: Path) -> TrustData:
     notice_days = site.doc.notice_period_days if site else None
 
     texts: dict[str, tuple[TextVersionDoc, ...]] = {}
-    for topic in TEXT_TOPICS:
+    documents: dict[str, tuple[TextVersionDoc, ...]] = {}
+    # The security section is optional as a whole; once data/security/ exists, the NDA and
+    # the disclosure policy it relies on are required (generator.security).
+    has_security = (data_dir / SECURITY).is_dir()
+    for topic in (*TEXT_TOPICS, *SECURITY_DOCUMENTS):
+        if topic in OPTIONAL_FOLDERS and not has_security:
+            continue
         files = _topic_files(data_dir, topic, issues)
-        loaded = [_load_file(f, TextVersionDoc, issues) for f in files]
+        loaded = [_load_file(f, document_model(topic), issues) for f in files]
         valid = [item for item in loaded if item is not None]
-        issues += check_text_topic(valid, notice_days=notice_days)
-        texts[topic] = tuple(sorted((i.doc for i in valid), key=lambda d: d.sort_key))
+        # Security news takes effect when published: no notice period applies to it.
+        notice = None if topic in OPTIONAL_FOLDERS else notice_days
+        issues += check_text_topic(valid, notice_days=notice)
+        if topic == SECURITY:
+            issues += check_security_versions(valid)  # type: ignore[arg-type]
+        target = texts if topic in TEXT_TOPICS else documents
+        target[topic] = tuple(sorted((i.doc for i in valid), key=lambda d: d.sort_key))
 
     files = _topic_files(data_dir, "subprocessors", issues)
     loaded_changes = [_load_file(f, SubprocessorChange, issues) for f in files]
@@ -67,6 +88,7 @@ def load_data(data_dir: Path) -> TrustData:
         site=site.doc,
         texts=texts,
         subprocessor_changes=tuple(sorted((i.doc for i in changes), key=lambda c: c.effective)),
+        documents=documents,
     )
 
 

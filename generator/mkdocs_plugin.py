@@ -28,6 +28,7 @@ from generator.errors import DataError
 from generator.loader import load_data
 from generator.model import TrustData
 from generator.pages import pdf_available, render_pages, site_outputs
+from generator.security import require_current_certifications
 
 log = logging.getLogger("mkdocs.plugins.trustsite")
 
@@ -69,6 +70,7 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         if data is None:
             try:
                 data = load_data(self.data_path(config))
+                require_current_certifications(self.data_path(config), data, today)
             except DataError as err:
                 issues = "\n".join(str(issue) for issue in err.issues)
                 raise PluginError(

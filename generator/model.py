@@ -18,14 +18,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
-TOPICS: tuple[str, ...] = ("subprocessors", "dpa", "privacy", "faq")
-TEXT_TOPICS: tuple[str, ...] = ("dpa", "privacy", "faq")
+TOPICS: tuple[str, ...] = ("subprocessors", "dpa", "privacy", "faq", "security")
+TEXT_TOPICS: tuple[str, ...] = ("dpa", "privacy", "faq", "security")
 
 TOPIC_TITLES: dict[str, str] = {
     "subprocessors": "Sub-processors",
     "dpa": "Data Processing Addendum",
     "privacy": "Privacy statement",
     "faq": "GDPR and CCPA FAQ",
+    "security": "Security and compliance",
 }
 
 # Countries of the European Economic Area (ISO 3166-1 alpha-2). A sub-processor that
@@ -84,6 +85,8 @@ class Contacts(_Strict):
     privacy: Email
     security: Email | None = None
     dpo: Email | None = None
+    # The public key for encrypted vulnerability reports (security.txt `Encryption`).
+    encryption: HttpUrl | None = None
 
 
 class Company(_Strict):
@@ -225,6 +228,8 @@ class TrustData(BaseModel):
     site: Site
     texts: dict[str, tuple[TextVersionDoc, ...]]  # topic -> versions
     subprocessor_changes: tuple[SubprocessorChange, ...]
+    # Versioned documents that are not topics: the report NDA, the disclosure policy.
+    documents: dict[str, tuple[TextVersionDoc, ...]] = Field(default_factory=dict)
 
 
 class Status(StrEnum):

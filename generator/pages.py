@@ -26,6 +26,7 @@ from generator.exports import build_exports
 from generator.feeds import build_feed_sitemap, build_feeds
 from generator.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
 from generator.page_context import relative_url, service_action, subprocessor_row, template_env
+from generator.security_pages import add_security_pages, security_outputs
 from generator.subprocessor_pages import add_subprocessors
 from generator.text_pages import add_text_topic, dpa_request_versions, pdf_available
 from generator.timeline import TopicTimeline, timeline
@@ -80,6 +81,7 @@ def render_pages(
     for topic in TEXT_TOPICS:
         add_text_topic(add, lines[topic], by_id, data)
     add_subprocessors(add, lines["subprocessors"], by_id)
+    add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
     newest_first = sorted(records, key=lambda r: (r.announced, r.effective), reverse=True)
     add("changelog/index.md", "changelog.md.j2", records=newest_first)
     add("subscribe/index.md", "subscribe.md.j2", topics=TOPICS)
@@ -151,6 +153,7 @@ def site_outputs(
     outputs.update(build_feeds(data, records))
     outputs["feeds/sitemap.xml"] = build_feed_sitemap(data.site)
     outputs.update(build_exports(data, today, records))
+    outputs.update(security_outputs(data, today))
     if pdfs and pdf_available():
         from generator.pdf import dpa_pdfs
 

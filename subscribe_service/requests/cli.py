@@ -14,10 +14,13 @@ from flask.cli import AppGroup
 from subscribe_service.db import session_scope
 from subscribe_service.requests import records
 from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest
+from subscribe_service.requests.reports_cli import add_commands, erase_report, purge_reports
 from subscribe_service.requests.retention import purge_expired
 from subscribe_service.requests.settings import NotConfigured
 
 requests_cli = AppGroup("requests", help="DPA and data subject requests: list, update, erase.")
+
+add_commands(requests_cli)  # report requests: reports, approve, decline, export-reports
 
 
 @requests_cli.command("list")
@@ -63,6 +66,10 @@ def update_command(ref: str, status: str) -> None:
 @click.argument("ref", metavar="ID")
 def erase_command(ref: str) -> None:
     """Delete request ID and every mail about it, now."""
+    if ref.strip().lower().startswith("report-"):
+        erase_report(ref)
+        click.echo(f"{ref} erased")
+        return
     try:
         with session_scope(current_app) as session:
             records.erase(session, ref)
@@ -76,5 +83,8 @@ def purge_command() -> None:
     """Delete requests older than request_retention_days (data/site.yaml)."""
     try:
         click.echo(str(purge_expired(current_app)))
+        reports = purge_reports(current_app)
+        if reports:
+            click.echo(f"purged {reports} security report request(s) and their downloads")
     except NotConfigured as err:
         raise click.ClickException(str(err)) from None

@@ -241,7 +241,7 @@ def test_script_in_a_body_never_reaches_the_page_and_hand_written_wins(tmp_path:
 def test_demo_data_builds_strictly(tmp_path: Path) -> None:
     site = tmp_path / "site"
     summary = build_site(ROOT / "data", site, resolve_today(), config_file=CONFIG)
-    assert re.match(r"built .+: \d+ pages, 10 feeds, \d+ other files in [\d.]+s$", summary)
+    assert re.match(r"built .+: \d+ pages, 12 feeds, \d+ other files in [\d.]+s$", summary)
     assert (site / "changes.json").is_file()
     assert (site / "subprocessors" / "index.html").is_file()
 

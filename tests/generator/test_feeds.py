@@ -41,7 +41,7 @@ def atom_schema() -> etree.RelaxNG:
 
 
 def test_one_atom_and_one_rss_feed_per_topic_and_for_all(feeds: dict[str, bytes]) -> None:
-    names = ["subprocessors", "dpa", "privacy", "faq", "all"]
+    names = ["subprocessors", "dpa", "privacy", "faq", "security", "all"]
     assert sorted(feeds) == sorted(f"feeds/{n}.{k}" for n in names for k in ("atom", "rss"))
 
 

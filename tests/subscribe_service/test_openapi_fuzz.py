@@ -10,6 +10,15 @@ from schemathesis.checks import ALL_CHECKS
 
 
 @pytest.fixture
+def app_config(tmp_path):
+    """A service configured for every endpoint: report requests need their private folder."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "soc-2-type-2.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return {"REPORTS_DIR": str(reports)}
+
+
+@pytest.fixture
 def api_schema(app):
     return schemathesis.from_wsgi("/api/openapi.json", app)
 

@@ -1,0 +1,113 @@
+"""The four mails of a report request, rendered at send time from the request's row.
+
+The approval mail signs its download link when it is rendered, so the token exists only in
+that mail (never in the outbox payload or a log). A request erased, or declined after the
+approval mail was queued, renders as None and the sender cancels the mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from generator.model import Site
+from generator.urls import page_path
+from subscribe_service.links import service_url, site_url
+from subscribe_service.mailer import RenderedMail
+from subscribe_service.models import OutboxMessage
+from subscribe_service.renderers import register, render_mail
+from subscribe_service.requests import reports
+from subscribe_service.requests.reports_models import ReportRequest
+from subscribe_service.requests.settings import get_settings
+
+
+def team_address(site: Site) -> str:
+    return site.contacts.security or site.contacts.privacy
+
+
+def report_name(report: str) -> str:
+    """The certification's name as the site shows it; the id if the data does not say."""
+    data = get_settings()._trust_data()
+    for doc in reversed(data.texts.get("security", ()) if data else ()):
+        for cert in getattr(doc, "certifications", ()):
+            if cert.id == report:
+                return cert.name
+    return f"report {report}"
+
+
+def _context(request: ReportRequest) -> dict[str, Any]:
+    site = get_settings().require_site()
+    return {
+        "site": site,
+        "request": request,
+        "report_name": report_name(request.report),
+        "nda_url": site_url(page_path("security/nda", request.nda_version)),
+    }
+
+
+def _render(template: str, subject: str, reply_to: str, **context: Any) -> RenderedMail:
+    return render_mail(
+        f"requests/{template}",
+        subject=subject,
+        list_id=None,
+        unsubscribe_url=None,
+        extra_headers={"Reply-To": reply_to},
+        **context,
+    )
+
+
+@register(reports.REPORT_RECEIVED)
+def render_received(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    request = reports.request_for(session, message)
+    if request is None:
+        return None
+    ctx = _context(request)
+    subject = f"Your request for the {ctx['report_name']}"
+    return _render("report_received", subject, team_address(ctx["site"]), **ctx)
+
+
+@register(reports.REPORT_TEAM)
+def render_team(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    request = reports.request_for(session, message)
+    if request is None:
+        return None
+    ctx = _context(request)
+    retention = ctx["site"].request_retention_days
+    return _render(
+        "report_team",
+        f"Report request {request.ref} from {request.name} ({request.company})",
+        request.email,
+        received=request.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        accepted=request.nda_accepted_at.strftime("%Y-%m-%d %H:%M UTC"),
+        retention_days=retention,
+        delete_on=(request.created_at + dt.timedelta(days=retention)).date().isoformat(),
+        **ctx,
+    )
+
+
+@register(reports.REPORT_APPROVED)
+def render_approved(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    request = reports.request_for(session, message)
+    if request is None or request.status != "approved" or request.link_expires_at is None:
+        return None
+    ctx = _context(request)
+    return _render(
+        "report_approved",
+        f"Your download link for the {ctx['report_name']}",
+        team_address(ctx["site"]),
+        download_url=service_url(f"reports/{reports.download_token(request)}"),
+        expires=request.link_expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        **ctx,
+    )
+
+
+@register(reports.REPORT_DECLINED)
+def render_declined(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    request = reports.request_for(session, message)
+    if request is None or request.status != "declined":
+        return None
+    ctx = _context(request)
+    subject = f"Your request for the {ctx['report_name']}"
+    return _render("report_declined", subject, team_address(ctx["site"]), **ctx)
