@@ -1,7 +1,7 @@
 """Requests for the security audit reports, and their downloads.
 
-Revision ID: 0005_report_requests
-Revises: 0004_outbox_partial_indexes
+Revision ID: 0006_report_requests
+Revises: 0005_address_identity
 Create Date: 2026-11-29
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_report_requests"
-down_revision: str | None = "0004_outbox_partial_indexes"
+revision: str = "0006_report_requests"
+down_revision: str | None = "0005_address_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
