@@ -109,7 +109,8 @@ def test_every_duplicate_key_is_reported_with_the_first_line(tmp_path: Path) -> 
         "summary: one\nsections:\n  - id: a\n    id: b\nsummary: two\n",
     )
     assert refusal(path) == [
-        "doc.yaml:4:5: sections[0].id: written twice (first at line 3); keep only one",
+        "doc.yaml:4:5: sections[0].id: written twice (first at line 3); keep only one, or "
+        "type '- ' before it if a new item of the list starts here",
         "doc.yaml:5:1: summary: written twice (first at line 1); keep only one",
     ]
 
