@@ -13,7 +13,7 @@ import posixpath
 import feedparser
 import lxml.html
 import markdown
-from factories import make_doc, make_section, sample_data
+from factories import make_change, make_doc, make_section, sample_data
 
 from generator.changes import build_changes
 from generator.feeds import build_feeds
@@ -127,3 +127,25 @@ def test_a_line_break_only_edit_is_stated_as_such_in_the_feed() -> None:
         "<li>Personal data breaches (line breaks only; the words are unchanged)</li>"
         in entry.content[0].value
     )
+
+
+def test_the_list_page_leads_with_the_substantive_change_after_a_wording_fix() -> None:
+    data = sample_data()
+    fix = make_change(
+        "2025-05-20",
+        "2025-05-20",
+        change={"brightwave-mail": {"purpose": "Sends transactional emails"}},
+        summary="Corrects the wording of a purpose.",
+        editorial=True,
+    )
+    data = data.model_copy(update={"subprocessor_changes": (*data.subprocessor_changes, fix)})
+    text, root = page_text(render(data)["subprocessors/index.md"])
+    assert root.find_class("ts-summary")[0].text_content() == (
+        "Brightwave Mail now relies on the Data Privacy Framework."
+    )
+    assert "What changed on that date" not in text
+    assert (
+        "Last change in substance: version 2025-05-15, effective 15 May 2025. "
+        "What changed in version 2025-05-15" in text
+    )
+    assert "Version 2025-05-20: Corrects the wording of a purpose. Wording changes" in text
