@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Literal
 
+# Labels and value formatting live in generator.fields; imported here for older callers.
+from generator.fields import FIELD_LABELS, format_value  # noqa: F401
 from generator.model import SUBPROCESSOR_FIELDS, Section, Subprocessor, TextVersionDoc
 
 
@@ -44,6 +45,8 @@ class SectionChange:
     id: str
     title: str  # the new title; the old one for a removed section
     change: Literal["added", "removed", "changed"]
+    # Changed, but only where lines break or spaces fall: the words are the same.
+    layout_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,27 +128,11 @@ def diff_texts(old: TextVersionDoc | None, new: TextVersionDoc) -> TextDiff:
         elif before is None:
             changes.append(SectionChange(after.id, after.title, "added"))
         elif (before.title, before.body) != (after.title, after.body):
-            changes.append(SectionChange(after.id, after.title, "changed"))
+            layout = before.title == after.title and words_unchanged(before.body, after.body)
+            changes.append(SectionChange(after.id, after.title, "changed", layout_only=layout))
     return TextDiff(tuple(changes))
 
 
-# How a field and its value read in a summary ("processing locations: DE → DE, IE").
-FIELD_LABELS: dict[str, str] = {
-    "entity": "entity",
-    "purpose": "purpose",
-    "data_categories": "data categories",
-    "processing_locations": "processing locations",
-    "corporate_location": "corporate location",
-    "transfer_mechanism": "transfer mechanism",
-    "website": "website",
-    "relationship": "relationship",
-}
-
-
-def format_value(value: object) -> str:
-    """A field value as a reader sees it: lists joined with ", ", enums by their value."""
-    if isinstance(value, tuple | list):
-        return ", ".join(format_value(v) for v in value)
-    if isinstance(value, StrEnum):
-        return value.value
-    return str(value)
+def words_unchanged(old_text: str, new_text: str) -> bool:
+    """Two different texts with the same words: only line breaks or spaces moved."""
+    return old_text != new_text and old_text.split() == new_text.split()

@@ -79,7 +79,11 @@ def versions_markdown(
     else:
         old = versions[_find(versions, from_version, topic)]
     new = versions[new_index]
-    return "\n".join(_pair_markdown(data, topic, old, new, today, heading="#")) + "\n"
+    # Every version after `old` up to `new`: a diff across several names each change.
+    start = versions.index(old) + 1 if old is not None else new_index
+    steps = versions[start : new_index + 1]
+    lines = _pair_markdown(data, topic, old, new, today, heading="#", steps=steps)
+    return "\n".join(lines) + "\n"
 
 
 def _pair_markdown(
@@ -89,14 +93,20 @@ def _pair_markdown(
     new: Version,
     today: dt.date,
     heading: str,
+    steps: list[Version] | None = None,
 ) -> list[str]:
     first = old is None
     if isinstance(new, SubprocessorVersion):
         assert old is None or isinstance(old, SubprocessorVersion)
         diff = diff_lists(old.entries if old else (), new.entries)
-        return list_change_markdown(data, new, old.version if old else None, diff, today, heading)
+        list_steps = [s for s in steps or () if isinstance(s, SubprocessorVersion)]
+        previous = old.version if old else None
+        return list_change_markdown(data, new, previous, diff, today, heading, list_steps)
     assert isinstance(new, TextVersionDoc) and (old is None or isinstance(old, TextVersionDoc))
-    return text_change_markdown(data, topic, old, new, today, heading, first=first)
+    text_steps = [s for s in steps or () if isinstance(s, TextVersionDoc)]
+    return text_change_markdown(
+        data, topic, old, new, today, heading, first=first, steps=text_steps
+    )
 
 
 # --- the working tree against a git revision -----------------------------------------------

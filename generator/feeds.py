@@ -16,8 +16,10 @@ from xml.sax.saxutils import escape as xml_escape
 from feedgen.feed import FeedGenerator
 
 from generator.changes import ChangeRecord
-from generator.diff import FIELD_LABELS, ListDiff, TextDiff, format_value
+from generator.diff import ListDiff, TextDiff
+from generator.fields import describe_change, field_label, format_value
 from generator.model import TOPIC_TITLES, TOPICS, Site, TrustData
+from generator.substance import Substance, substance_of
 from generator.urls import absolute_url, feed_path, page_url
 
 EDITORIAL_LABEL = "Editorial change (no notice sent)"
@@ -64,7 +66,7 @@ def _list_summary(diff: ListDiff) -> list[str]:
         lines = [
             f"{e(c.entity)}: "
             + "; ".join(
-                f"{FIELD_LABELS[f.field]} {e(format_value(f.old))} → {e(format_value(f.new))}"
+                f"{field_label(f.field)}: {describe_change(f.old, f.new, _escaped)}"
                 for f in c.fields
             )
             for c in diff.changed
@@ -73,10 +75,18 @@ def _list_summary(diff: ListDiff) -> list[str]:
     return parts
 
 
+def _escaped(value: object) -> str:
+    return html.escape(format_value(value))
+
+
 def _text_summary(diff: TextDiff) -> list[str]:
     parts = []
     for change, label in (("changed", "Sections changed"), ("added", "Sections added")):
-        titles = [html.escape(s.title) for s in diff.sections if s.change == change]
+        titles = [
+            html.escape(s.title) + (" (line breaks only; the words are unchanged)" * s.layout_only)
+            for s in diff.sections
+            if s.change == change
+        ]
         if titles:
             parts.append(f"<p>{label}:</p>" + _list_items(titles))
     removed = [html.escape(s.title) for s in diff.sections if s.change == "removed"]
@@ -85,14 +95,16 @@ def _text_summary(diff: TextDiff) -> list[str]:
     return parts
 
 
-def entry_content(record: ChangeRecord) -> str:
-    """The entry body (HTML): the summary, the dates, and what changed."""
+def entry_content(record: ChangeRecord, substance: Substance | None = None) -> str:
+    """The entry body (HTML): the summary, the dates, and what changed. An editorial entry
+    leads with the change in substance it follows (`substance`), so it never hides it."""
     dates = f"Announced {record.announced}. Takes effect {record.effective}."
     if record.objection_deadline is not None and not record.editorial:
         dates += f" Objections are accepted until {record.objection_deadline}."
     if record.editorial:
         dates += f" {EDITORIAL_LABEL}: the wording changed, the substance did not."
-    parts = [f"<p>{html.escape(record.summary)}</p>", f"<p>{dates}</p>"]
+    parts = _substance_parts(substance) if substance else []
+    parts += [f"<p>{html.escape(record.summary)}</p>", f"<p>{dates}</p>"]
     if isinstance(record.diff, ListDiff):
         parts += _list_summary(record.diff)
     else:
@@ -100,6 +112,16 @@ def entry_content(record: ChangeRecord) -> str:
     link = html.escape(record.diff_url, quote=True)
     parts.append(f'<p><a href="{link}">See exactly what changed</a></p>')
     return "\n".join(parts)
+
+
+def _substance_parts(substance: Substance) -> list[str]:
+    s = substance.substantive
+    link = html.escape(s.diff_url, quote=True)
+    return [
+        f"<p>Wording only. The last change in substance is version {html.escape(s.version)}, "
+        f"effective {s.effective}: {html.escape(s.summary)} "
+        f'<a href="{link}">See what it changed</a></p>'
+    ]
 
 
 def _feed(
@@ -134,17 +156,19 @@ def _feed(
     newest = max((r.announced for r in records or all_records), default=None)
     fg.updated(_midnight(newest) if newest else _EPOCH)
 
+    by_id = {r.id: r for r in all_records}
     # Oldest first with feedgen's default "prepend": the feed lists newest first.
     for record in records:
+        content = entry_content(record, substance_of(by_id, record))
         entry = fg.add_entry()
         entry.id(entry_id(data, all_records, record))
         entry.guid(entry_id(data, all_records, record), permalink=False)
         entry.title(entry_title(record))
         entry.link(href=record.url, rel="alternate")
         if kind == "atom":
-            entry.content(entry_content(record), type="html")
+            entry.content(content, type="html")
         else:
-            entry.description(entry_content(record))
+            entry.description(content)
         entry.published(_midnight(record.announced))
         entry.updated(_midnight(record.announced))
         entry.category(term=record.topic, label=record.topic_title)

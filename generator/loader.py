@@ -175,11 +175,30 @@ def _translate(err: ValidationError, model: type[BaseModel]) -> list[tuple[KeyPa
             continue
         key = tuple(p for p in loc if p != "[key]")
         prefix = f"{field_name(key)}: " if key else ""
+        if _is_list_without_dashes(e):
+            # Fields where a list belongs: the editor left out the `- ` that starts an item.
+            first = next(iter(e["input"]))
+            out.append(((*key, first), prefix + _missing_dash(first)))
+            continue
         out.append((key, prefix + _message(e, key, model)))
     return out
 
 
 _COUNTRY_PATTERN = r"^[A-Z]{2}$"
+
+
+def _is_list_without_dashes(e: dict) -> bool:
+    value = e.get("input")
+    return e["type"] in ("tuple_type", "list_type") and isinstance(value, dict) and bool(value)
+
+
+def _missing_dash(first: object) -> str:
+    return (
+        f"the items of this list each start with '- '; type '- ' before '{first}' and "
+        "indent the fields below it to line up with it"
+    )
+
+
 _PATTERN_HINTS = {
     r"^[a-z0-9][a-z0-9-]{0,62}$": "is not a valid id; use lowercase letters, digits and dashes, "
     "like 'cloudnine-hosting'",

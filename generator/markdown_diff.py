@@ -1,17 +1,21 @@
 """Changes written as GitHub-flavoured Markdown, for `trustsite diff` (see generator.diffcmd).
 
-Everything quoted from the data is escaped, so a reviewer sees the legal text as written:
-Markdown or HTML in a section body shows as characters, never as formatting or markup.
-Deleted words are `~~struck~~` and inserted words **bold**.
+A section's redline keeps the document's own Markdown, so its lists, bold terms and tables
+render in a job summary as they read on the site; deleted words are `<del>` and inserted
+words `<ins>` (generator.markdown_redline). HTML in the data is always shown as characters.
+Field values and titles are escaped entirely.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from generator.diff import FIELD_LABELS, ListDiff, diff_lists, diff_texts, format_value
+from generator.diff import ListDiff, diff_lists, diff_texts, words_unchanged
+from generator.fields import describe_change, field_label, format_value
+from generator.markdown_redline import redline_github, redline_github_inline
 from generator.model import (
     TOPIC_TITLES,
     Status,
@@ -20,7 +24,7 @@ from generator.model import (
     TextVersionDoc,
     TrustData,
 )
-from generator.redline import md_escape, redline_markdown
+from generator.redline import md_escape
 from generator.timeline import timeline
 
 _TABLE_HEAD = [
@@ -97,8 +101,8 @@ def list_diff_markdown(diff: ListDiff, heading: str) -> list[str]:
         for change in diff.changed:
             lines.append(f"- **{md_escape(change.entity)}** (`{change.id}`)")
             for field in change.fields:
-                old, new = _cell(field.old), _cell(field.new)
-                lines.append(f"  - {FIELD_LABELS[field.field]}: {old} → {new}")
+                described = describe_change(field.old, field.new, _cell)
+                lines.append(f"  - {field_label(field.field)}: {described}")
         lines.append("")
     return lines
 
@@ -110,22 +114,46 @@ def list_change_markdown(
     diff: ListDiff,
     today: dt.date,
     heading: str,
+    steps: Sequence[SubprocessorVersion] = (),
 ) -> list[str]:
     change = new.change
     dates = (change.announced, change.effective)
     deadline = change.objection_deadline
     since = f" (compared with the list of {previous})" if previous else " (the first list)"
-    return [
-        f"{heading} Sub-processor list, effective {new.version}{since}",
-        "",
-        f"> {md_escape(change.summary)}",
-        "",
-        _dates_line(data, "subprocessors", new.version, dates, deadline, today),
-        "",
-        _notice_line(data, dates, change.editorial, previous is None),
-        "",
-        *list_diff_markdown(diff, heading),
-    ]
+    lines = [f"{heading} Sub-processor list, effective {new.version}{since}", ""]
+    if len(steps) > 1:
+        lines += range_markdown(data, "subprocessors", steps, today, heading)
+    else:
+        lines += [
+            f"> {md_escape(change.summary)}",
+            "",
+            _dates_line(data, "subprocessors", new.version, dates, deadline, today),
+            "",
+            _notice_line(data, dates, change.editorial, previous is None),
+            "",
+        ]
+    return lines + list_diff_markdown(diff, heading)
+
+
+def range_markdown(
+    data: TrustData,
+    topic: str,
+    steps: Sequence[SubprocessorVersion | TextVersionDoc],
+    today: dt.date,
+    heading: str,
+) -> list[str]:
+    """Every change between two versions far apart, oldest first, each with its summary,
+    its dates and its status: a combined redline alone would hide who announced what when."""
+    lines = [f"{heading}# Changes in this range ({len(steps)})", ""]
+    for step in steps:
+        source = step.change if isinstance(step, SubprocessorVersion) else step
+        status = _status(data, topic, step.version, today).value
+        kind = " Wording only (editorial): no notice." if source.editorial else ""
+        lines.append(
+            f"- **{step.version}**: {md_escape(source.summary)} Announced {source.announced}, "
+            f"takes effect {source.effective} ({status}).{kind}"
+        )
+    return [*lines, ""]
 
 
 def section_changes_markdown(
@@ -142,12 +170,14 @@ def section_changes_markdown(
     lines = []
     for change in diff.sections:
         before, after = old_sections.get(change.id), new_sections.get(change.id)
-        lines += [f"{heading}# {md_escape(change.title)} ({change.change})", ""]
-        if before and after and before.title != after.title:
-            lines += [f"Title: {redline_markdown(before.title, after.title)}", ""]
         old_body = before.body if before else ""
         new_body = after.body if after else ""
-        lines += [redline_markdown(old_body, new_body), ""]
+        label = "line breaks only" if words_unchanged(old_body, new_body) else change.change
+        lines += [f"{heading}# {md_escape(change.title)} ({label})", ""]
+        if before and after and before.title != after.title:
+            lines += [f"Title: {redline_github_inline(before.title, after.title)}", ""]
+        if old_body != new_body:
+            lines += [redline_github(old_body, new_body), ""]
     return lines
 
 
@@ -160,21 +190,24 @@ def text_change_markdown(
     heading: str,
     *,
     first: bool,
+    steps: Sequence[TextVersionDoc] = (),
 ) -> list[str]:
     span = f"{old.version} → {new.version}" if old else f"{new.version} (first version)"
     dates = (new.announced, new.effective)
-    lines = [
-        f"{heading} {md_escape(new.title)} {span}",
-        "",
-        f"> {md_escape(new.summary)}",
-        "",
-        _dates_line(data, topic, new.version, dates, None, today),
-        "",
-        _notice_line(data, dates, new.editorial, first),
-        "",
-    ]
+    lines = [f"{heading} {md_escape(new.title)} {span}", ""]
+    if len(steps) > 1:
+        lines += range_markdown(data, topic, steps, today, heading)
+    else:
+        lines += [
+            f"> {md_escape(new.summary)}",
+            "",
+            _dates_line(data, topic, new.version, dates, None, today),
+            "",
+            _notice_line(data, dates, new.editorial, first),
+            "",
+        ]
     if old is not None and old.title != new.title:
-        lines += [f"Document title: {redline_markdown(old.title, new.title)}", ""]
+        lines += [f"Document title: {redline_github_inline(old.title, new.title)}", ""]
     return lines + section_changes_markdown(old, new, heading)
 
 

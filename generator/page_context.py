@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from generator import countries
 from generator.changes import ChangeRecord
+from generator.fields import FIELD_LABELS
 from generator.markdown_render import escape_inline, render_markdown
 from generator.model import (
     TOPIC_TITLES,
@@ -27,6 +28,7 @@ from generator.model import (
     SubprocessorVersion,
     TextVersionDoc,
 )
+from generator.substance import substance_of
 from generator.timeline import TopicTimeline
 from generator.urls import page_path, redline_path
 
@@ -41,16 +43,6 @@ MECHANISMS: dict[str, str] = {
     "SCCs": "Standard Contractual Clauses",
     "DPF": "EU-U.S. Data Privacy Framework",
     "BCRs": "Binding Corporate Rules",
-}
-FIELD_LABELS: dict[str, str] = {
-    "entity": "Entity",
-    "purpose": "Purpose",
-    "data_categories": "Data categories",
-    "processing_locations": "Processing locations",
-    "corporate_location": "Corporate location",
-    "transfer_mechanism": "Transfer mechanism",
-    "website": "Website",
-    "relationship": "Relationship",
 }
 # The documents whose header box points to the data subject request page: the ones a person
 # whose data reached us through a client is likely to read first.
@@ -167,6 +159,8 @@ def version_context(
         "current_version": current.version if current is not None else None,
         "path": page_path(line.topic, version.version),
         "pdf": pdf_path(version.version) if pdf_path else None,
+        # An editorial version leads with the change in substance before it.
+        "substance": substance_of(by_id, by_id[f"{line.topic}/{version.version}"]),
     }
 
 

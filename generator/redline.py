@@ -250,6 +250,7 @@ class SectionRedline:
     title_html: str
     body_html: str
     change: str  # "added" | "removed" | "changed" | "same"
+    layout_only: bool = False  # changed, but the words are the same (line breaks only)
 
 
 def redline_sections(old: TextVersionDoc, new: TextVersionDoc) -> list[SectionRedline]:
@@ -273,8 +274,16 @@ def redline_sections(old: TextVersionDoc, new: TextVersionDoc) -> list[SectionRe
         else:
             title_html = redline_inline_html(old_title, new_title)
             body_html = redline_html(old_body, new_body)
+        layout_only = change == "changed" and old_title == new_title
+        layout_only = layout_only and old_body.split() == new_body.split()
         result.append(
-            SectionRedline(id=section_id, title_html=title_html, body_html=body_html, change=change)
+            SectionRedline(
+                id=section_id,
+                title_html=title_html,
+                body_html=body_html,
+                change=change,
+                layout_only=layout_only,
+            )
         )
     return result
 

@@ -33,6 +33,7 @@ from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from generator.errors import DataError, Issue, display_path
+from generator.yamlsyntax import EMPTY_MESSAGE, explain
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40
@@ -178,7 +179,13 @@ class _Builder:
                         line,
                         col,
                         f"{field_name((*path, key))}: written twice (first at line "
-                        f"{first_line[key]}); keep only one",
+                        f"{first_line[key]}); keep only one"
+                        + (
+                            # In a list item, a repeated field usually starts the next item.
+                            ", or type '- ' before it if a new item of the list starts here"
+                            if path and isinstance(path[-1], int)
+                            else ""
+                        ),
                     )
                 )
                 continue
@@ -213,14 +220,12 @@ def load_yaml(path: Path) -> tuple[object, Positions]:
         root = yaml.compose(text, Loader=LOADERS[0])
     except _Refused as refused:
         raise DataError([Issue(shown, *_mark_position(refused.mark), refused.message)]) from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = _mark_position(mark) if mark else (1, 1)
-        raise DataError([Issue(shown, line, col, _syntax_message(err, text))]) from None
-    except yaml.YAMLError as err:  # e.g. a control character the reader rejects
-        raise DataError([Issue(shown, 1, 1, f"not readable as YAML: {err}")]) from None
+    except yaml.YAMLError as err:
+        # Syntax errors and control characters, in plain words at the place to type.
+        found = explain(err, text)
+        raise DataError([Issue(shown, found.line, found.col, found.message)]) from None
     if root is None:
-        return None, {(): (1, 1)}
+        raise DataError([Issue(shown, 1, 1, EMPTY_MESSAGE)])
     builder = _Builder(shown)
     data = builder.build(root, ())
     if builder.issues:
@@ -263,20 +268,6 @@ def _read_text(path: Path, shown: str) -> str:
         raise DataError(
             [Issue(shown, line, 1, "is not UTF-8 text; save the file as UTF-8")]
         ) from None
-
-
-def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> str:
-    problem = err.problem or "is not valid YAML"
-    context = f" {err.context}" if err.context else ""
-    hint = ""
-    mark = err.problem_mark
-    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-    if "\t" in line[: mark.column + 1 if mark else 0]:
-        problem, context = "found a tab character", ""
-        hint = "; indent with spaces, not tabs"
-    elif "mapping values are not allowed" in problem:
-        hint = "; a value containing ': ' must be put in quotes"
-    return f"YAML syntax error: {problem}{context}{hint}"
 
 
 def _position(node: Node) -> tuple[int, int]:

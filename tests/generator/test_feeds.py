@@ -85,7 +85,7 @@ def test_list_entry_says_who_was_added_removed_and_changed(feeds: dict[str, byte
     assert "Brightwave Mail Inc.: Sends transactional email (US; transfer mechanism SCCs)" in added
     removed, changed = rest.split("Changed:")
     assert "Old Sms B.V." in removed
-    assert "Cloudnine Hosting B.V.: processing locations DE → DE, IE" in changed
+    assert "Cloudnine Hosting B.V.: processing locations: adds IE" in changed
     assert "subprocessors/2025-03-01/#what-changed" in content
 
 

@@ -109,7 +109,8 @@ def test_every_duplicate_key_is_reported_with_the_first_line(tmp_path: Path) -> 
         "summary: one\nsections:\n  - id: a\n    id: b\nsummary: two\n",
     )
     assert refusal(path) == [
-        "doc.yaml:4:5: sections[0].id: written twice (first at line 3); keep only one",
+        "doc.yaml:4:5: sections[0].id: written twice (first at line 3); keep only one, or "
+        "type '- ' before it if a new item of the list starts here",
         "doc.yaml:5:1: summary: written twice (first at line 1); keep only one",
     ]
 
@@ -140,14 +141,17 @@ def test_impossible_date_is_kept_as_text_for_validation_to_name(tmp_path: Path) 
     assert data == {"effective": "2025-02-30"}
 
 
-def test_syntax_error_points_at_the_problem(tmp_path: Path) -> None:
+def test_syntax_error_points_at_the_problem_in_plain_words(tmp_path: Path) -> None:
+    # Every syntax message is in tests/generator/test_yamlsyntax.py; two of them here.
     issues = refusal(write(tmp_path, "title: ok\nsections:\n\t- id: a\n"))
     assert issues == [
-        "doc.yaml:3:1: YAML syntax error: found a tab character; indent with spaces, not tabs"
+        "doc.yaml:3:1: a tab character indents this line; indent with spaces only (delete "
+        "the tab and type spaces)"
     ]
-    issues = refusal(write(tmp_path, "summary: Adds a vendor: Quillpost\n"))
-    assert issues[0].startswith("doc.yaml:1:23: YAML syntax error: mapping values are not")
-    assert issues[0].endswith("a value containing ': ' must be put in quotes")
+    assert refusal(write(tmp_path, "summary: Adds a vendor: Quillpost\n")) == [
+        "doc.yaml:1:10: the value of 'summary' contains ': ', which would start another "
+        'field; put the whole value in double quotes, like "Fixes: a typo."'
+    ]
 
 
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:
@@ -163,11 +167,14 @@ def test_text_that_is_not_utf8_is_refused_with_its_line(tmp_path: Path) -> None:
 
 def test_two_documents_in_one_file_are_refused(tmp_path: Path) -> None:
     issues = refusal(write(tmp_path, "a: 1\n---\nb: 2\n"))
-    assert issues[0].startswith("doc.yaml:2:1: YAML syntax error: but found another document")
+    assert issues == ["doc.yaml:2:1: a second document starts here ('---'); keep one per file"]
 
 
-def test_empty_file_is_none(tmp_path: Path) -> None:
-    assert load_yaml(write(tmp_path, "# nothing yet\n")) == (None, {(): (1, 1)})
+def test_empty_file_is_refused_as_empty(tmp_path: Path) -> None:
+    assert refusal(write(tmp_path, "# nothing yet\n")) == [
+        "doc.yaml:1:1: the file is empty; write the fields of a version in it (copy an "
+        "example from CONTRIBUTING.md), or delete the file"
+    ]
 
 
 def test_field_name_and_locate_fall_back_to_the_nearest_parent() -> None:
