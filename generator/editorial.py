@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from difflib import SequenceMatcher
 
-from generator.diff import FIELD_LABELS, format_value
+from generator.fields import field_label, format_value
 from generator.model import SubprocessorChange, TextVersionDoc
 from generator.wording import NEGATION, NUMBER, OBLIGATION, TERM, compare, defined_terms
 from generator.yamlsafe import KeyPath
@@ -74,7 +74,7 @@ def list_editorial_problems(doc: SubprocessorChange, notice_days: int | None) ->
     for entry_id, patch in doc.change.items():
         for name, value in patch.fields().items():
             if name not in WORDING_FIELDS:
-                label = FIELD_LABELS[name]
+                label = field_label(name)
                 problems.append(
                     (
                         ("change", entry_id, name),
