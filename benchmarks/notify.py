@@ -36,14 +36,21 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import create_engine, delete, insert, text
 
-from subscribe_service import create_app, migrate
-from subscribe_service.db import session_scope
-from subscribe_service.mailer import build_message
-from subscribe_service.models import Notice, OutboxMessage, Subscriber, SubscriberTopic, utcnow
+from subscribe_service import create_app
+from subscribe_service.infra import migrate
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import (
+    Notice,
+    OutboxMessage,
+    Subscriber,
+    SubscriberTopic,
+    utcnow,
+)
+from subscribe_service.mail.mailer import build_message
+from subscribe_service.mail.renderers import RENDERERS
+from subscribe_service.mail.sender import drain
 from subscribe_service.notices.notify import notify
 from subscribe_service.notices.source import parse_changes
-from subscribe_service.renderers import RENDERERS
-from subscribe_service.sender import drain
 
 PG_URL = os.environ.get("TRUSTSITE_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SITE = "https://trust.larkspur.example/"

@@ -46,8 +46,8 @@ from notify import (
 )
 from sqlalchemy import func, select
 
-from subscribe_service.db import session_scope
-from subscribe_service.models import OutboxMessage
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = Path(sys.executable).parent / "flask"

@@ -131,7 +131,7 @@ def pg_database() -> Iterator[str]:
 
 def migrate(url: str) -> None:
     from subscribe_service import create_app
-    from subscribe_service.migrate import upgrade
+    from subscribe_service.infra.migrate import upgrade
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision otherwise

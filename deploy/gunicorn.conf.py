@@ -35,7 +35,7 @@ bind = [os.environ.get("TRUSTSITE_BIND", "127.0.0.1:8001")]
 # workers wait for many requests at once in one thread each, where threaded workers spent
 # much of their CPU handing the interpreter lock from thread to thread, and their requests
 # sat idle waiting for it; requests of one worker share their outbox commits
-# (subscribe_service/groupcommit.py), so the more a worker holds, the fewer commits.
+# (subscribe_service/mail/groupcommit.py), so the more a worker holds, the fewer commits.
 # psycopg and the Redis client cooperate with gevent; SQLite's calls are short and local.
 # One worker per core keeps the cores busy.
 workers = _whole_number("WEB_CONCURRENCY", os.cpu_count() or 1)
@@ -56,7 +56,7 @@ max_requests = _whole_number("TRUSTSITE_MAX_REQUESTS", 50_000)
 max_requests_jitter = max_requests // 10
 # nginx logs every request and the app writes its own line per request (with the request
 # id, without tokens); gunicorn's access log would be a third copy. Were it turned on, its
-# lines would lose their tokens too (subscribe_service/redaction.py redacts every record).
+# lines would lose their tokens too (subscribe_service/infra/redaction.py redacts every record).
 accesslog = None
 errorlog = "-"
 # X-Forwarded-* is handled by the app (TRUSTSITE_PROXY_FIX_X_FOR, werkzeug's ProxyFix).
@@ -91,7 +91,7 @@ if os.environ.get("TRUSTSITE_LOG_FORMAT", "").lower() == "json":
                 "stream": "ext://sys.stderr",
             }
         },
-        "formatters": {"json": {"()": "subscribe_service.logging_setup.JsonFormatter"}},
+        "formatters": {"json": {"()": "subscribe_service.infra.logging_setup.JsonFormatter"}},
     }
 
 

@@ -22,33 +22,28 @@ OPTIONAL_PARTS = ("subscribe_service.notices", "subscribe_service.requests")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from subscribe_service import (
+    from subscribe_service.dev import site as devsite
+    from subscribe_service.infra import config, db, migrate, redaction
+    from subscribe_service.mail import outbox, renderers, sender  # noqa: F401
+    from subscribe_service.subscribers import confirm, export, manage, unsubscribe
+    from subscribe_service.web import (
         api,
         body_guard,
-        config,
-        confirm,
-        db,
-        devsite,
-        export,
         health,
         limits,
         link_limits,
-        manage,
-        migrate,
         openapi,
-        outbox,
         problems,
-        redaction,
-        renderers,  # noqa: F401  (registers the built-in mail kinds)
         security,
-        sender,
-        unsubscribe,
     )
 
     app = Flask(__name__, static_url_path="/_service/static")
     _setup_logging(app)
     config.configure(app, test_config)
-    from subscribe_service import logging_setup, metrics  # deployment: logs, /metrics
+    from subscribe_service.infra import (
+        logging_setup,
+        metrics,  # deployment: logs, /metrics
+    )
 
     logging_setup.init_app(app)
     metrics.init_app(app)

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from subscribe_service.db import session_scope
-from subscribe_service.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.notify import NOTICE_KIND, NotifyConflict, NotifyReport, notify
 from subscribe_service.notices.source import (

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from subscribe_service.models import Base, Notice, Subscriber, UTCDateTime, utcnow
+from subscribe_service.infra.models import Base, Notice, Subscriber, UTCDateTime, utcnow
 
 REASON_MAX = 5000  # characters; a paragraph or two, never a document
 

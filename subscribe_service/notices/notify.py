@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Integer, String, exists, func, insert, literal, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from subscribe_service.models import (
+from subscribe_service.infra.models import (
     Notice,
     OutboxMessage,
     Subscriber,

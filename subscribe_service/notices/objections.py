@@ -15,10 +15,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from subscribe_service import outbox, privacy
-from subscribe_service.models import Notice, Subscriber, utcnow
+from subscribe_service.infra.models import Notice, Subscriber, utcnow
+from subscribe_service.mail import outbox
 from subscribe_service.notices.models import REASON_MAX, Objection
 from subscribe_service.notices.render import ALERT_KIND, RECEIPT_KIND, notice_site
+from subscribe_service.subscribers import privacy
 
 
 class ReasonTooLong(ValueError):

@@ -14,12 +14,12 @@ from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from generator.model import TOPIC_TITLES
-from subscribe_service import links, tokens
-from subscribe_service.mailer import RenderedMail
-from subscribe_service.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.mail.mailer import RenderedMail
+from subscribe_service.mail.renderers import register, render_mail, topic_list_id
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.render_cache import Personal, render_personal
-from subscribe_service.renderers import register, render_mail, topic_list_id
+from subscribe_service.web import links, tokens
 
 NOTICE_KIND = "notice"
 RECEIPT_KIND = "objection_receipt"

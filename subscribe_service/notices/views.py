@@ -13,9 +13,8 @@ from typing import Any
 from flask import Blueprint, request
 from sqlalchemy.orm import Session
 
-from subscribe_service import tokens
-from subscribe_service.db import get_session
-from subscribe_service.models import Notice, Subscriber
+from subscribe_service.infra.db import get_session
+from subscribe_service.infra.models import Notice, Subscriber
 from subscribe_service.notices.models import REASON_MAX
 from subscribe_service.notices.objections import (
     ReasonTooLong,
@@ -30,9 +29,10 @@ from subscribe_service.notices.render import (
     long_date,
     notice_site,
 )
-from subscribe_service.pages import page
-from subscribe_service.problems import problem
-from subscribe_service.subscriptions import load_subscriber
+from subscribe_service.subscribers.lifecycle import load_subscriber
+from subscribe_service.web import tokens
+from subscribe_service.web.pages import page
+from subscribe_service.web.problems import problem
 
 bp = Blueprint("objections", __name__)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from subscribe_service.limits import EXTRA_ENDPOINTS_KEY
-from subscribe_service.openapi import EXTRA_PATHS_KEY
+from subscribe_service.mail.sender import HOUSEKEEPING_KEY
 from subscribe_service.requests import mails, reports_mails  # noqa: F401  (mail renderers)
 from subscribe_service.requests.cli import requests_cli
 from subscribe_service.requests.openapi import PATHS
@@ -22,7 +21,8 @@ from subscribe_service.requests.reports_views import bp as reports_bp
 from subscribe_service.requests.retention import purge_chore
 from subscribe_service.requests.settings import init_settings
 from subscribe_service.requests.views import bp
-from subscribe_service.sender import HOUSEKEEPING_KEY
+from subscribe_service.web.limits import EXTRA_ENDPOINTS_KEY
+from subscribe_service.web.openapi import EXTRA_PATHS_KEY
 
 
 def init_app(app: Flask) -> None:

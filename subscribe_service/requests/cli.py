@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from subscribe_service.db import session_scope
+from subscribe_service.infra.db import session_scope
 from subscribe_service.requests import records
 from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest
 from subscribe_service.requests.reports_cli import add_commands, erase_report, purge_reports

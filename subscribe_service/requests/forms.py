@@ -18,7 +18,7 @@ from subscribe_service.requests.models import (
     REQUEST_TYPES,
     VERSION_MAX,
 )
-from subscribe_service.validation import InvalidInput, normalise_email
+from subscribe_service.web.validation import InvalidInput, normalise_email
 
 HONEYPOT = "website"
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")

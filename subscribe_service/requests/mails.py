@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from generator.model import Site
 from generator.urls import page_path
-from subscribe_service.links import site_url
-from subscribe_service.mailer import RenderedMail
-from subscribe_service.models import OutboxMessage
-from subscribe_service.renderers import register, render_mail
+from subscribe_service.infra.models import OutboxMessage
+from subscribe_service.mail.mailer import RenderedMail
+from subscribe_service.mail.renderers import register, render_mail
 from subscribe_service.requests import records
 from subscribe_service.requests.models import DpaRequest, SubjectRequest
 from subscribe_service.requests.settings import get_settings
+from subscribe_service.web.links import site_url
 
 log = logging.getLogger("subscribe_service.requests")
 

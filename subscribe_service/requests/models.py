@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from subscribe_service.models import EMAIL_MAX, Base, UTCDateTime, utcnow
+from subscribe_service.infra.models import EMAIL_MAX, Base, UTCDateTime, utcnow
 
 REQUEST_STATUSES: tuple[str, ...] = ("received", "referred", "closed")
 REQUEST_TYPES: dict[str, str] = {

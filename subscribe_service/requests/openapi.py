@@ -1,10 +1,9 @@
-"""The request endpoints' part of /api/openapi.json (merged in by `subscribe_service.openapi`)."""
+"""The request endpoints' part of /api/openapi.json (merged in by `web.openapi`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from subscribe_service.openapi import form_post
 from subscribe_service.requests.models import (
     COMPANY_MAX,
     DETAILS_MAX,
@@ -12,6 +11,7 @@ from subscribe_service.requests.models import (
     REQUEST_TYPES,
     VERSION_MAX,
 )
+from subscribe_service.web.openapi import form_post
 
 HONEYPOT = {
     "type": "string",

@@ -22,9 +22,8 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from subscribe_service import tokens
-from subscribe_service.models import OutboxMessage, utcnow
-from subscribe_service.outbox import enqueue
+from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import HONEYPOT, _honeypot, _refuse_unknown, one_line
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
 from subscribe_service.requests.reports_models import (
@@ -32,7 +31,8 @@ from subscribe_service.requests.reports_models import (
     ReportDownload,
     ReportRequest,
 )
-from subscribe_service.validation import InvalidInput, normalise_email
+from subscribe_service.web import tokens
+from subscribe_service.web.validation import InvalidInput, normalise_email
 
 PURPOSE = "report"
 REPORT_RECEIVED = "report_request_received"  # to the requester

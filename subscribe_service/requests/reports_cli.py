@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from subscribe_service.db import session_scope
+from subscribe_service.infra.db import session_scope
 from subscribe_service.requests import reports
 from subscribe_service.requests.reports_models import REPORT_STATUSES, ReportRequest
 from subscribe_service.requests.settings import NotConfigured, get_settings

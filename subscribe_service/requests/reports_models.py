@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from subscribe_service.models import EMAIL_MAX, Base, UTCDateTime, utcnow
+from subscribe_service.infra.models import EMAIL_MAX, Base, UTCDateTime, utcnow
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
 
 REPORT_STATUSES: tuple[str, ...] = ("received", "approved", "declined")

@@ -12,7 +12,7 @@ import logging
 
 from flask import Flask
 
-from subscribe_service.db import session_scope
+from subscribe_service.infra.db import session_scope
 from subscribe_service.requests import records
 from subscribe_service.requests.settings import NotConfigured, get_settings
 

@@ -14,14 +14,14 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, jsonify, redirect
 
-from subscribe_service.api import _wants_page as wants_page
-from subscribe_service.api import read_body
-from subscribe_service.db import get_session
-from subscribe_service.problems import problem
+from subscribe_service.infra.db import get_session
 from subscribe_service.requests import records
 from subscribe_service.requests.forms import parse_dpa_request, parse_subject_request
 from subscribe_service.requests.models import DETAILS_MAX
 from subscribe_service.requests.settings import NotConfigured, get_settings
+from subscribe_service.web.api import _wants_page as wants_page
+from subscribe_service.web.api import read_body
+from subscribe_service.web.problems import problem
 
 bp = Blueprint("requests", __name__, url_prefix="/api")
 

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from subscribe_service.smtpsink import SmtpSink, free_port
+from subscribe_service.dev.smtpsink import SmtpSink, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data-small"

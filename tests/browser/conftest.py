@@ -31,7 +31,7 @@ from browser_support import (
     blocking_violations,
 )
 
-from subscribe_service.smtpsink import SmtpSink
+from subscribe_service.dev.smtpsink import SmtpSink
 
 # The service tests' mail-reading helpers (`service_mail`) are reused, not copied.
 sys.path.insert(0, str(ROOT / "tests" / "subscribe_service"))

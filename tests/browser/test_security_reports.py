@@ -21,7 +21,7 @@ from browser_support import DESKTOP, ROOT, LiveSite
 from fpdf import FPDF
 from service_mail import link, text_of
 
-from subscribe_service.smtpsink import SmtpSink
+from subscribe_service.dev.smtpsink import SmtpSink
 
 pytestmark = pytest.mark.browser
 

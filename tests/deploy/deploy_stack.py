@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from subscribe_service.smtpsink import SmtpSink, free_port
+from subscribe_service.dev.smtpsink import SmtpSink, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

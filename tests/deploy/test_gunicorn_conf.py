@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from deploy_stack import DEPLOY, ROOT, fresh_database, pg_reason, wait_for
 
-from subscribe_service.smtpsink import free_port
+from subscribe_service.dev.smtpsink import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

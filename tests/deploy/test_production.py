@@ -166,7 +166,7 @@ def test_subscribe_confirm_change_notify_deliver_through_nginx(stack: Stack) -> 
     import redis
     from flask import Flask
 
-    from subscribe_service.limits import address_limit_key
+    from subscribe_service.web.limits import address_limit_key
 
     hmac_app = Flask(__name__)
     hmac_app.config["SECRET_KEY"] = stack.env["TRUSTSITE_SECRET_KEY"]
@@ -359,7 +359,7 @@ def test_logs_are_json_lines_with_the_request_id_and_no_tokens(stack: Stack) -> 
         leaked = re.findall(r"/(?:confirm|manage|unsubscribe|object)/[A-Za-z0-9_.-]{8,}", text)
         assert not leaked, f"{name} logged a token: {leaked[:1]}"
     # The senders log JSON too (one line per mail sent).
-    assert any(e["logger"] == "subscribe_service.sender" for e in json_lines(stack, "sender1"))
+    assert any(e["logger"] == "subscribe_service.mail.sender" for e in json_lines(stack, "sender1"))
 
 
 def test_client_address_reaches_the_service_through_the_proxy(stack: Stack) -> None:

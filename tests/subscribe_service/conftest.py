@@ -20,9 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from subscribe_service import create_app
-from subscribe_service.migrate import upgrade
-from subscribe_service.sender import Counts, drain
-from subscribe_service.smtpsink import SmtpSink
+from subscribe_service.dev.smtpsink import SmtpSink
+from subscribe_service.infra.migrate import upgrade
+from subscribe_service.mail.sender import Counts, drain
 
 PG_ADMIN_URL = os.environ.get(
     "TRUSTSITE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -11,9 +11,15 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy import func, select
 
-from subscribe_service import tokens
-from subscribe_service.db import session_scope
-from subscribe_service.models import Notice, OutboxMessage, Subscriber, SubscriberTopic, utcnow
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import (
+    Notice,
+    OutboxMessage,
+    Subscriber,
+    SubscriberTopic,
+    utcnow,
+)
+from subscribe_service.web import tokens
 
 SITE = "http://127.0.0.1:8000"
 PRIVACY = "privacy@larkspur.example"

@@ -13,9 +13,9 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from subscribe_service import create_app
-from subscribe_service.config import DEV_SECRET
-from subscribe_service.db import get_engine, session_scope
-from subscribe_service.models import Notice, OutboxMessage, Subscriber, utcnow
+from subscribe_service.infra.config import DEV_SECRET
+from subscribe_service.infra.db import get_engine, session_scope
+from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber, utcnow
 
 
 def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
@@ -32,7 +32,7 @@ def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
     assert cfg["SECRET_KEY"] == DEV_SECRET
     assert "TRUSTSITE_SECRET_KEY is not set" in caplog.text
     with app.app_context():
-        from subscribe_service.db import get_engine
+        from subscribe_service.infra.db import get_engine
 
         with get_engine().connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -62,7 +62,7 @@ def test_flask_db_upgrade_command(tmp_path):
     assert "(head)" in current.stdout
     app = create_app({"DATABASE_URL": env["TRUSTSITE_DATABASE_URL"], "SECRET_KEY": "x"})
     with app.app_context():
-        from subscribe_service.db import get_engine
+        from subscribe_service.infra.db import get_engine
 
         tables = set(inspect(get_engine()).get_table_names())
     assert {"subscribers", "subscriber_topics", "notices", "outbox", "suppressions"} <= tables
@@ -72,7 +72,7 @@ def test_downgrade_and_upgrade_again(app, runner):
     down = runner.invoke(args=["db", "downgrade", "base"])
     assert down.exit_code == 0, down.output
     with app.app_context():
-        from subscribe_service.db import get_engine
+        from subscribe_service.infra.db import get_engine
 
         assert "subscribers" not in inspect(get_engine()).get_table_names()
     up = runner.invoke(args=["db", "upgrade"])
@@ -110,8 +110,8 @@ def test_concurrent_subscriptions_all_land(app):
 
     from sqlalchemy import func, select
 
-    from subscribe_service.db import session_scope
-    from subscribe_service.models import OutboxMessage
+    from subscribe_service.infra.db import session_scope
+    from subscribe_service.infra.models import OutboxMessage
 
     def post(n: int) -> int:
         client = app.test_client()

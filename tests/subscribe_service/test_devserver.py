@@ -15,8 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from subscribe_service.devserver import build_site
-from subscribe_service.smtpsink import free_port
+from subscribe_service.dev.server import build_site
+from subscribe_service.dev.smtpsink import free_port
 
 
 def request(port: int, method: str, path: str, body: str | None = None, headers=None):
@@ -50,7 +50,7 @@ def test_subscribe_and_confirm_in_the_browser_way(tmp_path: Path):
     port, smtp_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTSITE_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "subscribe_service.devserver", "--port", str(port),
+        [sys.executable, "-m", "subscribe_service.dev.server", "--port", str(port),
          "--smtp-port", str(smtp_port), "--site-dir", str(site), "--no-build"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

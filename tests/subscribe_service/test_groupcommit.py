@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from subscribe_service.db import get_database
-from subscribe_service.groupcommit import GroupCommit
-from subscribe_service.models import OutboxMessage, utcnow
+from subscribe_service.infra.db import get_database
+from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.mail.groupcommit import GroupCommit
 
 OUTBOX = OutboxMessage.__table__
 COLUMNS = ("kind", "recipient", "payload", "status", "attempts", "next_attempt_at", "created_at")
@@ -180,8 +180,8 @@ import sys
 import gevent
 from sqlalchemy import create_engine
 
-from subscribe_service.groupcommit import GroupCommit
-from subscribe_service.models import Base, OutboxMessage, utcnow
+from subscribe_service.mail.groupcommit import GroupCommit
+from subscribe_service.infra.models import Base, OutboxMessage, utcnow
 
 engine = create_engine(sys.argv[1])
 Base.metadata.create_all(engine)

@@ -14,8 +14,8 @@ import pytest
 from service_mail import html_of, link, path_of, text_of, unsubscribe_header_url
 from sqlalchemy import select
 
-from subscribe_service.db import session_scope
-from subscribe_service.models import OutboxMessage, Subscriber
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import OutboxMessage, Subscriber
 
 SITE = "http://127.0.0.1:8000"
 
@@ -266,8 +266,8 @@ def test_export_is_mailed_as_json_and_erase_removes_everything(app, smtp_server,
 def test_unconfirmed_addresses_are_forgotten(app, smtp_server, send_all):
     import datetime as dt
 
-    from subscribe_service.models import utcnow
-    from subscribe_service.retention import purge_stale
+    from subscribe_service.infra.models import utcnow
+    from subscribe_service.subscribers.retention import purge_stale
 
     client = app.test_client()
     subscribe(client, "never@example.com", ["dpa"])

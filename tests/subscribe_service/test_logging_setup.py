@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from subscribe_service.logging_setup import JsonFormatter
+from subscribe_service.infra.logging_setup import JsonFormatter
 
 
 def test_a_record_is_one_json_line_with_its_extras_and_traceback() -> None:
@@ -18,7 +18,7 @@ def test_a_record_is_one_json_line_with_its_extras_and_traceback() -> None:
         raise ValueError("bad\nvalue")
     except ValueError:
         record = logging.LogRecord(
-            "subscribe_service.sender",
+            "subscribe_service.mail.sender",
             logging.WARNING,
             __file__,
             1,
@@ -30,7 +30,7 @@ def test_a_record_is_one_json_line_with_its_extras_and_traceback() -> None:
     line = JsonFormatter().format(record)
     assert "\n" not in line
     entry = json.loads(line)
-    assert entry["level"] == "warning" and entry["logger"] == "subscribe_service.sender"
+    assert entry["level"] == "warning" and entry["logger"] == "subscribe_service.mail.sender"
     assert entry["message"] == "sent x" and entry["outbox_id"] == 7
     assert "ValueError: bad\nvalue" in entry["exception"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["time"])
@@ -46,7 +46,7 @@ def test_the_request_id_is_taken_from_the_proxy_or_made(client) -> None:
 SCRIPT = """
 import logging
 from subscribe_service import create_app
-from subscribe_service.migrate import upgrade
+from subscribe_service.infra.migrate import upgrade
 app = create_app({"SECRET_KEY": "k" * 32, "DATABASE_URL": "sqlite:///%s"})
 upgrade(app)
 client = app.test_client()

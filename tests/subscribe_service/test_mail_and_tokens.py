@@ -7,8 +7,8 @@ import time
 import pytest
 from itsdangerous import timed
 
-from subscribe_service import tokens
-from subscribe_service.mailer import HeaderInjectionError, RenderedMail, build_message
+from subscribe_service.mail.mailer import HeaderInjectionError, RenderedMail, build_message
+from subscribe_service.web import tokens
 
 CONFIG = {
     "SITE_URL": "https://trust.larkspur.example/",
@@ -98,8 +98,8 @@ def test_key_rotation_keeps_old_links_working():
 
 
 def test_revoked_link(app, client):
-    from subscribe_service.db import session_scope
-    from subscribe_service.models import Subscriber, utcnow
+    from subscribe_service.infra.db import session_scope
+    from subscribe_service.infra.models import Subscriber, utcnow
 
     with app.app_context(), session_scope(app) as s:
         sub = Subscriber(

@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from subscribe_service.mailer import (
+from subscribe_service.mail.mailer import (
     WIRE_POLICY,
     HeaderInjectionError,
     RenderedMail,

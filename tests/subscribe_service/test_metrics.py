@@ -6,7 +6,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from subscribe_service.db import session_scope
+from subscribe_service.infra.db import session_scope
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

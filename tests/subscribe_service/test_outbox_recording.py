@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from subscribe_service import outbox
-from subscribe_service.db import get_database, session_scope
-from subscribe_service.models import OutboxMessage, Subscriber, utcnow
-from subscribe_service.renderers import register, render_mail
-from subscribe_service.sender import drain
+from subscribe_service.infra.db import get_database, session_scope
+from subscribe_service.infra.models import OutboxMessage, Subscriber, utcnow
+from subscribe_service.mail import outbox
+from subscribe_service.mail.renderers import register, render_mail
+from subscribe_service.mail.sender import drain
 
 # Per rendered message: the statuses other connections saw at that moment.
 SEEN: dict[int, dict[int, str]] = {}

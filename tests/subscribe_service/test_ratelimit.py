@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from subscribe_service.smtpsink import free_port
+from subscribe_service.dev.smtpsink import free_port
 
 REDIS_URL = os.environ.get("TRUSTSITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -237,7 +237,7 @@ def test_both_limits_are_counted_in_one_redis_round_trip(redis_app):
     # Keyed by an HMAC of the address under the app's secret, never the address itself.
     assert not any("example.com" in k for k in keys), keys
     with app.test_request_context():
-        from subscribe_service.limits import address_limit_key
+        from subscribe_service.web.limits import address_limit_key
 
         assert sum(address_limit_key("once@example.com") in k for k in keys) == 2
     app.extensions["trustsite.limiter"].reset()
@@ -292,8 +292,8 @@ def test_limit_store_down_answers_503_and_queues_nothing(make_app):
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.headers["Retry-After"] == "60"
-    from subscribe_service.db import session_scope
-    from subscribe_service.models import OutboxMessage
+    from subscribe_service.infra.db import session_scope
+    from subscribe_service.infra.models import OutboxMessage
 
     with session_scope(app) as session:
         assert session.query(OutboxMessage).count() == 0
@@ -316,9 +316,9 @@ def test_requests_counted_together_are_limited_as_if_one_by_one(make_app, store)
         pytest.skip(_redis_reason())
     from contextlib import contextmanager
 
-    from subscribe_service import outbox
-    from subscribe_service.db import session_scope
-    from subscribe_service.models import OutboxMessage
+    from subscribe_service.infra.db import session_scope
+    from subscribe_service.infra.models import OutboxMessage
+    from subscribe_service.mail import outbox
 
     app = make_app(
         LIMIT_PER_ADDRESS="2 per hour",

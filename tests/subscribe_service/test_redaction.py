@@ -17,10 +17,10 @@ from links_support import SITE, make_links
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from subscribe_service.db import session_scope
-from subscribe_service.logging_setup import JsonFormatter, RequestIdFilter
-from subscribe_service.redaction import redact
-from subscribe_service.smtpsink import free_port
+from subscribe_service.dev.smtpsink import free_port
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.logging_setup import JsonFormatter, RequestIdFilter
+from subscribe_service.infra.redaction import redact
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from subscribe_service import outbox
-from subscribe_service.db import session_scope
-from subscribe_service.models import OutboxMessage, Subscriber, Suppression, utcnow
-from subscribe_service.renderers import RENDERERS, register, render_mail
-from subscribe_service.sender import drain, poll
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import OutboxMessage, Subscriber, Suppression, utcnow
+from subscribe_service.mail import outbox
+from subscribe_service.mail.renderers import RENDERERS, register, render_mail
+from subscribe_service.mail.sender import drain, poll
 
 
 @register("probe")

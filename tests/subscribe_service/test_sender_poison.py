@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select, update
 from test_sender import add_subscriber, queue_probe, row
 
-from subscribe_service import mailer
-from subscribe_service.db import session_scope
-from subscribe_service.models import OutboxMessage, utcnow
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.mail import mailer
 
 
 @pytest.fixture

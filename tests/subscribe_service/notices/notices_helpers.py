@@ -9,9 +9,9 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import func, select
 
-from subscribe_service.db import session_scope
-from subscribe_service.models import OutboxMessage, Subscriber, SubscriberTopic, utcnow
-from subscribe_service.outbox import suppress
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberTopic, utcnow
+from subscribe_service.mail.outbox import suppress
 
 AddSubscriber = Callable[..., int]
 

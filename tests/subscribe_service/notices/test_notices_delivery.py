@@ -17,9 +17,9 @@ from changes_data import NEW_SUBPROCESSOR
 from notices_helpers import add_subscriber_to, invoke, outbox_rows
 from sqlalchemy import select
 
-from subscribe_service.db import session_scope
-from subscribe_service.models import Subscriber, Suppression
-from subscribe_service.smtpsink import SmtpSink, free_port
+from subscribe_service.dev.smtpsink import SmtpSink, free_port
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import Subscriber, Suppression
 
 
 def received_by(sink: SmtpSink) -> Counter[str]:

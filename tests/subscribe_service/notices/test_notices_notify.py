@@ -12,8 +12,8 @@ from changes_data import DPA_21, FAQ_EDITORIAL, FIRST_LIST, NEW_SUBPROCESSOR
 from notices_helpers import add_subscriber_to, count_rows, invoke, outbox_rows
 from sqlalchemy import select
 
-from subscribe_service.db import session_scope
-from subscribe_service.models import Notice, OutboxMessage
+from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import Notice, OutboxMessage
 
 
 @pytest.fixture

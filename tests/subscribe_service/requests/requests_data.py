@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from generator.loader import load_data
 from generator.pdf import dpa_pdfs
-from subscribe_service.db import get_database
+from subscribe_service.infra.db import get_database
 
 PRIVACY = "privacy@larkspur.example"
 RETENTION_DAYS = 90

@@ -6,7 +6,7 @@ import threading
 
 from requests_data import PRIVACY, RETENTION_DAYS, sql
 
-from subscribe_service.sender import poll
+from subscribe_service.mail.sender import poll
 
 DPA = {"name": "Ada Brandt", "email": "ada@client.example", "company": "Client Shop GmbH"}
 SUBJECT = {

@@ -1,0 +1,97 @@
+"""Configuration: defaults that work on a laptop, then TRUSTSITE_* variables, then tests'."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+from subscribe_service.mail.mailer import default_sender, mail_domain
+
+DEV_SECRET = "trustsite-dev-secret-do-not-use-in-production"
+
+log = logging.getLogger("subscribe_service")
+
+
+def defaults() -> dict[str, Any]:
+    var = Path.cwd() / "var"
+    return {
+        "SECRET_KEY": None,
+        "OLD_SECRET_KEYS": "",
+        "DATABASE_URL": f"sqlite:///{var / 'trustsite.db'}",
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 8025,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": None,  # derived: "<company> <notices@<site host>>"
+        "MAIL_DOMAIN": None,  # derived: the site's host
+        "SITE_URL": "http://127.0.0.1:8000/",
+        "SERVICE_URL": None,  # derived: the site URL (one origin in development)
+        "SITE_DIR": "site",
+        "SERVE_SITE": False,  # serve SITE_DIR at / (development; on with --debug too)
+        "TEMPLATE_DIR": None,  # searched before the built-in templates
+        "COMPANY_NAME": "Larkspur Relay",
+        "ALLOWED_ORIGINS": "",  # extra origins allowed to post, comma-separated
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "trustsite",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LIMIT_PER_IP": "30 per minute; 300 per hour",
+        "LIMIT_PER_ADDRESS": "5 per hour; 20 per day",
+        "LIMIT_PER_TOKEN": "3 per minute; 10 per hour",  # POSTs through one personal link
+        "SEND_BATCH_SIZE": 100,
+        "SEND_MAX_ATTEMPTS": 8,
+        "SEND_BACKOFF_SECONDS": 30.0,
+        "SEND_RATE": 50.0,  # messages per second; 0 = no limit
+        "SEND_LEASE_SECONDS": 300.0,
+        "SEND_POLL_SECONDS": 2.0,
+        "SMTP_TIMEOUT": 30.0,
+        "NOTIFY_ALLOW_HOSTS": "",  # non-public hosts/networks notify may read, comma-separated
+        "PENDING_RETENTION_DAYS": 30,  # unconfirmed addresses are forgotten after this
+        "PROXY_FIX_X_FOR": 0,  # trusted proxies in front (X-Forwarded-For / -Proto / -Host)
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "CONSENT_TEXT": (
+            "Email me when {company} changes the documents I picked ({topics}). "
+            "I can change this or unsubscribe with the link in every email."
+        ),
+    }
+
+
+def _slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(defaults())
+    app.config.from_prefixed_env("TRUSTSITE")
+    if test_config:
+        app.config.from_mapping(test_config)
+    cfg = app.config
+    cfg["SITE_URL"] = _slash(str(cfg["SITE_URL"]))
+    cfg["SERVICE_URL"] = _slash(str(cfg["SERVICE_URL"] or cfg["SITE_URL"]))
+    cfg["MAIL_DOMAIN"] = cfg["MAIL_DOMAIN"] or mail_domain(cfg)
+    cfg["MAIL_DEFAULT_SENDER"] = cfg["MAIL_DEFAULT_SENDER"] or default_sender(
+        cfg["COMPANY_NAME"], cfg["MAIL_DOMAIN"]
+    )
+    cfg["SITE_ORIGIN"] = origin_of(cfg["SITE_URL"])
+    cfg["SERVICE_ORIGIN"] = origin_of(cfg["SERVICE_URL"])
+    extra = [o.strip().rstrip("/") for o in str(cfg["ALLOWED_ORIGINS"]).split(",") if o.strip()]
+    cfg["ORIGIN_ALLOW_LIST"] = sorted({cfg["SITE_ORIGIN"], cfg["SERVICE_ORIGIN"], *extra})
+    # Flask-Limiter reads these names.
+    cfg["RATELIMIT_STORAGE_URI"] = cfg["RATELIMIT_STORAGE_URI"] or "memory://"
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = DEV_SECRET
+        log.warning(
+            "TRUSTSITE_SECRET_KEY is not set: using the development secret. "
+            "Anyone can forge links with it; set a long random value in production."
+        )
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()

@@ -1,0 +1,159 @@
+"""Outbox kind -> function that renders the mail at send time.
+
+Rendering happens in the sender, not when the mail is queued, so a mail reflects the
+state at send time: a renderer returns None when the mail should no longer go out
+(the subscriber unsubscribed or was erased), and the sender cancels it. Other parts
+add kinds with `@register("notice")`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, render_template
+from sqlalchemy.orm import Session
+
+from generator.model import TOPIC_TITLES
+from subscribe_service.infra.models import OutboxMessage, Subscriber
+from subscribe_service.mail.mailer import RenderedMail, list_id
+from subscribe_service.web import links
+from subscribe_service.web.validation import address_key
+
+Renderer = Callable[[Session, OutboxMessage], RenderedMail | None]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register(kind: str) -> Callable[[Renderer], Renderer]:
+    def decorate(fn: Renderer) -> Renderer:
+        RENDERERS[kind] = fn
+        return fn
+
+    return decorate
+
+
+def account_list_id() -> str:
+    """List-Id for mails about the subscription itself (not about one topic)."""
+    return list_id(current_app.config, "subscriptions", "subscriptions")
+
+
+def topic_list_id(topic: str) -> str:
+    return list_id(current_app.config, topic, TOPIC_TITLES.get(topic, topic))
+
+
+def mail_context(**extra: Any) -> dict[str, Any]:
+    """Names every mail template can use."""
+    cfg = current_app.config
+    return {
+        "company": cfg["COMPANY_NAME"],
+        "site_url": cfg["SITE_URL"],
+        "topic_titles": TOPIC_TITLES,
+        **extra,
+    }
+
+
+def render_mail(
+    template: str,
+    *,
+    subject: str,
+    list_id: str | None,
+    unsubscribe_url: str | None,
+    extra_headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+    folder: str = "mail",
+    **context: Any,
+) -> RenderedMail:
+    """Render templates/<folder>/<template>.txt and .html (TRUSTSITE_TEMPLATE_DIR first)."""
+    ctx = mail_context(subject=subject, unsubscribe_url=unsubscribe_url, **context)
+    return RenderedMail(
+        subject=subject,
+        text=render_template(f"{folder}/{template}.txt", **ctx),
+        html=render_template(f"{folder}/{template}.html", **ctx),
+        list_id=list_id,
+        unsubscribe_url=unsubscribe_url,
+        extra_headers=extra_headers or {},
+        attachments=attachments or [],
+    )
+
+
+def _subscriber(session: Session, message: OutboxMessage) -> Subscriber | None:
+    if message.subscriber_id is None:
+        return None
+    subscriber = session.get(Subscriber, message.subscriber_id)
+    # The same mailbox in any letter case (a request may spell it differently).
+    if subscriber is None or address_key(subscriber.email) != address_key(message.recipient):
+        return None
+    return subscriber
+
+
+@register("confirm")
+def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    from subscribe_service.subscribers.lifecycle import apply_request
+
+    topics = [t for t in message.payload.get("topics", []) if t in TOPIC_TITLES]
+    if message.subscriber_id is None:
+        # A subscribe request from the API: recorded here, off the web request's path.
+        found = apply_request(
+            session,
+            message.recipient,
+            topics,
+            source=str(message.payload.get("source", "")),
+            consent_text=str(message.payload.get("consent_text", "")),
+        )
+        message.subscriber_id = found.id
+    subscriber = _subscriber(session, message)
+    if subscriber is None:
+        return None
+    company = current_app.config["COMPANY_NAME"]
+    return render_mail(
+        "confirm",
+        subject=f"Confirm your subscription to {company} updates",
+        list_id=account_list_id(),
+        unsubscribe_url=links.unsubscribe_url(subscriber),
+        subscriber=subscriber,
+        topics=topics,
+        already_confirmed=subscriber.status == "confirmed",
+        confirm_url=links.confirm_url(subscriber, topics),
+        manage_url=links.manage_url(subscriber),
+        valid_hours=72,
+    )
+
+
+@register("manage")
+def render_manage(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    subscriber = _subscriber(session, message)
+    if subscriber is None:
+        return None
+    company = current_app.config["COMPANY_NAME"]
+    return render_mail(
+        "manage",
+        subject=f"Your {company} subscription preferences",
+        list_id=account_list_id(),
+        unsubscribe_url=links.unsubscribe_url(subscriber),
+        subscriber=subscriber,
+        manage_url=links.manage_url(subscriber),
+    )
+
+
+@register("export")
+def render_export(session: Session, message: OutboxMessage) -> RenderedMail | None:
+    from subscribe_service.subscribers.privacy import export_data
+
+    subscriber = _subscriber(session, message)
+    if subscriber is None:
+        return None
+    data = export_data(session, subscriber)
+    body = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    company = current_app.config["COMPANY_NAME"]
+    return render_mail(
+        "export",
+        subject=f"Your data held by {company}'s update service",
+        list_id=account_list_id(),
+        unsubscribe_url=links.unsubscribe_url(subscriber),
+        attachments=[("trustsite-subscriber-data.json", "application/json", body.encode())],
+        subscriber=subscriber,
+        export_json=body,
+        export_url=links.export_url(subscriber),
+        manage_url=links.manage_url(subscriber),
+    )

@@ -1,0 +1,49 @@
+"""/confirm/<token>: GET shows what will be confirmed, POST confirms (scanners only GET)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from generator.model import TOPIC_TITLES, TOPICS
+from subscribe_service.infra.db import get_session
+from subscribe_service.subscribers import lifecycle as subscriptions
+from subscribe_service.web import links, tokens
+from subscribe_service.web.pages import message, page
+
+bp = Blueprint("confirm", __name__)
+
+
+def _load(token: str):  # type: ignore[no-untyped-def]
+    data = tokens.read_token("confirm", token)
+    subscriber = subscriptions.load_subscriber(get_session(), data)
+    raw = data.extra.get("t")
+    topics = [t for t in raw if t in TOPICS] if isinstance(raw, list) else []
+    return subscriber, topics
+
+
+@bp.get("/confirm/<token>")
+def show(token: str) -> tuple[str, int]:
+    subscriber, topics = _load(token)
+    already = subscriber.status == "confirmed" and set(topics) <= set(subscriber.topic_names)
+    return page("confirm.html", subscriber=subscriber, topics=topics, already=already)
+
+
+@bp.post("/confirm/<token>")
+def confirm(token: str) -> tuple[str, int]:
+    subscriber, topics = _load(token)
+    config = current_app.config
+    subscribed = subscriptions.confirm(
+        get_session(),
+        subscriber,
+        topics,
+        confirmed_via=(request.headers.get("Origin") or "the confirmation page")[:100],
+        consent_template=config["CONSENT_TEXT"],
+        company=config["COMPANY_NAME"],
+    )
+    titles = ", ".join(TOPIC_TITLES[t] for t in subscribed)
+    return message(
+        "You are subscribed",
+        f"{subscriber.email} will get an email when these documents change: {titles}.",
+        "Every email has a link to change your choice or unsubscribe.",
+        **{"Your preferences": links.manage_url(subscriber)},
+    )

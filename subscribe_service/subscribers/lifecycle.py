@@ -1,0 +1,166 @@
+"""The subscription lifecycle: pending -> confirmed -> unsubscribed, with consent recorded.
+
+Plain functions over a session; the web layer decides what to answer. Nothing here
+sends mail: mails are outbox rows committed with the change that caused them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from generator.model import TOPIC_TITLES, TOPICS
+from subscribe_service.infra.models import Subscriber, SubscriberTopic, utcnow
+from subscribe_service.mail import outbox
+from subscribe_service.web.tokens import TokenData, TokenError
+from subscribe_service.web.validation import SubscribeRequest, address_key
+
+
+def consent_wording(template: str, company: str, topics: list[str]) -> str:
+    titles = ", ".join(TOPIC_TITLES[t] for t in topics)
+    return template.format(company=company, topics=titles)
+
+
+def _set_topics(subscriber: Subscriber, topics: list[str]) -> None:
+    wanted = set(topics)
+    for row in list(subscriber.topics):
+        if row.topic not in wanted:
+            subscriber.topics.remove(row)
+    have = set(subscriber.topic_names)
+    for topic in sorted(wanted - have, key=TOPICS.index):
+        subscriber.topics.append(SubscriberTopic(topic=topic))
+
+
+def find_by_email(session: Session, email: str) -> Subscriber | None:
+    """The subscriber with this address, in whatever letter case either was written."""
+    key = address_key(email)
+    return session.scalar(select(Subscriber).where(func.lower(Subscriber.email) == key))
+
+
+def request_subscription(
+    request: SubscribeRequest, *, source: str, consent_text: str, limit_ticket: Any = None
+) -> None:
+    """Queue the request; the sender records it and mails the confirmation link.
+
+    The web request does one thing whatever the address's state (one outbox row,
+    committed before the answer), so neither the answer nor its timing tells whether
+    the address is known. The rate limits count the request under `limit_ticket` as its
+    row is written (refused: nothing is written, RateLimited is raised).
+    """
+    outbox.enqueue_now(
+        kind="confirm",
+        recipient=request.email,
+        payload={"topics": request.topics, "source": source, "consent_text": consent_text},
+        ticket=limit_ticket,
+    )
+
+
+def apply_request(
+    session: Session, email: str, topics: list[str], *, source: str, consent_text: str
+) -> Subscriber:
+    """Record a subscription request (at send time): a new or pending address becomes
+    pending for `topics`; a confirmed or unsubscribed one is unchanged until the
+    emailed link is used."""
+    subscriber = find_by_email(session, email)
+    if subscriber is None:
+        try:
+            with session.begin_nested():
+                subscriber = Subscriber(
+                    email=email, status="pending", token_version=1, created_at=utcnow()
+                )
+                session.add(subscriber)
+        except IntegrityError:  # created meanwhile by another sender
+            subscriber = find_by_email(session, email)
+            assert subscriber is not None
+    if subscriber.status == "pending":
+        # Until confirmed, the latest request decides what a confirmation will cover.
+        _set_topics(subscriber, topics)
+        subscriber.consent_source = source
+        subscriber.consent_text = consent_text
+    session.flush()
+    return subscriber
+
+
+def load_subscriber(session: Session, token: TokenData) -> Subscriber:
+    """The subscriber a verified token names, if the link has not been revoked."""
+    subscriber = session.get(Subscriber, token.subscriber_id)
+    if subscriber is None:
+        raise TokenError("revoked", "This link no longer works: the subscription was erased.")
+    if subscriber.token_version != token.token_version:
+        raise TokenError("revoked", "This link was withdrawn. Use the link in a newer email.")
+    return subscriber
+
+
+def confirm(
+    session: Session,
+    subscriber: Subscriber,
+    topics: list[str],
+    *,
+    confirmed_via: str,
+    consent_template: str,
+    company: str,
+) -> list[str]:
+    """Confirm `topics` (idempotent); returns the topics now subscribed.
+
+    The consent recorded covers every topic subscribed after this confirmation, with the
+    source of the request and how it was confirmed.
+    """
+    now = utcnow()
+    current = subscriber.topic_names if subscriber.status == "confirmed" else []
+    combined = sorted(set(current) | set(topics), key=TOPICS.index)
+    if subscriber.status == "confirmed" and combined == current:
+        return current  # confirming twice changes nothing
+    requested = (
+        subscriber.consent_source
+        if subscriber.status == "pending" and subscriber.consent_source
+        else "subscription request"
+    )
+    _set_topics(subscriber, combined)
+    if subscriber.status != "confirmed":
+        subscriber.confirmed_at = now
+    subscriber.status = "confirmed"
+    subscriber.unsubscribed_at = None
+    subscriber.consent_at = now
+    subscriber.consent_source = (
+        f"{requested}; confirmed through the emailed link ({confirmed_via})"[:500]
+    )
+    subscriber.consent_text = consent_wording(consent_template, company, combined)
+    session.commit()
+    return combined
+
+
+def update_topics(
+    session: Session, subscriber: Subscriber, topics: list[str], *, consent_text: str
+) -> None:
+    """The preferences page: no topics left means unsubscribed from everything."""
+    if not topics:
+        unsubscribe(session, subscriber)
+        return
+    _set_topics(subscriber, topics)
+    if subscriber.status == "unsubscribed":
+        # Coming back through their own emailed link is a fresh, confirmed consent.
+        subscriber.status = "confirmed"
+        subscriber.unsubscribed_at = None
+    if subscriber.status == "confirmed":
+        subscriber.consent_at = utcnow()
+        subscriber.consent_source = "preferences page, through the emailed link"
+        subscriber.consent_text = consent_text
+    session.commit()
+
+
+def unsubscribe(session: Session, subscriber: Subscriber, topic: str | None = None) -> None:
+    """Leave one topic, or everything; leaving the last topic leaves everything."""
+    if topic is not None and subscriber.status == "confirmed":
+        remaining = [t for t in subscriber.topic_names if t != topic]
+        if remaining:
+            _set_topics(subscriber, remaining)
+            session.commit()
+            return
+    if subscriber.status != "unsubscribed":
+        subscriber.status = "unsubscribed"
+        subscriber.unsubscribed_at = utcnow()
+    _set_topics(subscriber, [])
+    session.commit()

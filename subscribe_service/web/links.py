@@ -1,0 +1,41 @@
+"""Absolute URLs of the service's personal pages, for mails (no request needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from subscribe_service.infra.models import Subscriber
+from subscribe_service.web import tokens
+
+
+def service_url(path: str = "", config: Any = None) -> str:
+    cfg = config if config is not None else current_app.config
+    return cfg["SERVICE_URL"] + path.lstrip("/")
+
+
+def site_url(path: str = "", config: Any = None) -> str:
+    cfg = config if config is not None else current_app.config
+    return cfg["SITE_URL"] + path.lstrip("/")
+
+
+def confirm_url(subscriber: Subscriber, topics: list[str]) -> str:
+    token = tokens.make_token("confirm", subscriber.id, subscriber.token_version, t=topics)
+    return service_url(f"confirm/{token}")
+
+
+def manage_url(subscriber: Subscriber) -> str:
+    token = tokens.make_token("manage", subscriber.id, subscriber.token_version)
+    return service_url(f"manage/{token}")
+
+
+def unsubscribe_url(subscriber: Subscriber, topic: str | None = None) -> str:
+    """One-click (RFC 8058) URL: leaves `topic`, or everything when topic is None."""
+    token = tokens.make_token("unsubscribe", subscriber.id, subscriber.token_version, t=topic)
+    return service_url(f"unsubscribe/{token}")
+
+
+def export_url(subscriber: Subscriber) -> str:
+    token = tokens.make_token("export", subscriber.id, subscriber.token_version)
+    return service_url(f"export/{token}")
