@@ -20,6 +20,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import DataError, Issue, display_path
+from generator.markup_check import check_markup
 from generator.model import TEXT_TOPICS, Site, SubprocessorChange, TextVersionDoc, TrustData
 from generator.validate import Located, check_subprocessor_changes, check_text_topic
 from generator.yamlsafe import KeyPath, field_name, load_yaml, locate
@@ -124,7 +125,9 @@ def _load_file(path: Path, model: type[M], issues: list[Issue]) -> Located[M] | 
             line, col = locate(positions, key)
             issues.append(Issue(shown, line, col, message))
         return None
-    return Located(path=shown, stem=path.stem, doc=doc, positions=positions)
+    located = Located(path=shown, stem=path.stem, doc=doc, positions=positions)
+    issues += check_markup(located, path)  # HTML in plain text, raw HTML and unsafe links
+    return located
 
 
 def _numeric_dates(data: object) -> list[tuple[KeyPath, str]]:

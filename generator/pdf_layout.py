@@ -120,8 +120,8 @@ def _with_link_targets(body_html: str) -> str:
     def add_target(match: re.Match[str]) -> str:
         href = html.unescape(match.group(1))
         label = html.unescape(re.sub(r"<[^>]+>", "", match.group(2)))
-        target = href.removeprefix("mailto:")
-        if target == label or not href.startswith(("http://", "https://", "mailto:")):
+        target = href.removeprefix("mailto:").removeprefix("tel:")
+        if target == label or not href.startswith(("http://", "https://", "mailto:", "tel:")):
             return match.group(0)
         return f"{match.group(0)} ({html.escape(target)})"
 
