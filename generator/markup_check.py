@@ -14,6 +14,7 @@ the issue points at the start of the value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,14 @@ PLAIN_TEXT_MARKUP = (
     "so remove the markup (write < and > only with spaces around them, like 'a < b')"
 )
 
+# Written in YAML as escapes ("\e", "\x07") they load, but no page, feed or PDF can carry
+# them (XML 1.0 forbids most), and an editor never means an invisible control character.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_MESSAGE = (
+    "holds an invisible control character ({code}), which no page or feed can show; "
+    "delete it (in quotes it is written as a backslash escape such as \\e or \\x07)"
+)
+
 Span = tuple[int, int]  # offsets of a scalar value in the file's text
 
 
@@ -52,13 +61,18 @@ def check_markup(item: Located[BaseModel], source: Path) -> list[Issue]:
         else:
             searched_from[key] = where + len(snippet)
             line, col = _line_col(text, where)
-        quoted = f"{field_name(key)}: {_quoted(snippet)} {message}"
+        quoted = f"{field_name(key)}: {_quoted(snippet) + ' ' if snippet else ''}{message}"
         issues.append(Issue(item.path, line, col, quoted))
     return issues
 
 
 def _findings(doc: BaseModel) -> Iterator[tuple[KeyPath, str, str]]:
     for key, value in _strings(doc.model_dump(mode="python"), ()):
+        control = CONTROL.search(value)
+        if control is not None:
+            code = f"U+{ord(control.group()):04X}"
+            yield key, "", CONTROL_MESSAGE.format(code=code)
+            continue
         if key and key[-1] in MARKDOWN_FIELDS:
             for finding in find_markup(value):
                 yield key, finding.snippet, finding.message

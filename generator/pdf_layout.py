@@ -99,9 +99,19 @@ class DpaPdf(FPDF):
             font_family=self._fontset.family,
             ul_bullet_char="\u2022" if self._fontset.files else "-",
             li_prefix_color=(0, 0, 0),
-            tag_styles=_TAG_STYLES,
+            tag_styles=self._tag_styles(),
             warn_on_tags_not_matching=False,
         )
+
+    def _tag_styles(self) -> dict[str, TextStyle | FontFace]:
+        # fpdf2 sets code in Courier, a core font that cannot encode most of Unicode:
+        # code spans and blocks use the document's font too (found by the property test).
+        family = self._fontset.family
+        return {
+            **_TAG_STYLES,
+            "code": FontFace(family=family),
+            "pre": TextStyle(font_family=family, t_margin=1.5, b_margin=1.5),
+        }
 
 
 _TAG_STYLES: dict[str, TextStyle | FontFace] = {
