@@ -130,8 +130,12 @@ def _with_link_targets(body_html: str) -> str:
     def add_target(match: re.Match[str]) -> str:
         href = html.unescape(match.group(1))
         label = html.unescape(re.sub(r"<[^>]+>", "", match.group(2)))
-        target = href.removeprefix("mailto:").removeprefix("tel:")
-        if target == label or not href.startswith(("http://", "https://", "mailto:", "tel:")):
+        if not href.lower().startswith(("http://", "https://", "mailto:", "tel:")):
+            # A path or #anchor of the web site means nothing on paper, and fpdf2 would take
+            # `#x` for a named destination of the PDF and fail: keep the words only.
+            return match.group(2)
+        target = re.sub(r"^(mailto|tel):", "", href, flags=re.I)
+        if target == label:
             return match.group(0)
         return f"{match.group(0)} ({html.escape(target)})"
 
