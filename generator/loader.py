@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from generator.countries import code_problem
 from generator.errors import DataError, Issue, display_path
+from generator.markup_check import check_markup
 from generator.model import TEXT_TOPICS, Site, SubprocessorChange, TextVersionDoc, TrustData
 from generator.security import (
     OPTIONAL_FOLDERS,
@@ -147,7 +148,9 @@ def _load_file(path: Path, model: type[M], issues: list[Issue]) -> Located[M] | 
             line, col = locate(positions, key)
             issues.append(Issue(shown, line, col, message))
         return None
-    return Located(path=shown, stem=path.stem, doc=doc, positions=positions)
+    located = Located(path=shown, stem=path.stem, doc=doc, positions=positions)
+    issues += check_markup(located, path)  # HTML in plain text, raw HTML and unsafe links
+    return located
 
 
 def _numeric_dates(data: object) -> list[tuple[KeyPath, str]]:

@@ -1,8 +1,10 @@
 """Markdown from the YAML, rendered to HTML that is safe to publish.
 
 Section bodies are written by the legal team, but anything that reaches the site must be
-inert: raw HTML is shown as text (never passed through), links may only use web or mail
-schemes, and no attribute syntax is enabled (an `{onclick=...}` would be an injection).
+inert: raw HTML is shown as text (never passed through), links may only use web, mail or
+phone schemes (generator.markup_rules, which `trustsite check` enforces too), images are
+shown as their description, and no attribute syntax is enabled (an `{onclick=...}` would
+be an injection).
 Headings inside a body are demoted so they nest under the section heading of the page.
 """
 
@@ -17,26 +19,31 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from generator.markup_rules import is_safe_link
+
 # Body headings start two levels down: the page title is h1, the section title h2.
 _HEADING_SHIFT = 2
-_SAFE_SCHEMES = ("http", "https", "mailto")
-_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Characters Python-Markdown treats specially in inline text (plus `|` for tables).
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^])")
 
 
 class _SafeLinks(Treeprocessor):
-    """Drops `href`/`src` values with a scheme other than http(s) or mailto."""
+    """Unlinks links with a scheme the site does not keep and shows images as their text.
+
+    An unsafe link becomes a plain `<span>` with its text rather than an `<a>` without
+    `href`, which readers would take for a link and fpdf2 cannot lay out.
+    """
 
     def run(self, root: ET.Element) -> None:
         for el in root.iter():
-            for attr in ("href", "src"):
-                value = el.get(attr)
-                if value is None:
-                    continue
-                match = _SCHEME.match(value)
-                if match and match.group(1).lower() not in _SAFE_SCHEMES:
-                    del el.attrib[attr]
+            if el.tag == "a" and not is_safe_link(el.get("href", "")):
+                el.tag = "span"
+                el.attrib.clear()
+            elif el.tag == "img":
+                alt = el.get("alt", "")
+                el.tag = "span"
+                el.attrib.clear()
+                el.text = alt
             if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 el.tag = f"h{min(6, int(el.tag[1]) + _HEADING_SHIFT)}"
 

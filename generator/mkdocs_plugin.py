@@ -9,6 +9,7 @@ the build, and makes `mkdocs serve` rebuild when a YAML file changes.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import os
 from pathlib import Path
@@ -21,6 +22,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from generator.changes import build_changes
 from generator.clock import resolve_today
@@ -31,6 +33,9 @@ from generator.pages import pdf_available, render_pages, site_outputs
 from generator.security import require_current_certifications
 
 log = logging.getLogger("mkdocs.plugins.trustsite")
+
+# Front matter keys that Material's templates print as they are (Jinja without autoescape).
+ESCAPED_META: tuple[str, ...] = ("title", "description", "author")
 
 
 class TrustsiteConfig(Config):
@@ -104,6 +109,18 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
             files.append(File.generated(config, path, content=markdown))
         self.page_count = len(files.documentation_pages())
         return files
+
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        # Material prints page.meta's title (in <title>, the header, the navigation and the
+        # footer) and description (in an attribute) without escaping, and page.title is the
+        # meta title; generated pages take both from data/, so they are escaped here, once.
+        for key in ESCAPED_META:
+            value = page.meta.get(key)
+            if isinstance(value, str):
+                page.meta[key] = html.escape(value, quote=True)
+        return markdown
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.pdf_jobs is not None:

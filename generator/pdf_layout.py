@@ -99,9 +99,19 @@ class DpaPdf(FPDF):
             font_family=self._fontset.family,
             ul_bullet_char="\u2022" if self._fontset.files else "-",
             li_prefix_color=(0, 0, 0),
-            tag_styles=_TAG_STYLES,
+            tag_styles=self._tag_styles(),
             warn_on_tags_not_matching=False,
         )
+
+    def _tag_styles(self) -> dict[str, TextStyle | FontFace]:
+        # fpdf2 sets code in Courier, a core font that cannot encode most of Unicode:
+        # code spans and blocks use the document's font too (found by the property test).
+        family = self._fontset.family
+        return {
+            **_TAG_STYLES,
+            "code": FontFace(family=family),
+            "pre": TextStyle(font_family=family, t_margin=1.5, b_margin=1.5),
+        }
 
 
 _TAG_STYLES: dict[str, TextStyle | FontFace] = {
@@ -120,8 +130,12 @@ def _with_link_targets(body_html: str) -> str:
     def add_target(match: re.Match[str]) -> str:
         href = html.unescape(match.group(1))
         label = html.unescape(re.sub(r"<[^>]+>", "", match.group(2)))
-        target = href.removeprefix("mailto:")
-        if target == label or not href.startswith(("http://", "https://", "mailto:")):
+        if not href.lower().startswith(("http://", "https://", "mailto:", "tel:")):
+            # A path or #anchor of the web site means nothing on paper, and fpdf2 would take
+            # `#x` for a named destination of the PDF and fail: keep the words only.
+            return match.group(2)
+        target = re.sub(r"^(mailto|tel):", "", href, flags=re.I)
+        if target == label:
             return match.group(0)
         return f"{match.group(0)} ({html.escape(target)})"
 
