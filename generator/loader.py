@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from generator.corrections import CorrectionError, corrected
 from generator.errors import DataError, Issue, display_path
 from generator.model import TEXT_TOPICS, Site, SubprocessorChange, TextVersionDoc, TrustData
 from generator.validate import Located, check_subprocessor_changes, check_text_topic
@@ -123,6 +124,11 @@ def _load_file(path: Path, model: type[M], issues: list[Issue]) -> Located[M] | 
         for key, message in problems:
             line, col = locate(positions, key)
             issues.append(Issue(shown, line, col, message))
+        return None
+    try:
+        doc = corrected(doc)  # published text stays as written; corrections apply on top
+    except CorrectionError as err:
+        issues.append(Issue(shown, *locate(positions, err.key), err.message))
         return None
     return Located(path=shown, stem=path.stem, doc=doc, positions=positions)
 

@@ -24,8 +24,10 @@ from markupsafe import Markup
 from generator.changes import ChangeRecord, build_changes, changes_json
 from generator.exports import build_exports
 from generator.feeds import build_feed_sitemap, build_feeds
+from generator.history import history_outputs
 from generator.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
 from generator.page_context import relative_url, service_action, subprocessor_row, template_env
+from generator.signing import signer_from_environment
 from generator.subprocessor_pages import add_subprocessors
 from generator.text_pages import add_text_topic, dpa_request_versions, pdf_available
 from generator.timeline import TopicTimeline, timeline
@@ -151,6 +153,7 @@ def site_outputs(
     outputs.update(build_feeds(data, records))
     outputs["feeds/sitemap.xml"] = build_feed_sitemap(data.site)
     outputs.update(build_exports(data, today, records))
+    outputs.update(history_outputs(data, today, signer_from_environment(data.site.signing_key)))
     if pdfs and pdf_available():
         from generator.pdf import dpa_pdfs
 
