@@ -116,13 +116,8 @@ def apply_one(
         )
     after = text.replace(correction.old, correction.new)
     result = _set(content, path, after)
-    if (
-        sum(
-            t.count(correction.new)
-            for _, t in _leaves_in(_set(content, path, after), correction.place)
-        )
-        != 1
-    ):
+    occurrences = sum(t.count(correction.new) for _, t in _leaves_in(result, correction.place))
+    if occurrences != 1:
         raise CorrectionError(
             (*key, "new"),
             f"new: this text would then occur more than once in '{correction.place}'; "

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -27,7 +27,8 @@ from generator.feeds import build_feed_sitemap, build_feeds
 from generator.history import history_outputs
 from generator.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
 from generator.page_context import relative_url, service_action, subprocessor_row, template_env
-from generator.signing import signer_from_environment
+from generator.provenance import Origin
+from generator.signing import fingerprint, signer_from_environment
 from generator.subprocessor_pages import add_subprocessors
 from generator.text_pages import add_text_topic, dpa_request_versions, pdf_available
 from generator.timeline import TopicTimeline, timeline
@@ -42,9 +43,14 @@ EXPORTS: tuple[tuple[str, str], ...] = (
 
 
 def render_pages(
-    data: TrustData, records: Sequence[ChangeRecord], today: dt.date
+    data: TrustData,
+    records: Sequence[ChangeRecord],
+    today: dt.date,
+    provenance: Mapping[str, Origin] | None = None,
 ) -> dict[str, str]:
-    """Site-relative Markdown path -> Markdown source of every generated page."""
+    """Site-relative Markdown path -> Markdown source of every generated page.
+
+    `provenance` (generator.provenance) links each version to the commit that added it."""
     by_id = {r.id: r for r in records}
     lines = {topic: timeline(data, topic, today) for topic in TOPICS}
     pages: dict[str, str] = {}
@@ -74,6 +80,7 @@ def render_pages(
                 subscribe_action=service_action(data.site, "subscriptions"),
                 dpa_request_action=service_action(data.site, "dpa-requests"),
                 subject_request_action=service_action(data.site, "subject-requests"),
+                provenance=provenance or {},
                 **context,
             )
         )
@@ -120,6 +127,9 @@ def _home_context(
         ],
         "exports": EXPORTS,
         "topics": TOPICS,
+        "signing_fingerprint": fingerprint(data.site.signing_key)
+        if data.site.signing_key
+        else None,
     }
 
 
