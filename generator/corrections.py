@@ -115,7 +115,7 @@ def apply_one(
             "publish a new version instead (trustsite new-version)",
         )
     after = text.replace(correction.old, correction.new)
-    result = _set(content, path, after)
+    result = set_at(content, path, after)
     occurrences = sum(t.count(correction.new) for _, t in _leaves_in(result, correction.place))
     if occurrences != 1:
         raise CorrectionError(
@@ -131,7 +131,7 @@ def undo(content: dict[str, Any], corrections: tuple[Correction, ...]) -> dict[s
     for correction in reversed(corrections):
         for path, text in _leaves_in(content, correction.place):
             if correction.new in text:
-                content = _set(content, path, text.replace(correction.new, correction.old))
+                content = set_at(content, path, text.replace(correction.new, correction.old))
                 break
     return content
 
@@ -215,13 +215,13 @@ def _leaves_in(content: dict[str, Any], place: str) -> Iterator[tuple[Path_, str
                 break
 
 
-def _set(content: Any, path: Path_, value: str) -> Any:
+def set_at(content: Any, path: Path_, value: str) -> Any:
     """A copy of `content` with the string at `path` replaced (the rest shared)."""
     if not path:
         return value
     head, rest = path[0], path[1:]
     if isinstance(content, dict):
-        return {**content, head: _set(content[head], rest, value)}
+        return {**content, head: set_at(content[head], rest, value)}
     copy = list(content)
-    copy[head] = _set(content[head], rest, value)  # type: ignore[index]
+    copy[head] = set_at(content[head], rest, value)  # type: ignore[index]
     return copy
