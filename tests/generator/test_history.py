@@ -15,6 +15,7 @@ from generator.changes import build_changes
 from generator.feeds import build_feeds
 from generator.history import chain, history_outputs, published
 from generator.pages import render_pages
+from generator.scaffold import new_version
 
 if TYPE_CHECKING:
     from conftest import DataFiles
@@ -220,3 +221,16 @@ def test_a_correction_names_where_and_what_exactly(data_files: DataFiles) -> Non
         "data/dpa/2.0.yaml:18:5: date: 2024-05-01 is before the version was announced "
         "(2024-06-01); write the day the correction is made"
     ]
+
+
+def test_a_new_version_starts_from_the_corrected_text_without_the_corrections(
+    data_files: DataFiles,
+) -> None:
+    path = data_files.root / "dpa/2.0.yaml"
+    path.write_text(path.read_text() + CORRECTION)
+    created = new_version(
+        data_files.root, "dpa", effective=dt.date(2025, 3, 1), today=dt.date(2025, 1, 20)
+    )
+    text = created.read_text()
+    assert "corrections" not in text
+    assert "You may audit us just once a year." in text
