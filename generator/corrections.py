@@ -37,11 +37,14 @@ _URL = re.compile(r"https?://[^\s)>\]\"']+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w'’-]+")
 _DEFINED = re.compile(r"[\"“]([^\"”\n]{1,60})[\"”]")
-# Words that decide what an obligation is: a correction must keep each of them.
+# Words that decide what an obligation is or what a number counts: a correction keeps each.
 _MEANING = (
     "not no never none nor neither without except unless cannot can't won't don't doesn't isn't "
     "aren't shall must may might will should can only all any every each within before after "
-    "least most later earlier than "
+    "least most later earlier than and or "
+    # what a number counts: "48 hours" must not become "48 days"
+    "hour hours day days week weeks month months year years business calendar working "
+    "percent per cent "
 )
 MEANING_WORDS = frozenset(_MEANING.split())
 

@@ -153,10 +153,11 @@ def test_a_correction_is_a_new_link_and_shows_on_the_page_and_in_the_feed(
     [
         ("within 48 hours", "within 96 hours", "changes a number"),
         ("We tell you", "We never tell you", "adds or removes 'never'"),
+        ("48 hours", "48 days", "adds or removes 'days'"),
         ("We tell you about a breach", "We tell the Client about a breach", None),
         (
             "We tell you about a breach",
-            "We inform and warn you of a data breach",
+            "We inform you, warn you of a data breach",
             "changes 7 words (a correction fixes a typo or a link)",
         ),
     ],
