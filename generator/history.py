@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,14 @@ class Published:
 def source_document(version: Version) -> BaseModel:
     """What the version's file holds: a whole text, or one change of the list."""
     return version.change if isinstance(version, SubprocessorVersion) else version
+
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}/[0-9A-Za-z][0-9A-Za-z.-]{0,63}$")
+
+
+def is_version_id(topic: str, version: str) -> bool:
+    """Whether a topic and version read from a published file can name a path safely."""
+    return bool(_ID.match(f"{topic}/{version}")) and ".." not in version
 
 
 def source_path(topic: str, version: str) -> str:

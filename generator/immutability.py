@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from generator.canonical import content_of, sha256_of
 from generator.errors import DataError, Issue, display_path
-from generator.history import SOURCE_FORMAT, source_path
+from generator.history import SOURCE_FORMAT, is_version_id, source_path
 from generator.model import TEXT_TOPICS, SubprocessorChange, TextVersionDoc
 from generator.sitefetch import FetchError, join, read
 from generator.yamlsafe import KeyPath, Positions, field_name, load_yaml, locate
@@ -117,9 +117,18 @@ def read_published(site: str, data_dir: Path) -> dict[tuple[str, str], Entry]:
         raise ValueError(
             f"{join(site, 'history.json')} is not a trustsite history ({err})"
         ) from None
+    try:
+        return _published_entries(site, data_dir, links)
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise ValueError(f"{join(site, 'history.json')} has a malformed link ({err!r})") from None
+
+
+def _published_entries(site: str, data_dir: Path, links: list[Any]) -> dict[tuple[str, str], Entry]:
     entries: dict[tuple[str, str], Entry] = {}
     for link in links:
         topic, version = str(link.get("topic")), str(link.get("version"))
+        if not is_version_id(topic, version):
+            raise ValueError(f"{topic}/{version} is not a version id")
         if link.get("type") == "version":
             source = _source(site, topic, version)
             entries[(topic, version)] = Entry(

@@ -11,7 +11,6 @@ there, unchanged, and nothing may have been inserted before its head (docs/histo
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from generator.history import (
     FORMAT,
     SIGNATURE_PATH,
     SOURCE_FORMAT,
+    is_version_id,
     link_hash,
     signed_message,
     source_path,
@@ -28,7 +28,6 @@ from generator.history import (
 from generator.signing import check_signature, fingerprint
 from generator.sitefetch import FetchError, join, read
 
-_LABEL = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}/[0-9A-Za-z.-]{1,64}$")
 # What a link says about its version, compared with --against (not `previous`/`hash`).
 _COMPARED = (
     "type",
@@ -94,7 +93,11 @@ def _check_chain(history: dict[str, Any], links: list[dict[str, Any]]) -> list[s
         name = f"link {number} ({link.get('id')})"
         if link.get("previous") != previous:
             problems.append(f"{name}: previous is {link.get('previous')}, expected {previous}")
-        expected = link_hash(link)
+        try:
+            expected = link_hash(link)
+        except TypeError as err:
+            problems.append(f"{name}: {err}")
+            continue
         if link.get("hash") != expected:
             problems.append(f"{name}: its hash does not match its content (expected {expected})")
         previous = link.get("hash")
@@ -114,7 +117,10 @@ def _check_sources(site: str, links: list[dict[str, Any]]) -> list[str]:
         if link.get("type") != "version":
             continue
         label = f"{link.get('topic')}/{link.get('version')}"
-        if not _LABEL.match(label) or link.get("id") != label:
+        if (
+            not is_version_id(str(link.get("topic")), str(link.get("version")))
+            or link.get("id") != label
+        ):
             problems.append(f"{label}: not a valid version id")
             continue
         # The address is derived from the id, never taken from the file: no fetching elsewhere.
@@ -139,7 +145,10 @@ def _check_source(
     if not isinstance(content, dict):
         return ["source.json has no content"]
     problems = []
-    actual = sha256_of(content)
+    try:
+        actual = sha256_of(content)
+    except TypeError as err:
+        return [f"source.json: {err}"]
     if actual != link.get("content_hash"):
         problems.append(
             f"the content in source.json hashes to {actual}, history.json says "

@@ -175,3 +175,25 @@ def test_a_key_that_does_not_match_site_yaml_stops_the_build(
     with pytest.raises(BuildError, match="holds no Ed25519 private key"):
         build_site(repo / "data", tmp_path / "site", TODAY, config_file=CONFIG)
     assert not (tmp_path / "site").exists()
+
+
+def test_a_hostile_history_is_reported_not_a_traceback(site: Path, tmp_path: Path) -> None:
+    history = json.loads((site / "history.json").read_text())
+    history["links"][0]["content_hash"] = 1.5  # no canonical form
+    history["links"][1].update(topic="../../etc", version="passwd", id="../../etc/passwd")
+    (site / "history.json").write_text(json.dumps(history))
+    result = verify(str(site))
+    assert result.exit_code == 1
+    assert "link 1 (dpa/1.0): float has no canonical form" in result.stderr
+    assert "../../etc/passwd: not a valid version id" in result.stderr
+    (site / "history.json").write_text("[1, 2]")
+    result = verify(str(site))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"verify failed: {site / 'history.json'}: not a trustsite history "
+        "(format trustsite-history/1)\n"
+    )
+    data = write_data(tmp_path / "repo", "")
+    result = CliRunner().invoke(main, ["check", "--data", str(data), "--published", str(site)])
+    assert result.exit_code == 1
+    assert "is not a trustsite history" in result.stderr
