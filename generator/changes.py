@@ -13,10 +13,12 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic_core import to_jsonable_python
 
 from generator.diff import ListDiff, TextDiff, diff_lists, diff_texts
+from generator.history import CorrectionStep, published_version
 from generator.model import (
     TOPIC_TITLES,
     TOPICS,
@@ -51,6 +53,13 @@ class ChangeRecord:
     url: str
     diff_url: str
     diff: ListDiff | TextDiff
+    content_hash: str = ""  # SHA-256 of the content as published (history.json)
+    corrections: tuple[CorrectionStep, ...] = ()  # each with the content hash after it
+
+
+def _history_fields(topic: str, version: SubprocessorVersion | TextVersionDoc) -> dict[str, Any]:
+    published = published_version(topic, version)
+    return {"content_hash": published.content_hash, "corrections": published.steps}
 
 
 def _list_record(
@@ -76,6 +85,7 @@ def _list_record(
         url=url,
         diff_url=url + "#what-changed",
         diff=diff_lists(previous.entries if previous else (), version.entries),
+        **_history_fields("subprocessors", version),
     )
 
 
@@ -101,6 +111,7 @@ def _text_record(data: TrustData, line: TopicTimeline, doc: TextVersionDoc) -> C
         # A first version has nothing to be compared with: its page is the whole change.
         diff_url=redline_url(data.site, topic, doc.version) if previous else url,
         diff=diff_texts(previous, doc),
+        **_history_fields(topic, doc),
     )
 
 
@@ -168,6 +179,16 @@ def record_to_json(record: ChangeRecord) -> dict[str, object]:
         "url": record.url,
         "diff_url": record.diff_url,
         "diff": diff_to_json(record.diff),
+        "content_hash": record.content_hash,
+        "corrections": [
+            {
+                "date": step.correction.date.isoformat(),
+                "by": step.correction.by,
+                "why": step.correction.why,
+                "content_hash": step.content_hash,
+            }
+            for step in record.corrections
+        ],
     }
 
 

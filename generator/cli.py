@@ -63,11 +63,29 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @_common
-def check(data_dir: Path, today: dt.date | None) -> None:
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Also refuse changes to what was published at this git revision "
+    "(a pull request's base branch).",
+)
+@click.option(
+    "--published",
+    "published_site",
+    metavar="SITE",
+    help="Also refuse changes to what a published site's history.json lists "
+    "(a folder or an https address).",
+)
+def check(
+    data_dir: Path, today: dt.date | None, base: str | None, published_site: str | None
+) -> None:
     """Validate the data; print every error as path:line:col: message."""
     from generator.loader import load_data
     from generator.security import check_certifications
 
+    issues = []
+    if base is not None or published_site is not None:
+        issues = _published_issues(data_dir, resolve_today(today), base, published_site)
     try:
         data = load_data(data_dir)
         errors, warnings = check_certifications(data_dir, data, resolve_today(today))
@@ -76,12 +94,64 @@ def check(data_dir: Path, today: dt.date | None) -> None:
         if errors:
             raise DataError(errors)
     except DataError as err:
-        _fail_on_data_error(err, "the data is not valid")
+        _fail_on_data_error(DataError(err.issues + issues), "the data is not valid")
+    if issues:
+        _fail_on_data_error(DataError(issues), "published history must stay as published")
     n_text = sum(len(v) for v in data.texts.values())
     click.echo(
         f"{data_dir}: valid ({n_text} document versions, "
         f"{len(data.subprocessor_changes)} sub-processor list changes)"
     )
+
+
+def _published_issues(data_dir: Path, today: dt.date, base: str | None, site: str | None):
+    from generator.immutability import check_published
+    from generator.sitefetch import FetchError
+
+    try:
+        return check_published(data_dir, today, base=base, site=site)
+    except (ValueError, FetchError) as err:
+        raise click.ClickException(str(err)) from None
+
+
+@main.command()
+@click.argument("site")
+@click.option(
+    "--against",
+    metavar="OLD_HISTORY_JSON",
+    help="An older history.json (path or address): nothing it lists may have changed.",
+)
+@click.option(
+    "--key", metavar="ed25519:BASE64", help="The public key the site must be signed with."
+)
+def verify(site: str, against: str | None, key: str | None) -> None:
+    """Check a published site's history: hashes, chain, signature (SITE: folder or URL)."""
+    from generator.sitefetch import FetchError
+    from generator.verify import verify as run
+
+    try:
+        report = run(site, against, key)
+    except (ValueError, FetchError) as err:
+        click.echo(f"verify failed: {err}", err=True)
+        sys.exit(1)
+    if report.problems:
+        for problem in report.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(report.problems)} discrepancies; the history does not verify.", err=True)
+        sys.exit(1)
+    click.echo(report.summary)
+
+
+@main.command()
+def keygen() -> None:
+    """Make an Ed25519 key pair for signing history.json (docs/history.md)."""
+    from generator.signing import ENV_VAR, fingerprint, generate
+
+    private, public = generate()
+    click.echo(f"# the private key: store it as the CI secret {ENV_VAR}, never in the repository")
+    click.echo(private)
+    click.echo(f"# in data/site.yaml (fingerprint {fingerprint(public)}):")
+    click.echo(f"signing_key: {public}")
 
 
 @main.command()

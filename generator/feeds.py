@@ -111,6 +111,12 @@ def entry_content(record: ChangeRecord, substance: Substance | None = None) -> s
         parts += _text_summary(record.diff)
     link = html.escape(record.diff_url, quote=True)
     parts.append(f'<p><a href="{link}">See exactly what changed</a></p>')
+    parts += [
+        f"<p>Corrected on {s.correction.date}: {html.escape(s.correction.why)} "
+        f"({html.escape(s.correction.by)}). Content SHA-256 after: {s.content_hash}</p>"
+        for s in record.corrections
+    ]
+    parts.append(f"<p>Content SHA-256 as published: {record.content_hash}</p>")
     return "\n".join(parts)
 
 
@@ -170,7 +176,8 @@ def _feed(
         else:
             entry.description(content)
         entry.published(_midnight(record.announced))
-        entry.updated(_midnight(record.announced))
+        corrected = [s.correction.date for s in record.corrections]
+        entry.updated(_midnight(max([record.announced, *corrected])))
         entry.category(term=record.topic, label=record.topic_title)
         if record.editorial:
             entry.category(term="editorial", label=EDITORIAL_LABEL)

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from generator.corrections import CorrectionError, corrected
 from generator.countries import code_problem
 from generator.errors import DataError, Issue, display_path
 from generator.markup_check import check_markup
@@ -147,6 +148,11 @@ def _load_file(path: Path, model: type[M], issues: list[Issue]) -> Located[M] | 
         for key, message in problems:
             line, col = locate(positions, key)
             issues.append(Issue(shown, line, col, message))
+        return None
+    try:
+        doc = corrected(doc)  # published text stays as written; corrections apply on top
+    except CorrectionError as err:
+        issues.append(Issue(shown, *locate(positions, err.key), err.message))
         return None
     located = Located(path=shown, stem=path.stem, doc=doc, positions=positions)
     issues += check_markup(located, path)  # HTML in plain text, raw HTML and unsafe links

@@ -30,6 +30,7 @@ from generator.errors import DataError
 from generator.loader import load_data
 from generator.model import TrustData
 from generator.pages import pdf_available, render_pages, site_outputs
+from generator.provenance import origins
 from generator.security import require_current_certifications
 
 log = logging.getLogger("mkdocs.plugins.trustsite")
@@ -86,7 +87,7 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
             # site.yaml is the one source of the site's address (canonical links, sitemap).
             config.site_url = str(data.site.site_url)
         records = build_changes(data, today)
-        self.pages = render_pages(data, records, today)
+        self.pages = render_pages(data, records, today, origins(data, self.data_path(config)))
         self.outputs = site_outputs(data, today, records, pdfs=False)
         if pdf_available():
             from generator.pdf_jobs import PdfJobs

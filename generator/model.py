@@ -71,6 +71,7 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+PublicKey = Annotated[str, StringConstraints(pattern=r"^ed25519:[A-Za-z0-9+/]{43}=$")]
 # Text versions are dotted numbers ("1.0", "2.1"); they sort numerically.
 TextVersion = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
 
@@ -104,7 +105,23 @@ class Site(_Strict):
     site_url: HttpUrl
     service_url: HttpUrl
     notice_period_days: int = Field(ge=0, le=365)
+    # The public key that signs history.json (`ed25519:<base64>`, docs/history.md), and
+    # where the data's Git repository is browsed (links from each version to its commit).
+    signing_key: PublicKey | None = None
+    repository_url: HttpUrl | None = None
     request_retention_days: int = Field(default=90, ge=1, le=3650)
+
+
+class Correction(_Strict):
+    """A correction of a published version that keeps its meaning (docs/history.md):
+    in `place` (a section id, a field or an entry id), the text `old` becomes `new`."""
+
+    date: dt.date
+    by: ShortText
+    why: ShortText
+    place: ShortText
+    old: LongText
+    new: LongText
 
 
 class Section(_Strict):
@@ -123,6 +140,7 @@ class TextVersionDoc(_Strict):
     summary: ShortText
     editorial: bool = False
     sections: tuple[Section, ...] = Field(min_length=1)
+    corrections: tuple[Correction, ...] = ()  # append-only; applied when loaded
 
     @property
     def sort_key(self) -> tuple[int, ...]:
@@ -193,6 +211,7 @@ class SubprocessorChange(_Strict):
     add: tuple[Subprocessor, ...] = ()
     remove: tuple[Slug, ...] = ()
     change: dict[Slug, SubprocessorPatch] = Field(default_factory=dict)
+    corrections: tuple[Correction, ...] = ()  # append-only; applied when loaded
 
     @property
     def version(self) -> str:

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
 
 from generator.changes import ChangeRecord, build_changes, changes_json
 from generator.exports import build_exports
 from generator.feeds import build_feed_sitemap, build_feeds
+from generator.history import history_outputs
 from generator.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
 from generator.page_context import relative_url, service_action, subprocessor_row, template_env
+from generator.provenance import Origin
 from generator.security_pages import add_security_pages, security_outputs
+from generator.signing import fingerprint, signer_from_environment
 from generator.subprocessor_pages import add_subprocessors
 from generator.text_pages import add_text_topic, dpa_request_versions, pdf_available
 from generator.timeline import TopicTimeline, timeline
@@ -41,9 +44,14 @@ EXPORTS: tuple[tuple[str, str], ...] = (
 
 
 def render_pages(
-    data: TrustData, records: Sequence[ChangeRecord], today: dt.date
+    data: TrustData,
+    records: Sequence[ChangeRecord],
+    today: dt.date,
+    provenance: Mapping[str, Origin] | None = None,
 ) -> dict[str, str]:
-    """Site-relative Markdown path -> Markdown source of every generated page."""
+    """Site-relative Markdown path -> Markdown source of every generated page.
+
+    `provenance` (generator.provenance) links each version to the commit that added it."""
     by_id = {r.id: r for r in records}
     lines = {topic: timeline(data, topic, today) for topic in TOPICS}
     pages: dict[str, str] = {}
@@ -73,6 +81,7 @@ def render_pages(
                 subscribe_action=service_action(data.site, "subscriptions"),
                 dpa_request_action=service_action(data.site, "dpa-requests"),
                 subject_request_action=service_action(data.site, "subject-requests"),
+                provenance=provenance or {},
                 **context,
             )
         )
@@ -120,6 +129,9 @@ def _home_context(
         ],
         "exports": EXPORTS,
         "topics": TOPICS,
+        "signing_fingerprint": fingerprint(data.site.signing_key)
+        if data.site.signing_key
+        else None,
     }
 
 
@@ -154,6 +166,7 @@ def site_outputs(
     outputs["feeds/sitemap.xml"] = build_feed_sitemap(data.site)
     outputs.update(build_exports(data, today, records))
     outputs.update(security_outputs(data, today))
+    outputs.update(history_outputs(data, today, signer_from_environment(data.site.signing_key)))
     if pdfs and pdf_available():
         from generator.pdf import dpa_pdfs
 

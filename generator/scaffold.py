@@ -126,7 +126,19 @@ def _next_text_version(
         "summary": '""  # one sentence saying what changed; check refuses it empty',
         "editorial": "true" if editorial else "false",
     }
-    return folder / f"{version}.yaml", _rewrite_top_level(latest, values)
+    values["corrections"] = ""  # a new version starts without corrections ...
+    text = _rewrite_top_level(latest, values).replace("corrections: \n", "")
+    return folder / f"{version}.yaml", carry_corrections(latest, text)
+
+
+def carry_corrections(source: Path, text: str) -> str:
+    """... but with the corrected wording where the correction's text occurs once."""
+    data, _ = load_yaml(source)
+    for correction in data.get("corrections") or [] if isinstance(data, dict) else []:
+        old, new = (str(correction.get(k, "")) for k in ("old", "new"))
+        if old and text.count(old) == 1:
+            text = text.replace(old, new)
+    return text
 
 
 def _rewrite_top_level(source: Path, values: dict[str, str]) -> str:

@@ -14,6 +14,8 @@ from generator.urls import page_path, page_url, redline_url
 TODAY = dt.date(2025, 4, 15)
 RECORD_KEYS = {
     "id",
+    "content_hash",
+    "corrections",
     "topic",
     "topic_title",
     "version",
@@ -58,7 +60,10 @@ def test_every_published_change_oldest_first_and_drafts_left_out() -> None:
 
 def test_a_subprocessor_change_record_matches_the_documented_example() -> None:
     record = next(c for c in _document()["changes"] if c["id"] == "subprocessors/2025-03-01")
-    assert {k: v for k, v in record.items() if k != "diff"} == {
+    assert len(record["content_hash"]) == 64 and record["corrections"] == []
+    assert {
+        k: v for k, v in record.items() if k not in ("diff", "content_hash", "corrections")
+    } == {
         "id": "subprocessors/2025-03-01",
         "topic": "subprocessors",
         "topic_title": "Sub-processors",

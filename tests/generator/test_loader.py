@@ -52,7 +52,7 @@ def test_unknown_field_without_a_close_one_lists_the_fields(data_files: DataFile
     data_files.replace("faq/1.0.yaml", "summary: First", "owner: legal\nsummary: First")
     assert data_files.errors() == [
         "data/faq/1.0.yaml:5:1: owner: unknown field 'owner'; the fields here are: version, "
-        "title, announced, effective, summary, editorial, sections"
+        "title, announced, effective, summary, editorial, sections, corrections"
     ]
 
 
