@@ -1,7 +1,8 @@
 """Atom 1.0 and RSS 2.0 feeds of the published changes, one pair per topic and one for all.
 
 Every date in a feed comes from the data: an entry is published and updated on the day the
-change was announced, and a feed is updated when its newest entry was. feedgen would
+change was announced (at a fixed instant of that day, see generator.feed_headlines), and a
+feed is updated when its newest entry was. feedgen would
 otherwise stamp the build time (feed `updated`/`lastBuildDate`, entry `updated`) and its
 own version (`generator`); both are overridden so two builds give identical bytes.
 """
@@ -17,6 +18,7 @@ from feedgen.feed import FeedGenerator
 
 from generator.changes import ChangeRecord
 from generator.diff import FIELD_LABELS, ListDiff, TextDiff, format_value
+from generator.feed_headlines import headline, updated_instants
 from generator.model import TOPIC_TITLES, TOPICS, Site, TrustData
 from generator.urls import absolute_url, feed_path, page_url
 
@@ -24,10 +26,6 @@ EDITORIAL_LABEL = "Editorial change (no notice sent)"
 KINDS = ("atom", "rss")
 # A trust center with nothing published yet still needs an `updated` date, never the clock.
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def entry_id(data: TrustData, records: Sequence[ChangeRecord], record: ChangeRecord) -> str:
@@ -41,7 +39,8 @@ def entry_id(data: TrustData, records: Sequence[ChangeRecord], record: ChangeRec
 
 
 def entry_title(record: ChangeRecord) -> str:
-    return f"{record.title} — {EDITORIAL_LABEL}" if record.editorial else record.title
+    title = headline(record)
+    return f"{title} — {EDITORIAL_LABEL}" if record.editorial else title
 
 
 def _list_items(items: list[str]) -> str:
@@ -131,8 +130,9 @@ def _feed(
     fg.language("en")
     fg.generator("trustsite")
     # An empty topic feed is as fresh as the trust center's latest change.
-    newest = max((r.announced for r in records or all_records), default=None)
-    fg.updated(_midnight(newest) if newest else _EPOCH)
+    instants = updated_instants(all_records)
+    newest = max((instants[r.id] for r in records or all_records), default=None)
+    fg.updated(newest or _EPOCH)
 
     # Oldest first with feedgen's default "prepend": the feed lists newest first.
     for record in records:
@@ -145,8 +145,8 @@ def _feed(
             entry.content(entry_content(record), type="html")
         else:
             entry.description(entry_content(record))
-        entry.published(_midnight(record.announced))
-        entry.updated(_midnight(record.announced))
+        entry.published(instants[record.id])
+        entry.updated(instants[record.id])
         entry.category(term=record.topic, label=record.topic_title)
         if record.editorial:
             entry.category(term="editorial", label=EDITORIAL_LABEL)
