@@ -1,7 +1,8 @@
 """Atom 1.0 and RSS 2.0 feeds of the published changes, one pair per topic and one for all.
 
 Every date in a feed comes from the data: an entry is published and updated on the day the
-change was announced, and a feed is updated when its newest entry was. feedgen would
+change was announced (at a fixed instant of that day, see generator.feed_headlines), and a
+feed is updated when its newest entry was. feedgen would
 otherwise stamp the build time (feed `updated`/`lastBuildDate`, entry `updated`) and its
 own version (`generator`); both are overridden so two builds give identical bytes.
 """
@@ -17,6 +18,7 @@ from feedgen.feed import FeedGenerator
 
 from generator.changes import ChangeRecord
 from generator.diff import ListDiff, TextDiff
+from generator.feed_headlines import headline, updated_instants
 from generator.fields import describe_change, field_label, format_value
 from generator.model import TOPIC_TITLES, TOPICS, Site, TrustData
 from generator.substance import Substance, substance_of
@@ -28,8 +30,11 @@ KINDS = ("atom", "rss")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def _updated(record: ChangeRecord, instant: dt.datetime) -> dt.datetime:
+    """A correction makes its entry newer: the entry's instant, moved to the latest
+    correction's day (the time of day keeps entries of one day distinct)."""
+    latest = max((s.correction.date for s in record.corrections), default=record.announced)
+    return instant + dt.timedelta(days=max(0, (latest - record.announced).days))
 
 
 def entry_id(data: TrustData, records: Sequence[ChangeRecord], record: ChangeRecord) -> str:
@@ -43,7 +48,8 @@ def entry_id(data: TrustData, records: Sequence[ChangeRecord], record: ChangeRec
 
 
 def entry_title(record: ChangeRecord) -> str:
-    return f"{record.title} — {EDITORIAL_LABEL}" if record.editorial else record.title
+    title = headline(record)
+    return f"{title} — {EDITORIAL_LABEL}" if record.editorial else title
 
 
 def _list_items(items: list[str]) -> str:
@@ -159,8 +165,9 @@ def _feed(
     fg.language("en")
     fg.generator("trustsite")
     # An empty topic feed is as fresh as the trust center's latest change.
-    newest = max((r.announced for r in records or all_records), default=None)
-    fg.updated(_midnight(newest) if newest else _EPOCH)
+    instants = updated_instants(all_records)
+    newest = max((instants[r.id] for r in records or all_records), default=None)
+    fg.updated(newest or _EPOCH)
 
     by_id = {r.id: r for r in all_records}
     # Oldest first with feedgen's default "prepend": the feed lists newest first.
@@ -175,9 +182,8 @@ def _feed(
             entry.content(content, type="html")
         else:
             entry.description(content)
-        entry.published(_midnight(record.announced))
-        corrected = [s.correction.date for s in record.corrections]
-        entry.updated(_midnight(max([record.announced, *corrected])))
+        entry.published(instants[record.id])
+        entry.updated(_updated(record, instants[record.id]))
         entry.category(term=record.topic, label=record.topic_title)
         if record.editorial:
             entry.category(term="editorial", label=EDITORIAL_LABEL)

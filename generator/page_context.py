@@ -19,6 +19,7 @@ from markupsafe import Markup
 from generator import countries
 from generator.changes import ChangeRecord
 from generator.fields import FIELD_LABELS
+from generator.list_filter import filter_facets
 from generator.markdown_render import escape_inline, render_markdown
 from generator.model import (
     TOPIC_TITLES,
@@ -89,17 +90,21 @@ def subprocessor_row(entry: Subprocessor, anchor: bool = True) -> str:
     itself carries the `#sp-<id>` anchors: an entry also shown in a change's table on the
     same page would otherwise repeat the id."""
     cells = (
-        entry.purpose,
-        ", ".join(entry.data_categories),
-        field_value("processing_locations", entry.processing_locations),
-        country(entry.corporate_location),
-        MECHANISMS[entry.transfer_mechanism.value],
+        ("purpose", entry.purpose),
+        ("data_categories", ", ".join(entry.data_categories)),
+        ("processing_locations", field_value("processing_locations", entry.processing_locations)),
+        ("corporate_location", country(entry.corporate_location)),
+        ("transfer_mechanism", MECHANISMS[entry.transfer_mechanism.value]),
     )
-    tds = "".join(f"<td>{html.escape(c, quote=False)}</td>" for c in cells)
+    # data-label: the column's name, shown beside each value when a row is a card (phone).
+    tds = "".join(
+        f'<td data-label="{FIELD_LABELS[f]}">{html.escape(c, quote=False)}</td>' for f, c in cells
+    )
     link = f'<a href="{html.escape(str(entry.website))}" rel="noopener">'
     name = html.escape(entry.entity, quote=False)
     row_id = f' id="sp-{entry.id}"' if anchor else ""
-    return f'<tr{row_id}><th scope="row">{link}{name}</a></th>{tds}</tr>'
+    facets = html.escape(filter_facets(entry), quote=True)
+    return f'<tr{row_id} data-ts-facets="{facets}"><th scope="row">{link}{name}</a></th>{tds}</tr>'
 
 
 # --- links -----------------------------------------------------------------------------------

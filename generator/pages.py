@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
 
+from generator.change_pictures import changelog_timeline, picture_outputs
 from generator.changes import ChangeRecord, build_changes, changes_json
 from generator.exports import build_exports
 from generator.feeds import build_feed_sitemap, build_feeds
@@ -92,7 +93,12 @@ def render_pages(
     add_subprocessors(add, lines["subprocessors"], by_id)
     add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
     newest_first = sorted(records, key=lambda r: (r.announced, r.effective), reverse=True)
-    add("changelog/index.md", "changelog.md.j2", records=newest_first)
+    add(
+        "changelog/index.md",
+        "changelog.md.j2",
+        records=newest_first,
+        timeline_svg=changelog_timeline(records, today),
+    )
     add("subscribe/index.md", "subscribe.md.j2", topics=TOPICS)
     add(
         "requests/dpa/index.md",
@@ -167,6 +173,7 @@ def site_outputs(
     outputs.update(build_exports(data, today, records))
     outputs.update(security_outputs(data, today))
     outputs.update(history_outputs(data, today, signer_from_environment(data.site.signing_key)))
+    outputs.update(picture_outputs(data, today))
     if pdfs and pdf_available():
         from generator.pdf import dpa_pdfs
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from generator.changes import ChangeRecord
+from generator.location_map import map_context
 from generator.model import TOPIC_TITLES, Relationship, Status, Subprocessor
 from generator.page_context import AddPage, version_context
 from generator.timeline import TopicTimeline
@@ -21,6 +22,7 @@ def add_subprocessors(add: AddPage, line: TopicTimeline, by_id: dict[str, Change
         v=current,
         groups=_groups(current["doc"].entries) if current else [],  # type: ignore[index,union-attr]
         upcoming=upcoming,
+        locations=map_context(current["doc"].entries if current else ()),  # type: ignore[index,union-attr]
     )
     for v in versions:
         entries: tuple[Subprocessor, ...] = v["doc"].entries  # type: ignore[attr-defined,union-attr]

@@ -22,8 +22,11 @@ from werkzeug.serving import make_server
 log = logging.getLogger("trustsite.dev")
 
 
-def build_site(site_dir: Path, data_dir: Path) -> bool:
-    """Run `trustsite build`; on failure say so and keep going (the API still works)."""
+def build_site(site_dir: Path, data_dir: Path, shown_as: Path | None = None) -> bool:
+    """Run `trustsite build`; on failure say so and keep going (the API still works).
+
+    `shown_as`: the folder the editor knows `data_dir` by (it may be a copy), named in
+    the messages instead."""
     # The generator of this same interpreter, whether or not its venv is on PATH.
     command = [sys.executable, "-m", "generator.cli"]
     log.info("building the site: trustsite build --data %s --site-dir %s", data_dir, site_dir)
@@ -33,6 +36,8 @@ def build_site(site_dir: Path, data_dir: Path) -> bool:
         text=True,
     )
     output = (result.stdout + result.stderr).strip()
+    if shown_as is not None:
+        output = output.replace(str(data_dir), str(shown_as))
     if result.returncode != 0:
         log.error(
             "the site did not build (exit %d); the service starts anyway and / explains "
@@ -70,8 +75,13 @@ def main(
     from subscribe_service.infra.migrate import upgrade
     from subscribe_service.mail.sender import poll
 
+    url = f"http://{host}:{port}/"
     if not no_build:
-        build_site(site_dir, data_dir)
+        # Built for the address it is served at, so that the forms post to this port.
+        from subscribe_service.devdata import data_for_url
+
+        work = site_dir.resolve().parent / ".cache" / "trustsite-dev"
+        build_site(site_dir, data_for_url(data_dir, url, work), shown_as=data_dir)
 
     sink = SmtpSink(host, smtp_port)
     sink.handler.listeners.append(
@@ -91,7 +101,6 @@ def main(
         ) from None
     log.info("SMTP sink listening on %s:%d", host, smtp_port)
 
-    url = f"http://{host}:{port}/"
     os.environ.setdefault("TRUSTSITE_SITE_URL", url)
     app = create_app(
         {

@@ -93,7 +93,7 @@ def new_context(browser: Any, live: LiveSite) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
     def make(**options: Any) -> Any:
-        context = browser.new_context(base_url=live.url, viewport=DESKTOP, **options)
+        context = browser.new_context(base_url=live.url, **{"viewport": DESKTOP, **options})
         context.set_default_timeout(30_000)  # a loaded 2-core machine is slow
         contexts.append(context)
         return context

@@ -181,6 +181,11 @@ def test_two_builds_give_identical_feeds_and_json(small_site: Path, tmp_path: Pa
     second = snapshot(again, [])
     assert first.keys() == second.keys()
     assert first == second
+    # The pictures too: the map file, and the timeline drawn inside the changelog.
+    for site in (small_site, again):
+        assert b"<svg" in (site / "changelog" / "index.html").read_bytes()
+    for path in ("subprocessors/map.svg", "changelog/index.html"):
+        assert (small_site / path).read_bytes() == (again / path).read_bytes(), path
 
 
 def test_invalid_data_leaves_the_previous_site_untouched(small_site: Path, tmp_path: Path) -> None:

@@ -89,10 +89,12 @@ def test_every_documented_path_is_generated(pages: dict[str, str]) -> None:
 def test_sections_are_headings_anchored_by_their_id(pages: dict[str, str], data: TrustData) -> None:
     dpa = data.texts["dpa"][-1]
     sections = [(s.id, s.title) for s in dpa.sections]
-    # The current DPA ends with the request form, under its own heading.
+    # The current DPA ends with the request form, under its own heading; every document
+    # page with the subscribe box.
+    follow = ("follow", "Follow changes to this document")
     for path, extra in (
-        ("dpa/index.md", [("request-dpa", "Request the current DPA")]),
-        ("dpa/2.0/index.md", []),
+        ("dpa/index.md", [("request-dpa", "Request the current DPA"), follow]),
+        ("dpa/2.0/index.md", [follow]),
     ):
         _, html = split(pages[path])
         headings = [(h.get("id"), text(h)) for h in html.xpath("//h2")]
@@ -143,7 +145,7 @@ def test_version_list_has_dates_status_and_editorial_mark(pages: dict[str, str])
 def test_subprocessors_page_puts_announced_changes_first(pages: dict[str, str]) -> None:
     _, html = split(pages["subprocessors/index.md"])
     headings = [h.get("id") for h in html.xpath("//h2")]
-    assert headings == ["upcoming", "third-parties", "affiliates"]
+    assert headings == ["upcoming", "third-parties", "affiliates", "locations", "follow"]
     (upcoming,) = html.xpath("//div[contains(@class, 'ts-upcoming')]")
     assert "Takes effect 1 July 2025" in text(upcoming)
     assert "Objections accepted until 30 June 2025" in text(upcoming)
@@ -152,7 +154,7 @@ def test_subprocessors_page_puts_announced_changes_first(pages: dict[str, str]) 
 
 def test_affiliates_are_listed_apart_with_countries_by_name(pages: dict[str, str]) -> None:
     _, html = split(pages["subprocessors/index.md"])
-    tables = html.xpath("//div[@class='ts-scroll']/table")
+    tables = html.xpath("//div[contains(@class, 'ts-scroll')]/table")
     by_caption = {text(t.xpath("caption")[0]): t for t in tables}
     third = by_caption["Third-party sub-processors"]
     affiliates = by_caption["Affiliates"]

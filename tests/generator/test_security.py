@@ -210,9 +210,11 @@ def test_security_page_badges_practices_and_request_form(built) -> None:
     assert "Last reviewed on" in page
     form = body.xpath("//form")[0]
     assert form.get("action") == "http://127.0.0.1:8000/api/report-requests"
-    # Only the report shared on request is offered; the ISO certificate is public.
+    # Only the report shared on request is offered; the ISO certificate is public. The
+    # required choice starts empty, so nobody requests the first report without choosing.
     assert [o.get("value") for o in form.xpath(".//select[@name='report']/option")] == [
-        "soc-2-type-2"
+        "",
+        "soc-2-type-2",
     ]
     assert form.xpath(".//input[@name='nda_version']")[0].get("value") == "1.0"
     checkbox = form.xpath(".//input[@name='accept_nda']")[0]
