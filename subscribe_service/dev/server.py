@@ -78,7 +78,7 @@ def main(
     url = f"http://{host}:{port}/"
     if not no_build:
         # Built for the address it is served at, so that the forms post to this port.
-        from subscribe_service.devdata import data_for_url
+        from subscribe_service.dev.data import data_for_url
 
         work = site_dir.resolve().parent / ".cache" / "trustsite-dev"
         build_site(site_dir, data_for_url(data_dir, url, work), shown_as=data_dir)

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from subscribe_service.smtpsink import free_port
 from test_devserver import request, wait_for
 
-from subscribe_service.devdata import data_for_url
+from subscribe_service.dev.data import data_for_url
+from subscribe_service.dev.smtpsink import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "fixtures" / "data-small"
@@ -40,7 +40,7 @@ def test_forms_post_to_the_port_the_dev_server_listens_on(tmp_path: Path):
     env["TRUSTSITE_TODAY"] = "2025-06-01"
     env["TRUSTSITE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'dev.db'}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "subscribe_service.devserver", "--port", str(port),
+        [sys.executable, "-m", "subscribe_service.dev.server", "--port", str(port),
          "--smtp-port", str(smtp_port), "--data", str(SMALL), "--site-dir", str(tmp_path / "site")],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
