@@ -29,7 +29,8 @@ from generator.clock import resolve_today
 from generator.errors import DataError
 from generator.loader import load_data
 from generator.model import TrustData
-from generator.pages import pdf_available, render_pages, site_outputs
+from generator.pages import render_pages, site_outputs
+from generator.pdf_jobs import PdfJobs
 from generator.provenance import origins
 from generator.security import require_current_certifications
 
@@ -49,7 +50,7 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         self.preloaded: TrustData | None = None  # set by generator.build, which validated
         self.pages: dict[str, str] = {}
         self.outputs: dict[str, bytes] = {}
-        self.pdf_jobs: Any = None  # generator.pdf_jobs.PdfJobs while PDFs are rendering
+        self.pdf_jobs: PdfJobs | None = None  # while PDFs are rendering
         self.skipped: list[str] = []
         self.page_count = 0  # generated and hand-written pages of the last build
         self.serving = False
@@ -89,11 +90,8 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         records = build_changes(data, today)
         self.pages = render_pages(data, records, today, origins(data, self.data_path(config)))
         self.outputs = site_outputs(data, today, records, pdfs=False)
-        if pdf_available():
-            from generator.pdf_jobs import PdfJobs
-
-            cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
-            self.pdf_jobs = PdfJobs(data, today, cache)
+        cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
+        self.pdf_jobs = PdfJobs(data, today, cache)
         log.info(
             "trustsite: %d pages and %d files for %s", len(self.pages), len(self.outputs), today
         )

@@ -32,7 +32,7 @@ from generator.provenance import Origin
 from generator.security_pages import add_security_pages, security_outputs
 from generator.signing import fingerprint, signer_from_environment
 from generator.subprocessor_pages import add_subprocessors
-from generator.text_pages import add_text_topic, dpa_request_versions, pdf_available
+from generator.text_pages import add_text_topic, dpa_request_versions
 from generator.timeline import TopicTimeline, timeline
 from generator.urls import feed_path
 
@@ -160,7 +160,7 @@ def site_outputs(
     *,
     pdfs: bool = True,
 ) -> dict[str, bytes]:
-    """Feeds, changes.json, exports and (when generator.pdf is installed) the DPA PDFs.
+    """Feeds, changes.json, exports and the DPA PDFs.
 
     The MkDocs plugin passes `pdfs=False` and gets the PDFs from generator.pdf_jobs,
     which caches them and renders them beside the page build.
@@ -174,7 +174,7 @@ def site_outputs(
     outputs.update(security_outputs(data, today))
     outputs.update(history_outputs(data, today, signer_from_environment(data.site.signing_key)))
     outputs.update(picture_outputs(data, today))
-    if pdfs and pdf_available():
+    if pdfs:
         from generator.pdf import dpa_pdfs
 
         outputs.update(dpa_pdfs(data, today))

@@ -24,16 +24,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from generator import pdf
+from generator import pdf, pdf_fonts
 from generator.model import Site, TextVersionDoc, TrustData
 from generator.timeline import timeline
+from generator.urls import dpa_pdf_path
 
 log = logging.getLogger(__name__)
 
 
 def _render(site: Site, docs: list[TextVersionDoc]) -> list[bytes]:
     """Runs in the worker process."""
-    fonts = pdf.find_fonts()
+    fonts = pdf_fonts.find_fonts()
     return [pdf.render_dpa_pdf(site, doc, fonts) for doc in docs]
 
 
@@ -81,7 +82,7 @@ class PdfJobs:
                 self.ready[doc.version] = content
                 self._store(self.keys[doc.version], content)
             self.missing = []
-        return {pdf.dpa_pdf_path(self.site, v): content for v, content in self.ready.items()}
+        return {dpa_pdf_path(self.site, v): content for v, content in self.ready.items()}
 
     def cancel(self) -> None:
         if self._pool is not None:
@@ -108,10 +109,14 @@ class PdfJobs:
 
 
 def _code_and_fonts_digest() -> str:
-    digest = hashlib.sha256(Path(pdf.__file__).read_bytes())
-    digest.update((Path(pdf.__file__).parent / "pdf_layout.py").read_bytes())
+    digest = hashlib.sha256()
+    # The code that decides a PDF's bytes; the layout is read as a file, not imported,
+    # since importing it imports fpdf2.
+    here = Path(pdf.__file__).parent
+    for name in ("pdf.py", "pdf_fonts.py", "pdf_layout.py"):
+        digest.update((here / name).read_bytes())
     digest.update(importlib.metadata.version("fpdf2").encode())
-    fonts = pdf.find_fonts()
+    fonts = pdf_fonts.find_fonts()
     digest.update(fonts.family.encode())
     for style, path in sorted(dict(fonts.files).items()):
         stat = path.stat()

@@ -1,5 +1,8 @@
-"""The layout of one DPA version as a PDF page by page: fpdf2's document class, kept apart
-from generator.pdf so that importing the PDF paths does not import fpdf2."""
+"""The layout of one DPA version as a PDF, page by page: fpdf2's document class.
+
+The only module that imports fpdf2; `generator.pdf` imports it on first use, and the fonts
+it draws with come from `generator.pdf_fonts`, so no import runs back to `generator.pdf`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from fpdf.fonts import FontFace, TextStyle
 
 from generator.markdown_render import render_markdown
 from generator.model import Site, TextVersionDoc
-from generator.pdf import BODY_SIZE, MARGIN, Fonts
+from generator.pdf_fonts import BODY_SIZE, MARGIN, Fonts
 from generator.urls import page_url
 
 

@@ -3,7 +3,6 @@ version at its permalink, the redline against the version before, and the versio
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 
 from markupsafe import Markup
@@ -13,7 +12,7 @@ from generator.model import TOPIC_TITLES, Site, Status, TextVersionDoc, TrustDat
 from generator.page_context import AddPage, version_context
 from generator.redline import redline_inline_html, redline_sections
 from generator.timeline import TopicTimeline
-from generator.urls import page_path, redline_path
+from generator.urls import dpa_pdf_path, page_path, redline_path
 
 
 def add_text_topic(
@@ -67,12 +66,6 @@ def dpa_request_versions(line: TopicTimeline) -> list[str]:
 
 def _pdf_path_function(topic: str, site: Site) -> Callable[[str], str] | None:
     """Where the DPA's PDFs are, if this installation builds them (generator.pdf)."""
-    if topic != "dpa" or not pdf_available():
+    if topic != "dpa":
         return None
-    from generator.pdf import dpa_pdf_path
-
     return lambda version: dpa_pdf_path(site, version)
-
-
-def pdf_available() -> bool:
-    return importlib.util.find_spec("generator.pdf") is not None

@@ -7,6 +7,8 @@ The site is built with `use_directory_urls`, so every page path ends with a slas
 
 from __future__ import annotations
 
+import re
+
 from generator.model import Site, slugify_version
 
 
@@ -19,6 +21,15 @@ def site_root(site: Site) -> str:
 def absolute_url(site: Site, path: str) -> str:
     """The absolute URL of a site-relative path such as `feeds/all.atom`."""
     return site_root(site) + path.lstrip("/")
+
+
+def company_slug(site: Site) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", site.company.name.lower()).strip("-") or "company"
+
+
+def dpa_pdf_path(site: Site, version: str) -> str:
+    """Site-relative path of a DPA version's PDF: `dpa/2.1/larkspur-relay-dpa-2.1.pdf`."""
+    return f"{page_path('dpa', version)}{company_slug(site)}-dpa-{slugify_version(version)}.pdf"
 
 
 def page_path(topic: str, version: str | None = None) -> str:

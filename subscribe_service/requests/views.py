@@ -51,7 +51,7 @@ def dpa_request() -> Response:
         return _accepted()
     # Imported here: generator.pdf loads fpdf2 (about half a second), which only this
     # endpoint needs, so app start-up (every worker, every test) does not pay for it.
-    from generator.pdf import dpa_pdf_path
+    from generator.urls import dpa_pdf_path
 
     settings = get_settings()
     site = settings.require_site()

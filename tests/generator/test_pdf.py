@@ -10,14 +10,9 @@ import pypdf
 import pytest
 
 from generator.model import Company, Contacts, Section, Site, TextVersionDoc, TrustData
-from generator.pdf import (
-    core_fonts,
-    dpa_pdf_path,
-    dpa_pdfs,
-    find_fonts,
-    render_dpa_pdf,
-    to_latin1,
-)
+from generator.pdf import dpa_pdfs, render_dpa_pdf
+from generator.pdf_fonts import core_fonts, find_fonts, to_latin1
+from generator.urls import dpa_pdf_path
 
 TODAY = dt.date(2025, 3, 1)
 
