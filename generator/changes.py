@@ -29,7 +29,7 @@ from generator.model import (
     version_key,
 )
 from generator.timeline import TopicTimeline, timeline
-from generator.urls import page_url, redline_url, site_root
+from generator.urls import absolute_url, list_change_path, page_url, redline_url, site_root
 
 FORMAT = "trustsite-changes/1"
 
@@ -83,7 +83,7 @@ def _list_record(
         editorial=change.editorial,
         status=line.statuses[version.version],
         url=url,
-        diff_url=url + "#what-changed",
+        diff_url=absolute_url(data.site, list_change_path(version.version)),
         diff=diff_lists(previous.entries if previous else (), version.entries),
         **_history_fields("subprocessors", version),
     )

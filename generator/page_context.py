@@ -31,7 +31,7 @@ from generator.model import (
 )
 from generator.substance import substance_of
 from generator.timeline import TopicTimeline
-from generator.urls import page_path, redline_path
+from generator.urls import list_change_path, page_path, redline_path
 
 _MONTHS = [
     *["January", "February", "March", "April", "May", "June"],
@@ -125,7 +125,7 @@ def version_path(record: ChangeRecord) -> str:
 def diff_path(record: ChangeRecord) -> str:
     """Where a change is shown: the list's `#what-changed`, a text's redline, or a first page."""
     if record.topic == "subprocessors":
-        return page_path(record.topic, record.version) + "#what-changed"
+        return list_change_path(record.version)
     if record.previous_version is None:
         return page_path(record.topic, record.version)
     return redline_path(record.topic, record.version)

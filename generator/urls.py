@@ -51,6 +51,16 @@ def redline_url(site: Site, topic: str, version: str) -> str:
     return absolute_url(site, redline_path(topic, version))
 
 
+# The sub-processor list has no redline page: a version's page shows its change under
+# this anchor (templates/pages/subprocessors_version.md.j2).
+WHAT_CHANGED = "#what-changed"
+
+
+def list_change_path(version: str) -> str:
+    """Where one change of the sub-processor list is shown: `subprocessors/<v>/#what-changed`."""
+    return page_path("subprocessors", version) + WHAT_CHANGED
+
+
 def feed_path(name: str, kind: str) -> str:
     """`feeds/<name>.<kind>`, where name is a topic or `all` and kind is `atom` or `rss`."""
     return f"feeds/{name}.{kind}"
