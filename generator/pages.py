@@ -27,6 +27,14 @@ from generator.feeds import build_feed_sitemap, build_feeds
 from generator.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
 from generator.page_context import relative_url, service_action, subprocessor_row, template_env
 from generator.security_pages import add_security_pages, security_outputs
+from generator.since_pages import (
+    add_entry_pages,
+    add_subprocessor_since,
+    add_text_since,
+    entries_prefix,
+    entry_link,
+    subprocessor_histories,
+)
 from generator.subprocessor_pages import add_subprocessors
 from generator.text_pages import add_text_topic, dpa_request_versions, pdf_available
 from generator.timeline import TopicTimeline, timeline
@@ -47,21 +55,26 @@ def render_pages(
     by_id = {r.id: r for r in records}
     lines = {topic: timeline(data, topic, today) for topic in TOPICS}
     pages: dict[str, str] = {}
-    # (id(entry), anchor) -> row; entries are shared between versions
-    row_memo: dict[tuple[int, bool], str] = {}
+    histories = subprocessor_histories(lines["subprocessors"])
+    # (id(entry), anchor, link) -> row; entries are shared between versions
+    row_memo: dict[tuple[int, bool, str], str] = {}
 
-    def table_rows(entries: Sequence[Subprocessor], anchors: bool = True) -> Markup:
+    def table_rows(
+        entries: Sequence[Subprocessor], anchors: bool, prefix: str, as_of: dt.date | None
+    ) -> Markup:
         rows = []
         for entry in entries:
-            row = row_memo.get((id(entry), anchors))
+            link = entry_link(histories.get(entry.id), prefix, as_of if anchors else None)
+            row = row_memo.get((id(entry), anchors, link))
             if row is None:
-                row = row_memo[(id(entry), anchors)] = subprocessor_row(entry, anchors)
+                row = row_memo[(id(entry), anchors, link)] = subprocessor_row(entry, anchors, link)
             rows.append(row)
         return Markup("\n".join(rows))
 
     def add(path: str, template: str, **context: object) -> None:
         here = posixpath.dirname(path) + "/" if "/" in path else ""
         url: Callable[[str], str] = lambda target: relative_url(here, target)  # noqa: E731
+        prefix, as_of = entries_prefix(here), _as_of(context.get("v"), today)
         pages[path] = (
             template_env()
             .get_template(template)
@@ -69,7 +82,7 @@ def render_pages(
                 site=data.site,
                 today=today,
                 url=url,
-                table_rows=table_rows,
+                table_rows=lambda rows, anchors=True: table_rows(rows, anchors, prefix, as_of),
                 subscribe_action=service_action(data.site, "subscriptions"),
                 dpa_request_action=service_action(data.site, "dpa-requests"),
                 subject_request_action=service_action(data.site, "subject-requests"),
@@ -80,7 +93,10 @@ def render_pages(
     add("index.md", "home.md.j2", **_home_context(data, records, lines))
     for topic in TEXT_TOPICS:
         add_text_topic(add, lines[topic], by_id, data)
+        add_text_since(add, lines[topic], by_id)
     add_subprocessors(add, lines["subprocessors"], by_id)
+    add_subprocessor_since(add, lines["subprocessors"], by_id, histories)
+    add_entry_pages(add, histories)
     add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
     newest_first = sorted(records, key=lambda r: (r.announced, r.effective), reverse=True)
     add("changelog/index.md", "changelog.md.j2", records=newest_first)
@@ -92,6 +108,13 @@ def render_pages(
     )
     add("requests/data-subject/index.md", "request_data_subject.md.j2")
     return pages
+
+
+def _as_of(version: object, today: dt.date) -> dt.date:
+    """The date of the list a page shows: its version's effective date, else the build's."""
+    if isinstance(version, dict) and isinstance(version.get("record"), ChangeRecord):
+        return version["record"].effective
+    return today
 
 
 def _home_context(
