@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from generator.diff import FieldChange, diff_lists
@@ -68,15 +69,8 @@ def entry_histories(
         change = version.change
         status = statuses.get(version.version, Status.past)
 
-        def event(kind: EventKind, fields: tuple[FieldChange, ...] = ()) -> EntryEvent:
-            return EntryEvent(
-                kind,
-                version.version,
-                change.announced,
-                change.effective,
-                status,
-                fields,  # noqa: B023
-            )
+        dates = (version.version, change.announced, change.effective, status)
+        event = partial(_event, dates)
 
         for entry_id in sorted(after.keys() - before.keys()):
             events.setdefault(entry_id, []).append(event("added"))
@@ -95,6 +89,14 @@ def entry_histories(
         latest.update(after)
         before = after
     return {i: EntryHistory(i, latest[i], tuple(events[i])) for i in sorted(events)}
+
+
+def _event(
+    dates: tuple[str, dt.date, dt.date, Status],
+    kind: EventKind,
+    fields: tuple[FieldChange, ...] = (),
+) -> EntryEvent:
+    return EntryEvent(kind, *dates, fields=fields)
 
 
 @dataclass(frozen=True)
