@@ -59,12 +59,11 @@ def render_pages(
     # (id(entry), anchor, link) -> row; entries are shared between versions
     row_memo: dict[tuple[int, bool, str], str] = {}
 
-    def table_rows(
-        entries: Sequence[Subprocessor], anchors: bool, prefix: str, as_of: dt.date | None
-    ) -> Markup:
+    def table_rows(entries: Sequence[Subprocessor], anchors: bool, prefix: str | None) -> Markup:
         rows = []
         for entry in entries:
-            link = entry_link(histories.get(entry.id), prefix, as_of if anchors else None)
+            history = histories.get(entry.id)
+            link = entry_link(history, prefix, listed=anchors) if prefix is not None else ""
             row = row_memo.get((id(entry), anchors, link))
             if row is None:
                 row = row_memo[(id(entry), anchors, link)] = subprocessor_row(entry, anchors, link)
@@ -74,7 +73,10 @@ def render_pages(
     def add(path: str, template: str, **context: object) -> None:
         here = posixpath.dirname(path) + "/" if "/" in path else ""
         url: Callable[[str], str] = lambda target: relative_url(here, target)  # noqa: E731
-        prefix, as_of = entries_prefix(here), _as_of(context.get("v"), today)
+        # Only the list in force says since when each entry is on it and links its
+        # history: on every version's permalink (each the whole list) it would multiply
+        # the size of the archive for little use.
+        prefix = entries_prefix(here) if path == "subprocessors/index.md" else None
         pages[path] = (
             template_env()
             .get_template(template)
@@ -82,7 +84,7 @@ def render_pages(
                 site=data.site,
                 today=today,
                 url=url,
-                table_rows=lambda rows, anchors=True: table_rows(rows, anchors, prefix, as_of),
+                table_rows=lambda rows, anchors=True: table_rows(rows, anchors, prefix),
                 subscribe_action=service_action(data.site, "subscriptions"),
                 dpa_request_action=service_action(data.site, "dpa-requests"),
                 subject_request_action=service_action(data.site, "subject-requests"),
@@ -108,13 +110,6 @@ def render_pages(
     )
     add("requests/data-subject/index.md", "request_data_subject.md.j2")
     return pages
-
-
-def _as_of(version: object, today: dt.date) -> dt.date:
-    """The date of the list a page shows: its version's effective date, else the build's."""
-    if isinstance(version, dict) and isinstance(version.get("record"), ChangeRecord):
-        return version["record"].effective
-    return today
 
 
 def _home_context(

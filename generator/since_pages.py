@@ -13,15 +13,29 @@ and an upcoming one is compared with the version before it on its own redline.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Sequence
 
+from markupsafe import Markup
+
 from generator.changes import ChangeRecord
 from generator.diff import TextDiff
-from generator.entry_history import EntryHistory, entry_histories, list_since
+from generator.entry_history import (
+    EntryEvent,
+    EntryHistory,
+    SinceEntry,
+    entry_histories,
+    list_since,
+)
 from generator.model import TOPIC_TITLES, Status, SubprocessorVersion, TextVersionDoc
-from generator.page_context import AddPage, relative_url, time_tag, version_context
+from generator.page_context import (
+    FIELD_LABELS,
+    AddPage,
+    field_value,
+    relative_url,
+    time_tag,
+    version_context,
+)
 from generator.redline import redline_inline_html
 from generator.rendered_redline import rendered_sections
 from generator.timeline import TopicTimeline
@@ -81,6 +95,7 @@ def add_subprocessor_since(
     if current is None:
         return
     assert isinstance(current, SubprocessorVersion)
+    rows = _SinceRows()
     for old in line.published:
         if line.statuses[old.version] is not Status.past:
             continue
@@ -98,7 +113,52 @@ def add_subprocessor_since(
             new=version_context(line, by_id, current, None),
             records=records,
             since=list_since(old, current, histories),
+            since_rows=rows,
         )
+
+
+class _SinceRows:
+    """Table rows of entries added or removed since a version, built here rather than in
+    Jinja: an entry added in one change is a row on the since page of every version
+    before it, so rows are memoised (by entry and by the events the row shows)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str, tuple[int, ...]], str] = {}
+
+    def __call__(self, entries: Sequence[SinceEntry]) -> Markup:
+        return Markup("\n".join(self.row(s) for s in entries))
+
+    def events(self, events: Sequence[EntryEvent]) -> Markup:
+        return Markup(_events_html(events))
+
+    def row(self, since: SinceEntry) -> str:
+        key = (since.history.id, tuple(id(e) for e in since.events))
+        if key not in self.memo:
+            entry = since.history.entry
+            where = field_value("processing_locations", entry.processing_locations)
+            cells = (
+                f'<th scope="row"><a href="../../entries/{since.history.id}/">'
+                f"{html.escape(entry.entity, quote=False)}</a></th>",
+                f"<td>{html.escape(entry.purpose, quote=False)}</td>",
+                f"<td>{html.escape(where, quote=False)}</td>",
+                f"<td>{_events_html(since.events)}</td>",
+            )
+            self.memo[key] = "<tr>" + "".join(cells) + "</tr>"
+        return self.memo[key]
+
+
+def _events_html(events: Sequence[EntryEvent]) -> str:
+    """One event as a line (most entries), several as a list."""
+    lines = []
+    for event in events:
+        line = f"{event.kind.capitalize()} {time_tag(event.effective)}"
+        if event.kind == "changed":
+            line += ": " + ", ".join(FIELD_LABELS[f.field].lower() for f in event.fields)
+        lines.append(line)
+    if len(lines) == 1:
+        return lines[0]
+    items = "\n".join(f"<li>{line}</li>" for line in lines)
+    return f'<ul class="ts-events">\n{items}\n</ul>'
 
 
 def add_entry_pages(add: AddPage, histories: dict[str, EntryHistory]) -> None:
@@ -106,13 +166,13 @@ def add_entry_pages(add: AddPage, histories: dict[str, EntryHistory]) -> None:
         add(f"{entry_path(entry_id)}index.md", "subprocessor_entry.md.j2", h=history)
 
 
-def entry_link(history: EntryHistory | None, prefix: str, as_of: dt.date | None) -> str:
-    """What a row of the list shows under the entity: since when it is on the list (in
-    the list as of `as_of`, None for a change's table) and a link to its history.
-    `prefix` is the relative link to `subprocessors/entries/` from the page."""
+def entry_link(history: EntryHistory | None, prefix: str, *, listed: bool) -> str:
+    """What a row of the current list shows under the entity: since when it is on the
+    list (`listed`: a row of the list itself, not of an announced change) and a link to
+    its history. `prefix` is the relative link to `subprocessors/entries/` from the page."""
     if history is None:
         return ""
-    since = history.listed_since(as_of) if as_of is not None else None
+    since = history.on_list_since if listed else None
     name = html.escape(history.entry.entity, quote=False)
     link = f'<a href="{prefix}{history.id}/">History<span class="ts-sr-only"> of {name}</span></a>'
     if since is None:
