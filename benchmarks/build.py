@@ -183,6 +183,10 @@ def _write_list(root: Path, size: Size) -> None:
 def _write_texts(root: Path, topic: str, versions: int, sections: int) -> None:
     for index in range(versions):
         announced, effective = _dates(index, versions)
+        editorial = index % 7 == 6
+        # An editorial version keeps the wording of the one before (trustsite check refuses
+        # an editorial version that rewrites sections); the others revise a few sections.
+        revision = index - 1 if editorial else index
         body = {
             "version": f"{index + 1}.0",
             "title": {"dpa": "Data Processing Addendum", "privacy": "Privacy statement"}.get(
@@ -191,14 +195,14 @@ def _write_texts(root: Path, topic: str, versions: int, sections: int) -> None:
             "announced": announced.isoformat(),
             "effective": effective.isoformat(),
             "summary": f"Version {index + 1}.0 revises a few sections.",
-            "editorial": index % 7 == 6,
+            "editorial": editorial,
             "sections": [
                 {
                     "id": f"section-{s}",
                     "title": f"Section {s}: {WORDS[s % len(WORDS)]}",
                     # Each version revises a few sections; the rest carry over unchanged.
                     "body": "\n\n".join(
-                        _sentence(s * 31 + p + (index if (s + index) % 8 == 0 else 0))
+                        _sentence(s * 31 + p + (revision if (s + revision) % 8 == 0 else 0))
                         for p in range(3)
                     )
                     + "\n",

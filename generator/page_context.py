@@ -84,7 +84,7 @@ def field_value(field: str, value: object) -> str:
     return str(value)
 
 
-def subprocessor_row(entry: Subprocessor, anchor: bool = True) -> str:
+def subprocessor_row(entry: Subprocessor, anchor: bool = True, extra: str = "") -> str:
     """One table row of the list. Built here rather than in Jinja: a large list repeats
     the same rows on every version's page, and render_pages memoises them. Only the list
     itself carries the `#sp-<id>` anchors: an entry also shown in a change's table on the
@@ -104,7 +104,10 @@ def subprocessor_row(entry: Subprocessor, anchor: bool = True) -> str:
     name = html.escape(entry.entity, quote=False)
     row_id = f' id="sp-{entry.id}"' if anchor else ""
     facets = html.escape(filter_facets(entry), quote=True)
-    return f'<tr{row_id} data-ts-facets="{facets}"><th scope="row">{link}{name}</a></th>{tds}</tr>'
+    return (
+        f'<tr{row_id} data-ts-facets="{facets}"><th scope="row">{link}{name}</a>{extra}</th>'
+        f"{tds}</tr>"
+    )
 
 
 # --- links -----------------------------------------------------------------------------------

@@ -31,6 +31,14 @@ from generator.page_context import relative_url, service_action, subprocessor_ro
 from generator.provenance import Origin
 from generator.security_pages import add_security_pages, security_outputs
 from generator.signing import fingerprint, signer_from_environment
+from generator.since_pages import (
+    add_entry_pages,
+    add_subprocessor_since,
+    add_text_since,
+    entries_prefix,
+    entry_link,
+    subprocessor_histories,
+)
 from generator.subprocessor_pages import add_subprocessors
 from generator.text_pages import add_text_topic, dpa_request_versions
 from generator.timeline import TopicTimeline, timeline
@@ -56,21 +64,28 @@ def render_pages(
     by_id = {r.id: r for r in records}
     lines = {topic: timeline(data, topic, today) for topic in TOPICS}
     pages: dict[str, str] = {}
-    # (id(entry), anchor) -> row; entries are shared between versions
-    row_memo: dict[tuple[int, bool], str] = {}
+    histories = subprocessor_histories(lines["subprocessors"])
+    # (id(entry), anchor, link) -> row; entries are shared between versions
+    row_memo: dict[tuple[int, bool, str], str] = {}
 
-    def table_rows(entries: Sequence[Subprocessor], anchors: bool = True) -> Markup:
+    def table_rows(entries: Sequence[Subprocessor], anchors: bool, prefix: str | None) -> Markup:
         rows = []
         for entry in entries:
-            row = row_memo.get((id(entry), anchors))
+            history = histories.get(entry.id)
+            link = entry_link(history, prefix, listed=anchors) if prefix is not None else ""
+            row = row_memo.get((id(entry), anchors, link))
             if row is None:
-                row = row_memo[(id(entry), anchors)] = subprocessor_row(entry, anchors)
+                row = row_memo[(id(entry), anchors, link)] = subprocessor_row(entry, anchors, link)
             rows.append(row)
         return Markup("\n".join(rows))
 
     def add(path: str, template: str, **context: object) -> None:
         here = posixpath.dirname(path) + "/" if "/" in path else ""
         url: Callable[[str], str] = lambda target: relative_url(here, target)  # noqa: E731
+        # Only the list in force says since when each entry is on it and links its
+        # history: on every version's permalink (each the whole list) it would multiply
+        # the size of the archive for little use.
+        prefix = entries_prefix(here) if path == "subprocessors/index.md" else None
         pages[path] = (
             template_env()
             .get_template(template)
@@ -78,7 +93,7 @@ def render_pages(
                 site=data.site,
                 today=today,
                 url=url,
-                table_rows=table_rows,
+                table_rows=lambda rows, anchors=True: table_rows(rows, anchors, prefix),
                 subscribe_action=service_action(data.site, "subscriptions"),
                 dpa_request_action=service_action(data.site, "dpa-requests"),
                 subject_request_action=service_action(data.site, "subject-requests"),
@@ -90,7 +105,10 @@ def render_pages(
     add("index.md", "home.md.j2", **_home_context(data, records, lines))
     for topic in TEXT_TOPICS:
         add_text_topic(add, lines[topic], by_id, data)
+        add_text_since(add, lines[topic], by_id)
     add_subprocessors(add, lines["subprocessors"], by_id)
+    add_subprocessor_since(add, lines["subprocessors"], by_id, histories)
+    add_entry_pages(add, histories)
     add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
     newest_first = sorted(records, key=lambda r: (r.announced, r.effective), reverse=True)
     add(

@@ -10,7 +10,8 @@ from markupsafe import Markup
 from generator.changes import ChangeRecord
 from generator.model import TOPIC_TITLES, Site, Status, TextVersionDoc, TrustData
 from generator.page_context import AddPage, version_context
-from generator.redline import redline_inline_html, redline_sections
+from generator.redline import redline_inline_html
+from generator.rendered_redline import rendered_sections
 from generator.timeline import TopicTimeline
 from generator.urls import dpa_pdf_path, page_path, redline_path
 
@@ -48,7 +49,7 @@ def add_text_topic(
                 v=v,
                 previous=previous,
                 title_redline=Markup(redline_inline_html(previous.title, doc.title)),
-                sections=redline_sections(previous, doc),
+                sections=rendered_sections(previous, doc),
             )
     add(
         f"{topic}/versions/index.md",

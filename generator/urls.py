@@ -64,3 +64,13 @@ def list_change_path(version: str) -> str:
 def feed_path(name: str, kind: str) -> str:
     """`feeds/<name>.<kind>`, where name is a topic or `all` and kind is `atom` or `rss`."""
     return f"feeds/{name}.{kind}"
+
+
+def since_path(topic: str, version: str) -> str:
+    """`dpa/since/2.0/`: everything that changed from that version to the current one."""
+    return f"{topic}/since/{slugify_version(version)}/"
+
+
+def entry_path(entry_id: str) -> str:
+    """`subprocessors/entries/<id>/`: the history of one sub-processor entry."""
+    return f"subprocessors/entries/{entry_id}/"
