@@ -264,7 +264,7 @@ def trustsite_build(work: Path, data: Path, *, cold: bool = False) -> Run:
     if cold:
         shutil.rmtree(place / ".cache", ignore_errors=True)
     site = place / "site"
-    argv = [sys.executable, "-m", "generator.cli", "build", "--data", str(data),
+    argv = [sys.executable, "-m", "generator.cli.commands", "build", "--data", str(data),
             "--site-dir", str(site), "--today", TODAY.isoformat(),
             "--config", str(place / "mkdocs.yml")]  # fmt: skip
     return run_child(argv, ROOT)
@@ -272,9 +272,9 @@ def trustsite_build(work: Path, data: Path, *, cold: bool = False) -> Run:
 
 def prepare_lower_bound(work: Path, data: Path) -> Path:
     """The same pages as real Markdown files, with a config that has no trustsite plugin."""
-    from generator.changes import build_changes
-    from generator.loader import load_data
-    from generator.pages import render_pages
+    from generator.history.changes import build_changes
+    from generator.load.loader import load_data
+    from generator.site.pages import render_pages
 
     docs = work / "plain-docs"
     shutil.rmtree(docs, ignore_errors=True)

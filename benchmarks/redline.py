@@ -23,7 +23,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from generator.redline import redline_html, tokenize
+from generator.history.redline import redline_html, tokenize
 
 WORDS = [
     "the", "processor", "shall", "notify", "controller", "of", "any", "personal", "data",

@@ -28,7 +28,7 @@ def build_site(site_dir: Path, data_dir: Path, shown_as: Path | None = None) -> 
     `shown_as`: the folder the editor knows `data_dir` by (it may be a copy), named in
     the messages instead."""
     # The generator of this same interpreter, whether or not its venv is on PATH.
-    command = [sys.executable, "-m", "generator.cli"]
+    command = [sys.executable, "-m", "generator.cli.commands"]
     log.info("building the site: trustsite build --data %s --site-dir %s", data_dir, site_dir)
     result = subprocess.run(
         [*command, "build", "--data", str(data_dir), "--site-dir", str(site_dir)],

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from generator.model import SUBPROCESSOR_FIELDS, TEXT_TOPICS, TOPICS
+from generator.load.model import SUBPROCESSOR_FIELDS, TEXT_TOPICS, TOPICS
 from subscribe_service.notices.fetch import FetchError, fetch
 from subscribe_service.notices.jsonshape import limit_problem
 from subscribe_service.notices.local import LocalReadError, read_local

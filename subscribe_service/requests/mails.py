@@ -1,7 +1,7 @@
 """The four request mails, rendered at send time from the request's row.
 
 Links point at the site the service is configured with (TRUSTSITE_SITE_URL), like every
-other mail of the service; paths come from `generator.urls`.
+other mail of the service; paths come from `generator.history.urls`.
 
 A request that was erased or purged before its mail went out renders as None, and the
 sender cancels the mail. The DPA copy attaches the version's PDF from the built site
@@ -19,8 +19,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from generator.model import Site
-from generator.urls import page_path
+from generator.history.urls import page_path
+from generator.load.model import Site
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.mailer import RenderedMail
 from subscribe_service.mail.renderers import register, render_mail

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from generator.model import Site
-from generator.urls import page_path
+from generator.history.urls import page_path
+from generator.load.model import Site
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.mailer import RenderedMail
 from subscribe_service.mail.renderers import register, render_mail

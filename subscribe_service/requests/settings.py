@@ -18,10 +18,10 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from generator.errors import DataError
-from generator.loader import load_data, load_site
-from generator.model import Site, TextVersionDoc, TrustData
-from generator.timeline import timeline
+from generator.load.errors import DataError
+from generator.load.loader import load_data, load_site
+from generator.load.model import Site, TextVersionDoc, TrustData
+from generator.load.timeline import timeline
 
 log = logging.getLogger("subscribe_service.requests")
 

@@ -49,9 +49,9 @@ def dpa_request() -> Response:
     form = parse_dpa_request(read_body(field_max=BODY_FIELD_MAX))
     if form.honeypot:
         return _accepted()
-    # Imported here: generator.pdf loads fpdf2 (about half a second), which only this
+    # Imported here: generator.outputs.pdf loads fpdf2 (about half a second), which only this
     # endpoint needs, so app start-up (every worker, every test) does not pay for it.
-    from generator.urls import dpa_pdf_path
+    from generator.history.urls import dpa_pdf_path
 
     settings = get_settings()
     site = settings.require_site()

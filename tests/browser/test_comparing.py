@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 from browser_support import DESKTOP, PHONE, ROOT, LiveSite, screenshot
-from subscribe_service.smtpsink import free_port
+
+from subscribe_service.dev.smtpsink import free_port
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}

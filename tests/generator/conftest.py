@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import DataError
-from generator.loader import load_data
-from generator.model import TrustData
+from generator.load.errors import DataError
+from generator.load.loader import load_data
+from generator.load.model import TrustData
 
 SITE = """\
 company:

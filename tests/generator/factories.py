@@ -1,6 +1,6 @@
 """Small builders of typed trust data for the generator's tests.
 
-They build `generator.model` objects directly (no YAML), with sensible defaults so a test
+They build `generator.load.model` objects directly (no YAML), with sensible defaults so a test
 names only what it is about. `write_data` lays a `TrustData` out as YAML files in the
 documented layout, for tests that go through `load_data` (the diff command).
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from generator.model import (
+from generator.load.model import (
     Section,
     Site,
     Subprocessor,

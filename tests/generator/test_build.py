@@ -21,12 +21,12 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import lxml.html
 import pytest
 
-from generator.build import build_site
-from generator.changes import build_changes
-from generator.clock import resolve_today
-from generator.errors import BuildError, DataError
-from generator.loader import load_data
-from generator.pages import render_pages
+from generator.history.changes import build_changes
+from generator.load.clock import resolve_today
+from generator.load.errors import BuildError, DataError
+from generator.load.loader import load_data
+from generator.site.build import build_site
+from generator.site.pages import render_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "mkdocs.yml"
@@ -219,7 +219,7 @@ def test_failure_midway_leaves_the_previous_site_untouched(
 
 
 def test_script_in_a_body_stops_the_build_and_hand_written_wins(tmp_path: Path) -> None:
-    # The check refuses raw HTML (generator.markup_check); that the renderer escapes it
+    # The check refuses raw HTML (generator.load.markup_check); that the renderer escapes it
     # anyway is tested with the check bypassed, in test_hostile_site.py.
     project = _project_copy(tmp_path)
     data = tmp_path / "data"

@@ -7,9 +7,9 @@ import json
 
 from factories import make_change, make_data, make_entry, make_site, sample_data
 
-from generator.changes import build_changes, changes_json
-from generator.model import Status
-from generator.urls import page_path, page_url, redline_url
+from generator.history.changes import build_changes, changes_json
+from generator.history.urls import page_path, page_url, redline_url
+from generator.load.model import Status
 
 TODAY = dt.date(2025, 4, 15)
 RECORD_KEYS = {

@@ -18,11 +18,10 @@ from factories import make_site, write_data
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator.build import build_site
-from generator.changes import build_changes
-from generator.errors import DataError
-from generator.loader import load_data
-from generator.model import (
+from generator.history.changes import build_changes
+from generator.load.errors import DataError
+from generator.load.loader import load_data
+from generator.load.model import (
     Section,
     Subprocessor,
     SubprocessorChange,
@@ -30,7 +29,8 @@ from generator.model import (
     TextVersionDoc,
     TrustData,
 )
-from generator.pages import render_pages, site_outputs
+from generator.site.build import build_site
+from generator.site.pages import render_pages, site_outputs
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2025, 6, 1)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 
-from generator.cli import main
+from generator.cli.commands import main
 
 if TYPE_CHECKING:
     from conftest import DataFiles

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from generator.countries import display_name, shown
-from generator.page_context import country
-from generator.transfers import decisions
+from generator.load.countries import display_name, shown
+from generator.load.transfers import decisions
+from generator.site.page_context import country
 
 if TYPE_CHECKING:
     from conftest import DataFiles
@@ -79,7 +79,7 @@ def test_adequacy_for_a_country_without_a_decision(data_files: DataFiles) -> Non
     _change_to(data_files, "    processing_locations: [DE, IN]\n    transfer_mechanism: adequacy")
     assert data_files.errors() == [
         f"data/{SP2}:18:5: change.cloudnine-hosting.transfer_mechanism: 'adequacy', but India "
-        "(IN) has no EU adequacy decision (the list is in generator/adequacy.yaml); use SCCs "
+        "(IN) has no EU adequacy decision (the list is in generator/load/adequacy.yaml); use SCCs "
         "or BCRs"
     ]
 

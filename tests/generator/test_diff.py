@@ -8,7 +8,7 @@ from factories import make_doc, make_entry, make_section
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.diff import (
+from generator.history.diff import (
     EntryChange,
     FieldChange,
     apply_list_diff,
@@ -16,7 +16,7 @@ from generator.diff import (
     diff_texts,
     format_value,
 )
-from generator.model import Subprocessor, TransferMechanism
+from generator.load.model import Subprocessor, TransferMechanism
 
 # --- strategies -----------------------------------------------------------------------------
 

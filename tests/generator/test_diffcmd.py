@@ -12,9 +12,9 @@ import yaml
 from click.testing import CliRunner
 from factories import make_doc, make_section, sample_data, write_data
 
-from generator.cli import main
-from generator.diffcmd import diff_markdown
-from generator.model import TrustData
+from generator.cli.commands import main
+from generator.cli.diffcmd import diff_markdown
+from generator.load.model import TrustData
 
 TODAY = dt.date(2025, 6, 1)
 GIT_ENV = {
@@ -128,7 +128,7 @@ def test_an_edited_draft_shows_the_edit_as_a_word_level_redline(repo: Path) -> N
     assert "- `summary`: Version 2.0. → Clarifies who we are." in report
     assert "### Who We Are (changed)" in report
     # Angle brackets in the body arrive as escaped text inside the inserted words (raw
-    # HTML itself is refused by the check, generator.markup_check).
+    # HTML itself is refused by the check, generator.load.markup_check).
     assert "A <ins>revised</ins> draft privacy statement <ins>(for 1 &lt; 2 > 0)</ins>." in report
 
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from generator.changes import build_changes
-from generator.cli import main
-from generator.editorial import DOCUMENT_SHARE, SECTION_FREE_WORDS, SECTION_SHARE
+from generator.cli.commands import main
+from generator.history.changes import build_changes
+from generator.load.editorial import DOCUMENT_SHARE, SECTION_FREE_WORDS, SECTION_SHARE
 
 if TYPE_CHECKING:
     from conftest import DataFiles

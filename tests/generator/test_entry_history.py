@@ -6,9 +6,9 @@ import datetime as dt
 
 from factories import make_change, make_data, make_entry
 
-from generator.entry_history import entry_histories, list_since
-from generator.model import Status
-from generator.timeline import timeline
+from generator.history.entry_history import entry_histories, list_since
+from generator.load.model import Status
+from generator.load.timeline import timeline
 
 TODAY = dt.date(2025, 6, 1)
 D = dt.date.fromisoformat

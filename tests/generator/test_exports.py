@@ -11,14 +11,14 @@ import jsonschema
 import pytest
 from factories import make_change, make_data, make_entry, sample_data
 
-from generator.exports import build_exports
-from generator.model import (
+from generator.load.model import (
     SUBPROCESSOR_FIELDS,
     Relationship,
     Subprocessor,
     TransferMechanism,
 )
-from generator.timeline import timeline
+from generator.load.timeline import timeline
+from generator.outputs.exports import build_exports
 
 TODAY = dt.date(2025, 4, 15)
 LIST_FIELDS = ("data_categories", "processing_locations")

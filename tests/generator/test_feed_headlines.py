@@ -18,9 +18,9 @@ import pytest
 from factories import make_change, make_data, make_doc, make_entry, make_section, sample_data
 from lxml import etree
 
-from generator.changes import build_changes
-from generator.feed_headlines import headline, updated_instants
-from generator.feeds import build_feeds
+from generator.history.changes import build_changes
+from generator.outputs.feed_headlines import headline, updated_instants
+from generator.outputs.feeds import build_feeds
 
 TODAY = dt.date(2025, 5, 20)
 ATOM = "{http://www.w3.org/2005/Atom}"

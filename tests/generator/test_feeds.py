@@ -11,8 +11,8 @@ import pytest
 from factories import make_change, make_data, make_entry, sample_data
 from lxml import etree
 
-from generator.changes import build_changes
-from generator.feeds import EDITORIAL_LABEL, build_feeds
+from generator.history.changes import build_changes
+from generator.outputs.feeds import EDITORIAL_LABEL, build_feeds
 
 TODAY = dt.date(2025, 5, 20)
 ATOM_SCHEMA = Path(__file__).parent / "fixtures" / "atom.rng"
@@ -59,7 +59,7 @@ def test_all_feed_lists_every_published_change_newest_first(
     assert newest.link == "https://trust.larkspur.example/dpa/2.1/"
     assert newest.published_parsed[:3] == (2025, 5, 1)
     # The feed was last updated when its newest change was announced, not at build time
-    # (the DPA's entries are stamped a minute after midnight: generator.feed_headlines).
+    # (the DPA's entries are stamped a minute after midnight: generator.outputs.feed_headlines).
     assert parsed.feed.updated_parsed[:6] == (2025, 5, 1, 0, 1, 0)
 
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from generator.canonical import sha256_of
-from generator.changes import build_changes
-from generator.feeds import build_feeds
-from generator.history import chain, history_outputs, published
-from generator.pages import render_pages
-from generator.scaffold import new_version
+from generator.cli.scaffold import new_version
+from generator.history.changes import build_changes
+from generator.history.manifest import chain, history_outputs, published
+from generator.load.canonical import sha256_of
+from generator.outputs.feeds import build_feeds
+from generator.site.pages import render_pages
 
 if TYPE_CHECKING:
     from conftest import DataFiles

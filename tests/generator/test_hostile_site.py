@@ -1,6 +1,6 @@
 """Markup in every text field of the data never reaches a page, a feed or a PDF as code.
 
-`trustsite check` refuses such data (generator.markup_check); these tests switch that check
+`trustsite check` refuses such data (generator.load.markup_check); these tests switch that check
 off and run the real build anyway, because escaping must hold even if the check is
 bypassed or misses something. Pages are parsed as HTML (lxml, which parses like a
 browser), feeds as XML; `deploy/csp_hashes.py` must find only the theme's own scripts.
@@ -27,11 +27,11 @@ from factories import (
     write_data,
 )
 
-from generator import loader
-from generator.build import build_site
-from generator.errors import DataError
-from generator.loader import load_data
-from generator.model import TrustData
+from generator.load import loader
+from generator.load.errors import DataError
+from generator.load.loader import load_data
+from generator.load.model import TrustData
+from generator.site.build import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 CSP_TOOL = ROOT / "deploy" / "csp_hashes.py"
@@ -143,7 +143,7 @@ def test_feeds_carry_the_text_as_text(hostile_site: Path) -> None:
     atom = ET.parse(hostile_site / "feeds" / "all.atom").getroot()
     assert atom.findtext(f"{ATOM}title") == f"{BOTH}: All changes"
     titles = [entry.findtext(f"{ATOM}title") for entry in atom.iter(f"{ATOM}entry")]
-    # Titles say what changed: "<Title> <version>: <summary>" (generator.feed_headlines).
+    # Titles say what changed: "<Title> <version>: <summary>" (generator.outputs.feed_headlines).
     assert any(title.startswith(f"{BOTH} 2.0: ") for title in titles)
     for entry in atom.iter(f"{ATOM}entry"):
         content = lxml.html.fragment_fromstring(entry.findtext(f"{ATOM}content"), "div")

@@ -21,7 +21,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from generator.build import build_site
+from generator.site.build import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "fixtures" / "data-small"

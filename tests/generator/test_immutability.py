@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.history import history_outputs
-from generator.loader import load_data
+from generator.cli.commands import main
+from generator.history.manifest import history_outputs
+from generator.load.loader import load_data
 
 if TYPE_CHECKING:
     from conftest import DataFiles

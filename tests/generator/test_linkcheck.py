@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
-from generator.linkcheck import BrokenLink, check_site, main
+from generator.site.build import build_site
+from generator.site.linkcheck import BrokenLink, check_site, main
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "data-small"
@@ -94,7 +94,7 @@ def test_a_clean_site_passes_and_says_so(small_site: Path, capsys) -> None:
 
 def test_command_exits_1_listing_each_broken_link(small_site: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "generator.linkcheck", str(small_site)],
+        [sys.executable, "-m", "generator.site.linkcheck", str(small_site)],
         capture_output=True,
         text=True,
         cwd=ROOT,

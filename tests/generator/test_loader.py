@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from generator.errors import DataError
-from generator.loader import load_site
-from generator.model import TransferMechanism
+from generator.load.errors import DataError
+from generator.load.loader import load_site
+from generator.load.model import TransferMechanism
 
 if TYPE_CHECKING:
     from conftest import DataFiles

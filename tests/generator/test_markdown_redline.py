@@ -17,10 +17,10 @@ import pytest
 from factories import make_data, make_doc, make_section, sample_data
 from markdown_it import MarkdownIt
 
-from generator.diffcmd import versions_markdown
-from generator.fields import describe_change
-from generator.markdown_redline import redline_github
-from generator.model import TrustData
+from generator.cli.diffcmd import versions_markdown
+from generator.history.markdown_redline import redline_github
+from generator.load.fields import describe_change
+from generator.load.model import TrustData
 
 TODAY = dt.date(2025, 6, 1)
 GOLDEN = Path(__file__).parent / "golden" / "diff"

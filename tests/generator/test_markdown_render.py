@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from generator.markdown_render import escape_inline, render_markdown
+from generator.outputs.markdown_render import escape_inline, render_markdown
 
 
 def test_script_tag_is_shown_as_text_not_executed() -> None:

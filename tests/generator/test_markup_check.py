@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import DataError
-from generator.loader import load_data
+from generator.load.errors import DataError
+from generator.load.loader import load_data
 
 SMALL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "data-small"
 
@@ -86,7 +86,7 @@ def test_plain_angle_brackets_tel_links_and_code_pass(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(SMALL, data)
     faq = data / "faq" / "1.1.yaml"
-    # A substantive version (an editorial one may not add this much, generator.editorial).
+    # A substantive version (an editorial one may not add this much, generator.load.editorial).
     text = faq.read_text().replace("editorial: true", "editorial: false")
     text = text.replace("announced: 2024-03-01", "announced: 2024-01-20")
     faq.write_text(

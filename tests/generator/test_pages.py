@@ -16,11 +16,11 @@ import markdown
 import pytest
 import yaml
 
-from generator.changes import build_changes
-from generator.loader import load_data
-from generator.model import Section, TrustData
-from generator.page_context import country
-from generator.pages import render_pages, site_outputs
+from generator.history.changes import build_changes
+from generator.load.loader import load_data
+from generator.load.model import Section, TrustData
+from generator.site.page_context import country
+from generator.site.pages import render_pages, site_outputs
 
 SMALL = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "data-small"
 TODAY = dt.date(2025, 6, 1)

@@ -9,10 +9,10 @@ import time
 import pypdf
 import pytest
 
-from generator.model import Company, Contacts, Section, Site, TextVersionDoc, TrustData
-from generator.pdf import dpa_pdfs, render_dpa_pdf
-from generator.pdf_fonts import core_fonts, find_fonts, to_latin1
-from generator.urls import dpa_pdf_path
+from generator.history.urls import dpa_pdf_path
+from generator.load.model import Company, Contacts, Section, Site, TextVersionDoc, TrustData
+from generator.outputs.pdf import dpa_pdfs, render_dpa_pdf
+from generator.outputs.pdf_fonts import core_fonts, find_fonts, to_latin1
 
 TODAY = dt.date(2025, 3, 1)
 

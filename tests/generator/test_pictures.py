@@ -13,9 +13,9 @@ from pathlib import Path
 from factories import make_change, make_data, make_entry
 from lxml import etree
 
-from generator.change_pictures import changelog_timeline
-from generator.changes import build_changes
-from generator.location_map import NONE_FILL, SHADES, location_rows, map_svg
+from generator.history.changes import build_changes
+from generator.outputs.change_pictures import changelog_timeline
+from generator.outputs.location_map import NONE_FILL, SHADES, location_rows, map_svg
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -64,9 +64,9 @@ def test_the_map_needs_nothing_the_csp_forbids_and_fetches_nothing() -> None:
 def test_two_processes_draw_the_same_bytes() -> None:
     code = (
         "import sys; sys.path.insert(0, 'tests/generator');"
-        "from test_pictures import entries; from generator.location_map import map_svg;"
-        "from generator.change_pictures import changelog_timeline;"
-        "from factories import sample_data; from generator.changes import build_changes;"
+        "from test_pictures import entries; from generator.outputs.location_map import map_svg;"
+        "from generator.outputs.change_pictures import changelog_timeline;"
+        "from factories import sample_data; from generator.history.changes import build_changes;"
         "import datetime as dt, hashlib; d = sample_data();"
         "t = changelog_timeline(build_changes(d, dt.date(2025, 6, 1)), dt.date(2025, 6, 1));"
         "print(hashlib.sha256(map_svg(entries()) + str(t).encode()).hexdigest())"

@@ -8,7 +8,7 @@ from factories import make_doc, make_section
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.redline import redline_html, redline_markdown, redline_sections
+from generator.history.redline import redline_html, redline_markdown, redline_sections
 
 
 def _strip(html: str, tag_to_drop: str) -> str:

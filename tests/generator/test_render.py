@@ -16,8 +16,8 @@ import yaml
 from click.testing import CliRunner
 from test_build import GOLDEN, ROOT, SMALL, TODAY, generated_pages, main_text
 
-from generator.cli import main
-from generator.render import MARKER
+from generator.cli.commands import main
+from generator.site.render import MARKER
 
 
 def render(tmp_path: Path, *extra: str) -> tuple[Path, str]:

@@ -7,7 +7,7 @@ import time
 import lxml.html
 from factories import make_doc, make_section
 
-from generator.rendered_redline import rendered_redline_html, rendered_sections
+from generator.site.rendered_redline import rendered_redline_html, rendered_sections
 
 
 def fragment(html: str) -> lxml.html.HtmlElement:

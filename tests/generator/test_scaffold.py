@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from generator.scaffold import new_version
+from generator.cli.scaffold import new_version
 
 if TYPE_CHECKING:
     from conftest import DataFiles

@@ -12,11 +12,11 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
-from generator.changes import build_changes
-from generator.cli import main
-from generator.loader import load_data
-from generator.pages import render_pages, site_outputs
-from generator.security_pages import security_txt
+from generator.cli.commands import main
+from generator.history.changes import build_changes
+from generator.load.loader import load_data
+from generator.site.pages import render_pages, site_outputs
+from generator.site.security_pages import security_txt
 
 REPO_DATA = Path(__file__).resolve().parents[2] / "data"
 TODAY = dt.date(2026, 11, 29)

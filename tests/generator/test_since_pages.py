@@ -14,7 +14,7 @@ import pytest
 from factories import make_data, make_doc, make_section, write_data
 from test_entry_history import history_data
 
-from generator.build import build_site
+from generator.site.build import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2025, 6, 1)

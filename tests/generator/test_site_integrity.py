@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from generator.build import build_site
-from generator.clock import resolve_today
-from generator.linkcheck import check_site, report
+from generator.load.clock import resolve_today
+from generator.site.build import build_site
+from generator.site.linkcheck import check_site, report
 from subscribe_service.notices.source import load_changes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,10 +15,10 @@ import lxml.html
 import markdown
 from factories import make_change, make_doc, make_section, sample_data
 
-from generator.changes import build_changes
-from generator.feeds import build_feeds
-from generator.model import TrustData
-from generator.pages import render_pages
+from generator.history.changes import build_changes
+from generator.load.model import TrustData
+from generator.outputs.feeds import build_feeds
+from generator.site.pages import render_pages
 
 TODAY = dt.date(2025, 6, 1)
 

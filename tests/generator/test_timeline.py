@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from factories import make_change, make_data, make_doc, make_entry, make_section, sample_data
 
-from generator.model import Status
-from generator.timeline import status_of, subprocessor_versions, timeline
+from generator.load.model import Status
+from generator.load.timeline import status_of, subprocessor_versions, timeline
 
 D = dt.date.fromisoformat
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build_site
-from generator.cli import main
-from generator.errors import BuildError
-from generator.history import signed_message
-from generator.signing import ENV_VAR, Signer, fingerprint, generate, load_private
+from generator.cli.commands import main
+from generator.history.manifest import signed_message
+from generator.history.signing import ENV_VAR, Signer, fingerprint, generate, load_private
+from generator.load.errors import BuildError
+from generator.site.build import build_site
 
 from conftest import FILES  # isort: skip
 

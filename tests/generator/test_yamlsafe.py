@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import yamlsafe
-from generator.errors import DataError
-from generator.yamlsafe import MAX_BYTES, field_name, load_yaml, locate
+from generator.load import yamlsafe
+from generator.load.errors import DataError
+from generator.load.yamlsafe import MAX_BYTES, field_name, load_yaml, locate
 
 
 def write(tmp_path: Path, text: str, name: str = "doc.yaml") -> Path:

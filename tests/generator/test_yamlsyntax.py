@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import yamlsafe
-from generator.errors import DataError, Issue
-from generator.loader import _load_file
-from generator.model import SubprocessorChange
-from generator.yamlsafe import load_yaml
+from generator.load import yamlsafe
+from generator.load.errors import DataError, Issue
+from generator.load.loader import _load_file
+from generator.load.model import SubprocessorChange
+from generator.load.yamlsafe import load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "syntax"
 GOLDEN = Path(__file__).parent / "golden" / "syntax_messages.txt"

@@ -51,7 +51,7 @@ def build(data: Path, site: Path) -> None:
         [
             sys.executable,
             "-m",
-            "generator.cli",
+            "generator.cli.commands",
             "build",
             "--data",
             str(data),

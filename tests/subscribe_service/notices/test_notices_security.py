@@ -9,8 +9,8 @@ from pathlib import Path
 from notices_helpers import AddSubscriber, invoke
 from service_mail import text_of
 
-from generator.changes import build_changes, changes_json
-from generator.loader import load_data
+from generator.history.changes import build_changes, changes_json
+from generator.load.loader import load_data
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
 

@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import text
 
-from generator.loader import load_data
-from generator.pdf import dpa_pdfs
+from generator.load.loader import load_data
+from generator.outputs.pdf import dpa_pdfs
 from subscribe_service.infra.db import get_database
 
 PRIVACY = "privacy@larkspur.example"

@@ -1,0 +1,212 @@
+"""The list of published changes, and `changes.json`, the contract with the service.
+
+One record per published version of every topic (drafts excluded), oldest first by
+(announced, topic, version). The service keys its notices on the record `id`
+(`<topic>/<version>`), so ids and the bytes of the file must be stable: keys sorted,
+two-space indent, UTF-8, a trailing newline, and no date but the data's own and `as_of`.
+See docs/changes-json.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from generator.history.diff import ListDiff, TextDiff, diff_lists, diff_texts
+from generator.history.manifest import CorrectionStep, published_version
+from generator.history.urls import absolute_url, list_change_path, page_url, redline_url, site_root
+from generator.load.model import (
+    TOPIC_TITLES,
+    TOPICS,
+    Status,
+    SubprocessorVersion,
+    TextVersionDoc,
+    TrustData,
+    version_key,
+)
+from generator.load.timeline import TopicTimeline, timeline
+
+FORMAT = "trustsite-changes/1"
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """Exactly the fields of one entry of changes.json."""
+
+    id: str
+    topic: str
+    topic_title: str
+    version: str
+    previous_version: str | None
+    title: str
+    summary: str
+    announced: dt.date
+    effective: dt.date
+    objection_deadline: dt.date | None
+    editorial: bool
+    status: Status
+    url: str
+    diff_url: str
+    diff: ListDiff | TextDiff
+    content_hash: str = ""  # SHA-256 of the content as published (history.json)
+    corrections: tuple[CorrectionStep, ...] = ()  # each with the content hash after it
+
+
+def _history_fields(topic: str, version: SubprocessorVersion | TextVersionDoc) -> dict[str, Any]:
+    published = published_version(topic, version)
+    return {"content_hash": published.content_hash, "corrections": published.steps}
+
+
+def _list_record(
+    data: TrustData, line: TopicTimeline, version: SubprocessorVersion
+) -> ChangeRecord:
+    previous = line.previous(version.version)
+    assert previous is None or isinstance(previous, SubprocessorVersion)
+    change = version.change
+    url = page_url(data.site, "subprocessors", version.version)
+    return ChangeRecord(
+        id=f"subprocessors/{version.version}",
+        topic="subprocessors",
+        topic_title=TOPIC_TITLES["subprocessors"],
+        version=version.version,
+        previous_version=previous.version if previous else None,
+        title=f"Sub-processor list, effective {version.version}",
+        summary=change.summary,
+        announced=change.announced,
+        effective=change.effective,
+        objection_deadline=change.objection_deadline,
+        editorial=change.editorial,
+        status=line.statuses[version.version],
+        url=url,
+        diff_url=absolute_url(data.site, list_change_path(version.version)),
+        diff=diff_lists(previous.entries if previous else (), version.entries),
+        **_history_fields("subprocessors", version),
+    )
+
+
+def _text_record(data: TrustData, line: TopicTimeline, doc: TextVersionDoc) -> ChangeRecord:
+    previous = line.previous(doc.version)
+    assert previous is None or isinstance(previous, TextVersionDoc)
+    topic = line.topic
+    url = page_url(data.site, topic, doc.version)
+    return ChangeRecord(
+        id=f"{topic}/{doc.version}",
+        topic=topic,
+        topic_title=TOPIC_TITLES[topic],
+        version=doc.version,
+        previous_version=previous.version if previous else None,
+        title=f"{doc.title} {doc.version}",
+        summary=doc.summary,
+        announced=doc.announced,
+        effective=doc.effective,
+        objection_deadline=None,
+        editorial=doc.editorial,
+        status=line.statuses[doc.version],
+        url=url,
+        # A first version has nothing to be compared with: its page is the whole change.
+        diff_url=redline_url(data.site, topic, doc.version) if previous else url,
+        diff=diff_texts(previous, doc),
+        **_history_fields(topic, doc),
+    )
+
+
+def _order(record: ChangeRecord) -> tuple[dt.date, str, tuple[int, ...] | str]:
+    version: tuple[int, ...] | str = (
+        record.version if record.topic == "subprocessors" else version_key(record.version)
+    )
+    return (record.announced, record.topic, version)
+
+
+def build_changes(data: TrustData, today: dt.date) -> list[ChangeRecord]:
+    """Every published change of every topic, oldest first by (announced, topic, version)."""
+    records = []
+    for topic in TOPICS:
+        line = timeline(data, topic, today)
+        for version in line.published:
+            if isinstance(version, SubprocessorVersion):
+                records.append(_list_record(data, line, version))
+            else:
+                records.append(_text_record(data, line, version))
+    return sorted(records, key=_order)
+
+
+def diff_to_json(diff: ListDiff | TextDiff) -> dict[str, object]:
+    if isinstance(diff, TextDiff):
+        sections = [{"id": s.id, "title": s.title, "change": s.change} for s in diff.sections]
+        return {"kind": "text", "sections": sections}
+    return {
+        "kind": "list",
+        "added": [e.model_dump(mode="json") for e in diff.added],
+        "removed": [e.model_dump(mode="json") for e in diff.removed],
+        "changed": [
+            {
+                "id": c.id,
+                "entity": c.entity,
+                "fields": [
+                    {
+                        "field": f.field,
+                        "old": to_jsonable_python(f.old),
+                        "new": to_jsonable_python(f.new),
+                    }
+                    for f in c.fields
+                ],
+            }
+            for c in diff.changed
+        ],
+    }
+
+
+def record_to_json(record: ChangeRecord) -> dict[str, object]:
+    deadline = record.objection_deadline
+    return {
+        "id": record.id,
+        "topic": record.topic,
+        "topic_title": record.topic_title,
+        "version": record.version,
+        "previous_version": record.previous_version,
+        "title": record.title,
+        "summary": record.summary,
+        "announced": record.announced.isoformat(),
+        "effective": record.effective.isoformat(),
+        "objection_deadline": deadline.isoformat() if deadline else None,
+        "editorial": record.editorial,
+        "status": record.status.value,
+        "url": record.url,
+        "diff_url": record.diff_url,
+        "diff": diff_to_json(record.diff),
+        "content_hash": record.content_hash,
+        "corrections": [
+            {
+                "date": step.correction.date.isoformat(),
+                "by": step.correction.by,
+                "why": step.correction.why,
+                "content_hash": step.content_hash,
+            }
+            for step in record.corrections
+        ],
+    }
+
+
+def dump_json(document: object) -> bytes:
+    """The one JSON style of every export: sorted keys, two-space indent, trailing newline."""
+    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def changes_json(data: TrustData, records: Sequence[ChangeRecord], today: dt.date) -> bytes:
+    document = {
+        "format": FORMAT,
+        "as_of": today.isoformat(),
+        "site": {
+            "url": site_root(data.site),
+            "company": data.site.company.name,
+            "privacy_contact": data.site.contacts.privacy,
+        },
+        "changes": [record_to_json(r) for r in records],
+    }
+    return dump_json(document)

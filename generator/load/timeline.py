@@ -1,0 +1,111 @@
+"""Where every version of every topic stands on the build date.
+
+The sub-processor list is stored as a sequence of changes; `subprocessor_versions` folds
+them into whole lists. Text documents are stored whole. Either way a topic becomes an
+ordered run of versions, and the build date decides which are drafts (not published),
+upcoming, current or past (docs/data-format.md, "Dates and status").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from generator.load.model import (
+    TEXT_TOPICS,
+    Status,
+    Subprocessor,
+    SubprocessorChange,
+    SubprocessorVersion,
+    TextVersionDoc,
+    TrustData,
+)
+
+Version = TextVersionDoc | SubprocessorVersion
+
+
+def apply_change(
+    entries: dict[str, Subprocessor], change: SubprocessorChange
+) -> dict[str, Subprocessor]:
+    """The list (by id) after one change: removals, then field changes, then additions.
+
+    Unknown ids are skipped rather than raised: `load_data` has already reported them to
+    the editor, and the pure functions downstream must not fail on data it accepted.
+    """
+    result = {i: e for i, e in entries.items() if i not in set(change.remove)}
+    for entry_id, patch in change.change.items():
+        if entry_id in result:
+            result[entry_id] = result[entry_id].model_copy(update=patch.fields())
+    for entry in change.add:
+        result[entry.id] = entry
+    return result
+
+
+def subprocessor_versions(changes: Sequence[SubprocessorChange]) -> list[SubprocessorVersion]:
+    """Every whole list, one per change, oldest first (changes apply in effective order)."""
+    versions: list[SubprocessorVersion] = []
+    entries: dict[str, Subprocessor] = {}
+    for change in sorted(changes, key=lambda c: c.effective):
+        entries = apply_change(entries, change)
+        ordered = tuple(entries[i] for i in sorted(entries))
+        versions.append(SubprocessorVersion(change=change, entries=ordered))
+    return versions
+
+
+def status_of(
+    announced: dt.date, effective: dt.date, next_effective: dt.date | None, today: dt.date
+) -> Status:
+    """A version's status on `today`, given when the next published version takes effect."""
+    if announced > today:
+        return Status.draft
+    if effective > today:
+        return Status.upcoming
+    if next_effective is not None and next_effective <= today:
+        return Status.past
+    return Status.current
+
+
+def dates_of(version: Version) -> tuple[dt.date, dt.date]:
+    """(announced, effective) of either kind of version."""
+    source = version.change if isinstance(version, SubprocessorVersion) else version
+    return source.announced, source.effective
+
+
+def all_versions(data: TrustData, topic: str) -> list[Version]:
+    """Every version of a topic, drafts included, oldest first."""
+    if topic in TEXT_TOPICS:
+        return sorted(data.texts.get(topic, ()), key=lambda d: d.sort_key)
+    if topic == "subprocessors":
+        return list(subprocessor_versions(data.subprocessor_changes))
+    raise ValueError(f"unknown topic {topic!r}")
+
+
+@dataclass(frozen=True)
+class TopicTimeline:
+    """One topic on one build date."""
+
+    topic: str
+    published: tuple[Version, ...]  # oldest first, drafts excluded
+    statuses: dict[str, Status]  # version -> status, published versions only
+    current: Version | None
+    upcoming: tuple[Version, ...]  # oldest first
+
+    def previous(self, version: str) -> Version | None:
+        """The published version before `version`, or None for the first one."""
+        labels = [v.version for v in self.published]
+        index = labels.index(version)
+        return self.published[index - 1] if index > 0 else None
+
+
+def timeline(data: TrustData, topic: str, today: dt.date) -> TopicTimeline:
+    published = tuple(v for v in all_versions(data, topic) if dates_of(v)[0] <= today)
+    statuses: dict[str, Status] = {}
+    for index, version in enumerate(published):
+        announced, effective = dates_of(version)
+        later = published[index + 1] if index + 1 < len(published) else None
+        next_effective = dates_of(later)[1] if later is not None else None
+        statuses[version.version] = status_of(announced, effective, next_effective, today)
+    current = next((v for v in published if statuses[v.version] is Status.current), None)
+    upcoming = tuple(v for v in published if statuses[v.version] is Status.upcoming)
+    return TopicTimeline(topic, published, statuses, current, upcoming)

@@ -1,0 +1,230 @@
+"""Machine-readable exports of the sub-processor list: JSON, CSV, and the JSON Schema.
+
+Procurement tools poll these files, so the bytes are deterministic (the build date is the
+only date not taken from the data) and the JSON validates against the published schema.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+
+from generator.history.changes import ChangeRecord, build_changes, diff_to_json, dump_json
+from generator.history.urls import absolute_url, page_url
+from generator.load.model import (
+    SUBPROCESSOR_FIELDS,
+    Relationship,
+    Status,
+    TransferMechanism,
+    TrustData,
+)
+from generator.load.timeline import timeline
+
+FORMAT = "trustsite-subprocessors/1"
+JSON_PATH = "subprocessors.json"
+CSV_PATH = "subprocessors.csv"
+SCHEMA_PATH = "schema/subprocessors.schema.json"
+CSV_COLUMNS: tuple[str, ...] = ("id", *SUBPROCESSOR_FIELDS)
+LIST_SEPARATOR = "; "
+
+
+def subprocessors_document(
+    data: TrustData, today: dt.date, records: Sequence[ChangeRecord] | None = None
+) -> dict[str, object]:
+    """The list in force on `today`, and the announced changes that are not yet in force.
+
+    `records` are `build_changes(data, today)` when the caller has them already (the build
+    does): computing every diff again costs as much as the exports themselves."""
+    if records is None:
+        records = build_changes(data, today)
+    line = timeline(data, "subprocessors", today)
+    current = line.current
+    upcoming = [
+        {
+            "id": r.id,
+            "version": r.version,
+            "announced": r.announced.isoformat(),
+            "effective": r.effective.isoformat(),
+            "objection_deadline": r.objection_deadline.isoformat()
+            if r.objection_deadline
+            else None,
+            "editorial": r.editorial,
+            "summary": r.summary,
+            "url": r.url,
+            "diff": diff_to_json(r.diff),
+        }
+        for r in records
+        if r.topic == "subprocessors" and r.status is Status.upcoming
+    ]
+    return {
+        "$schema": absolute_url(data.site, SCHEMA_PATH),
+        "format": FORMAT,
+        "as_of": today.isoformat(),
+        "company": data.site.company.legal_name,
+        "url": page_url(data.site, "subprocessors"),
+        "version": current.version if current else None,
+        "effective": current.change.effective.isoformat() if current else None,
+        "subprocessors": [e.model_dump(mode="json") for e in current.entries] if current else [],
+        "upcoming": sorted(upcoming, key=lambda u: str(u["effective"])),
+    }
+
+
+def _csv_cell(value: object) -> str:
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
+def subprocessors_csv(entries: list[dict[str, object]]) -> bytes:
+    """One row per entry, list fields joined with "; ", RFC 4180 line endings."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        writer.writerow([_csv_cell(entry[column]) for column in CSV_COLUMNS])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _subprocessor_schema() -> dict[str, object]:
+    text = {"type": "string", "minLength": 1, "maxLength": 300}
+    country = {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2"}
+    properties: dict[str, object] = {
+        "id": {
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9-]{0,62}$",
+            "description": "Stable identifier; never reused for another entity.",
+        },
+        "entity": {**text, "description": "Legal name of the sub-processor."},
+        "purpose": {**text, "description": "What it does with personal data for us."},
+        "data_categories": {"type": "array", "items": text, "minItems": 1},
+        "processing_locations": {
+            "type": "array",
+            "items": country,
+            "minItems": 1,
+            "description": "Countries where it processes personal data.",
+        },
+        "corporate_location": {**country, "description": "Country of incorporation."},
+        "transfer_mechanism": {
+            "enum": [m.value for m in TransferMechanism],
+            "description": "GDPR Chapter V safeguard for processing outside the EEA.",
+        },
+        "website": {"type": "string", "format": "uri"},
+        "relationship": {"enum": [r.value for r in Relationship]},
+    }
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def subprocessors_schema(data: TrustData) -> dict[str, object]:
+    """JSON Schema (draft 2020-12) of `subprocessors.json`, with its `$id` on this site."""
+    date = {"type": "string", "format": "date"}
+    diff = {
+        "type": "object",
+        "properties": {
+            "kind": {"const": "list"},
+            "added": {"type": "array", "items": {"$ref": "#/$defs/subprocessor"}},
+            "removed": {"type": "array", "items": {"$ref": "#/$defs/subprocessor"}},
+            "changed": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "entity": {"type": "string"},
+                        "fields": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "field": {"enum": list(SUBPROCESSOR_FIELDS)},
+                                    "old": {},
+                                    "new": {},
+                                },
+                                "required": ["field", "old", "new"],
+                                "additionalProperties": False,
+                            },
+                        },
+                    },
+                    "required": ["id", "entity", "fields"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["kind", "added", "removed", "changed"],
+        "additionalProperties": False,
+    }
+    upcoming = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "version": {"type": "string"},
+            "announced": date,
+            "effective": date,
+            "objection_deadline": {"type": ["string", "null"], "format": "date"},
+            "editorial": {"type": "boolean"},
+            "summary": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
+            "diff": diff,
+        },
+        "required": [
+            "id",
+            "version",
+            "announced",
+            "effective",
+            "objection_deadline",
+            "editorial",
+            "summary",
+            "url",
+            "diff",
+        ],
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": absolute_url(data.site, SCHEMA_PATH),
+        "title": f"Sub-processors of {data.site.company.legal_name}",
+        "description": "The sub-processor list in force on `as_of`, and announced changes.",
+        "type": "object",
+        "properties": {
+            "$schema": {"type": "string", "format": "uri"},
+            "format": {"const": FORMAT},
+            "as_of": date,
+            "company": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
+            "version": {"type": ["string", "null"]},
+            "effective": {"type": ["string", "null"], "format": "date"},
+            "subprocessors": {"type": "array", "items": {"$ref": "#/$defs/subprocessor"}},
+            "upcoming": {"type": "array", "items": upcoming},
+        },
+        "required": [
+            "format",
+            "as_of",
+            "company",
+            "url",
+            "version",
+            "effective",
+            "subprocessors",
+            "upcoming",
+        ],
+        "additionalProperties": False,
+        "$defs": {"subprocessor": _subprocessor_schema()},
+    }
+
+
+def build_exports(
+    data: TrustData, today: dt.date, records: Sequence[ChangeRecord] | None = None
+) -> dict[str, bytes]:
+    document = subprocessors_document(data, today, records)
+    entries = document["subprocessors"]
+    assert isinstance(entries, list)
+    return {
+        JSON_PATH: dump_json(document),
+        CSV_PATH: subprocessors_csv(entries),
+        SCHEMA_PATH: dump_json(subprocessors_schema(data)),
+    }

@@ -1,0 +1,226 @@
+"""Atom 1.0 and RSS 2.0 feeds of the published changes, one pair per topic and one for all.
+
+Every date in a feed comes from the data: an entry is published and updated on the day the
+change was announced (at a fixed instant of that day, see generator.outputs.feed_headlines), and a
+feed is updated when its newest entry was. feedgen would
+otherwise stamp the build time (feed `updated`/`lastBuildDate`, entry `updated`) and its
+own version (`generator`); both are overridden so two builds give identical bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from xml.sax.saxutils import escape as xml_escape
+
+from feedgen.feed import FeedGenerator
+
+from generator.history.changes import ChangeRecord
+from generator.history.diff import ListDiff, TextDiff
+from generator.history.substance import Substance, substance_of
+from generator.history.urls import absolute_url, feed_path, page_url
+from generator.load.fields import describe_change, field_label, format_value
+from generator.load.model import TOPIC_TITLES, TOPICS, Site, TrustData
+from generator.outputs.feed_headlines import headline, updated_instants
+
+EDITORIAL_LABEL = "Editorial change (no notice sent)"
+KINDS = ("atom", "rss")
+# A trust center with nothing published yet still needs an `updated` date, never the clock.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _updated(record: ChangeRecord, instant: dt.datetime) -> dt.datetime:
+    """A correction makes its entry newer: the entry's instant, moved to the latest
+    correction's day (the time of day keeps entries of one day distinct)."""
+    latest = max((s.correction.date for s in record.corrections), default=record.announced)
+    return instant + dt.timedelta(days=max(0, (latest - record.announced).days))
+
+
+def entry_id(data: TrustData, records: Sequence[ChangeRecord], record: ChangeRecord) -> str:
+    """A tag URI (RFC 4151) that survives a redesign of the site's paths.
+
+    The date is the first publication of the trust center, which never changes once it
+    is out; the site's host names the authority.
+    """
+    first = min(r.announced for r in records)
+    return f"tag:{data.site.site_url.host},{first.isoformat()}:{record.id}"
+
+
+def entry_title(record: ChangeRecord) -> str:
+    title = headline(record)
+    return f"{title} — {EDITORIAL_LABEL}" if record.editorial else title
+
+
+def _list_items(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _list_summary(diff: ListDiff) -> list[str]:
+    e = html.escape
+    parts = []
+    if diff.added:
+        lines = [
+            f"{e(s.entity)}: {e(s.purpose)} ({e(format_value(s.processing_locations))}; "
+            f"transfer mechanism {e(format_value(s.transfer_mechanism))})"
+            for s in diff.added
+        ]
+        parts.append("<p>Added:</p>" + _list_items(lines))
+    if diff.removed:
+        parts.append("<p>Removed:</p>" + _list_items([e(s.entity) for s in diff.removed]))
+    if diff.changed:
+        lines = [
+            f"{e(c.entity)}: "
+            + "; ".join(
+                f"{field_label(f.field)}: {describe_change(f.old, f.new, _escaped)}"
+                for f in c.fields
+            )
+            for c in diff.changed
+        ]
+        parts.append("<p>Changed:</p>" + _list_items(lines))
+    return parts
+
+
+def _escaped(value: object) -> str:
+    return html.escape(format_value(value))
+
+
+def _text_summary(diff: TextDiff) -> list[str]:
+    parts = []
+    for change, label in (("changed", "Sections changed"), ("added", "Sections added")):
+        titles = [
+            html.escape(s.title) + (" (line breaks only; the words are unchanged)" * s.layout_only)
+            for s in diff.sections
+            if s.change == change
+        ]
+        if titles:
+            parts.append(f"<p>{label}:</p>" + _list_items(titles))
+    removed = [html.escape(s.title) for s in diff.sections if s.change == "removed"]
+    if removed:
+        parts.append("<p>Sections removed:</p>" + _list_items(removed))
+    return parts
+
+
+def entry_content(record: ChangeRecord, substance: Substance | None = None) -> str:
+    """The entry body (HTML): the summary, the dates, and what changed. An editorial entry
+    leads with the change in substance it follows (`substance`), so it never hides it."""
+    dates = f"Announced {record.announced}. Takes effect {record.effective}."
+    if record.objection_deadline is not None and not record.editorial:
+        dates += f" Objections are accepted until {record.objection_deadline}."
+    if record.editorial:
+        dates += f" {EDITORIAL_LABEL}: the wording changed, the substance did not."
+    parts = _substance_parts(substance) if substance else []
+    parts += [f"<p>{html.escape(record.summary)}</p>", f"<p>{dates}</p>"]
+    if isinstance(record.diff, ListDiff):
+        parts += _list_summary(record.diff)
+    else:
+        parts += _text_summary(record.diff)
+    link = html.escape(record.diff_url, quote=True)
+    parts.append(f'<p><a href="{link}">See exactly what changed</a></p>')
+    parts += [
+        f"<p>Corrected on {s.correction.date}: {html.escape(s.correction.why)} "
+        f"({html.escape(s.correction.by)}). Content SHA-256 after: {s.content_hash}</p>"
+        for s in record.corrections
+    ]
+    parts.append(f"<p>Content SHA-256 as published: {record.content_hash}</p>")
+    return "\n".join(parts)
+
+
+def _substance_parts(substance: Substance) -> list[str]:
+    s = substance.substantive
+    link = html.escape(s.diff_url, quote=True)
+    return [
+        f"<p>Wording only. The last change in substance is version {html.escape(s.version)}, "
+        f"effective {s.effective}: {html.escape(s.summary)} "
+        f'<a href="{link}">See what it changed</a></p>'
+    ]
+
+
+def _feed(
+    data: TrustData,
+    name: str,
+    kind: str,
+    records: Sequence[ChangeRecord],
+    all_records: Sequence[ChangeRecord],
+) -> bytes:
+    site = data.site
+    topic_title = TOPIC_TITLES.get(name, "All changes")
+    self_url = absolute_url(site, feed_path(name, kind))
+    home = page_url(site, name) if name in TOPIC_TITLES else absolute_url(site, "changelog/")
+
+    fg = FeedGenerator()
+    fg.id(absolute_url(site, feed_path(name, "atom")))
+    fg.title(f"{site.company.name}: {topic_title}")
+    if name in TOPIC_TITLES:
+        fg.subtitle(f"Changes to the {topic_title.lower()} of {site.company.legal_name}")
+    else:
+        fg.subtitle(f"Every change to the trust center of {site.company.legal_name}")
+    fg.author({"name": site.company.legal_name, "email": site.contacts.privacy})
+    fg.link(
+        href=self_url,
+        rel="self",
+        type="application/atom+xml" if kind == "atom" else "application/rss+xml",
+    )
+    fg.link(href=home, rel="alternate")  # after `self`: RSS's <link> is the last one set
+    fg.language("en")
+    fg.generator("trustsite")
+    # An empty topic feed is as fresh as the trust center's latest change.
+    instants = updated_instants(all_records)
+    newest = max((instants[r.id] for r in records or all_records), default=None)
+    fg.updated(newest or _EPOCH)
+
+    by_id = {r.id: r for r in all_records}
+    # Oldest first with feedgen's default "prepend": the feed lists newest first.
+    for record in records:
+        content = entry_content(record, substance_of(by_id, record))
+        entry = fg.add_entry()
+        entry.id(entry_id(data, all_records, record))
+        entry.guid(entry_id(data, all_records, record), permalink=False)
+        entry.title(entry_title(record))
+        entry.link(href=record.url, rel="alternate")
+        if kind == "atom":
+            entry.content(content, type="html")
+        else:
+            entry.description(content)
+        entry.published(instants[record.id])
+        entry.updated(_updated(record, instants[record.id]))
+        entry.category(term=record.topic, label=record.topic_title)
+        if record.editorial:
+            entry.category(term="editorial", label=EDITORIAL_LABEL)
+    if kind == "atom":
+        return fg.atom_str(pretty=True)
+    return fg.rss_str(pretty=True)
+
+
+def build_feeds(data: TrustData, records: Sequence[ChangeRecord]) -> dict[str, bytes]:
+    """`feeds/<topic>.atom|rss` for every topic (empty if nothing is published yet) and
+    `feeds/all.atom|rss`, keyed by site-relative path."""
+    outputs: dict[str, bytes] = {}
+    for name in (*TOPICS, "all"):
+        selected = [r for r in records if name in ("all", r.topic)]
+        for kind in KINDS:
+            outputs[feed_path(name, kind)] = _feed(data, name, kind, selected, records)
+    return outputs
+
+
+SITEMAP_PATH = "feeds/sitemap.xml"
+
+
+def build_feed_sitemap(site: Site) -> bytes:
+    """`feeds/sitemap.xml`: a sitemap of the feeds, so that nothing 404s in the browser.
+
+    Every page declares the feeds with `<link rel="alternate" type="application/atom+xml">`
+    for feed readers. Material's script reads every `link[rel=alternate]` as another
+    version of the site (its language switcher) and fetches `sitemap.xml` beside it, which
+    for `feeds/all.atom` is this file. Listing the feeds here is also a valid sitemap: a
+    sitemap may list the URLs under its own folder."""
+    locs = "".join(
+        f"<url><loc>{xml_escape(absolute_url(site, feed_path(name, kind)))}</loc></url>\n"
+        for name in ("all", *TOPICS)
+        for kind in KINDS
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{locs}</urlset>\n"
+    ).encode()

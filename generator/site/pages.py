@@ -1,0 +1,199 @@
+"""Every generated page of the site as Markdown, and every other file the build writes.
+
+`render_pages` is a pure function of the data and the build date: it returns the Markdown
+source of each page keyed by its path in the docs dir (`dpa/2.1/index.md`); the MkDocs
+plugin adds them as virtual files. The wording lives in Jinja templates under
+`templates/pages/`; this module gathers what the site-wide pages need (home, changelog,
+subscribe, the two request forms) and leaves the pages of each document to
+generator.site.text_pages and generator.site.subprocessor_pages.
+
+Pages are Markdown for their headings (anchors, table of contents, search sections) and
+HTML blocks for everything built from the data: values are HTML-escaped by Jinja's
+autoescape, section bodies come from `render_markdown` (raw HTML escaped), and links
+between pages are relative so the site works under any base path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections.abc import Callable, Mapping, Sequence
+
+from markupsafe import Markup
+
+from generator.outputs.change_pictures import changelog_timeline, picture_outputs
+from generator.history.changes import ChangeRecord, build_changes, changes_json
+from generator.outputs.exports import build_exports
+from generator.outputs.feeds import build_feed_sitemap, build_feeds
+from generator.history.manifest import history_outputs
+from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
+from generator.site.page_context import relative_url, service_action, subprocessor_row, template_env
+from generator.history.provenance import Origin
+from generator.site.security_pages import add_security_pages, security_outputs
+from generator.history.signing import fingerprint, signer_from_environment
+from generator.site.since_pages import (
+    add_entry_pages,
+    add_subprocessor_since,
+    add_text_since,
+    entries_prefix,
+    entry_link,
+    subprocessor_histories,
+)
+from generator.site.subprocessor_pages import add_subprocessors
+from generator.site.text_pages import add_text_topic, dpa_request_versions
+from generator.load.timeline import TopicTimeline, timeline
+from generator.history.urls import feed_path
+
+EXPORTS: tuple[tuple[str, str], ...] = (
+    ("changes.json", "Every change, machine-readable (changes.json)"),
+    ("subprocessors.json", "Current sub-processors as JSON"),
+    ("subprocessors.csv", "Current sub-processors as CSV"),
+    ("schema/subprocessors.schema.json", "JSON Schema of the sub-processor export"),
+)
+
+
+def render_pages(
+    data: TrustData,
+    records: Sequence[ChangeRecord],
+    today: dt.date,
+    provenance: Mapping[str, Origin] | None = None,
+) -> dict[str, str]:
+    """Site-relative Markdown path -> Markdown source of every generated page.
+
+    `provenance` (generator.history.provenance) links each version to the commit that added it."""
+    by_id = {r.id: r for r in records}
+    lines = {topic: timeline(data, topic, today) for topic in TOPICS}
+    pages: dict[str, str] = {}
+    histories = subprocessor_histories(lines["subprocessors"])
+    # (id(entry), anchor, link) -> row; entries are shared between versions
+    row_memo: dict[tuple[int, bool, str], str] = {}
+
+    def table_rows(entries: Sequence[Subprocessor], anchors: bool, prefix: str | None) -> Markup:
+        rows = []
+        for entry in entries:
+            history = histories.get(entry.id)
+            link = entry_link(history, prefix, listed=anchors) if prefix is not None else ""
+            row = row_memo.get((id(entry), anchors, link))
+            if row is None:
+                row = row_memo[(id(entry), anchors, link)] = subprocessor_row(entry, anchors, link)
+            rows.append(row)
+        return Markup("\n".join(rows))
+
+    def add(path: str, template: str, **context: object) -> None:
+        here = posixpath.dirname(path) + "/" if "/" in path else ""
+        url: Callable[[str], str] = lambda target: relative_url(here, target)  # noqa: E731
+        # Only the list in force says since when each entry is on it and links its
+        # history: on every version's permalink (each the whole list) it would multiply
+        # the size of the archive for little use.
+        prefix = entries_prefix(here) if path == "subprocessors/index.md" else None
+        pages[path] = (
+            template_env()
+            .get_template(template)
+            .render(
+                site=data.site,
+                today=today,
+                url=url,
+                table_rows=lambda rows, anchors=True: table_rows(rows, anchors, prefix),
+                subscribe_action=service_action(data.site, "subscriptions"),
+                dpa_request_action=service_action(data.site, "dpa-requests"),
+                subject_request_action=service_action(data.site, "subject-requests"),
+                provenance=provenance or {},
+                **context,
+            )
+        )
+
+    add("index.md", "home.md.j2", **_home_context(data, records, lines))
+    for topic in TEXT_TOPICS:
+        add_text_topic(add, lines[topic], by_id, data)
+        add_text_since(add, lines[topic], by_id)
+    add_subprocessors(add, lines["subprocessors"], by_id)
+    add_subprocessor_since(add, lines["subprocessors"], by_id, histories)
+    add_entry_pages(add, histories)
+    add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
+    newest_first = sorted(records, key=lambda r: (r.announced, r.effective), reverse=True)
+    add(
+        "changelog/index.md",
+        "changelog.md.j2",
+        records=newest_first,
+        timeline_svg=changelog_timeline(records, today),
+    )
+    add("subscribe/index.md", "subscribe.md.j2", topics=TOPICS)
+    add(
+        "requests/dpa/index.md",
+        "request_dpa.md.j2",
+        request_versions=dpa_request_versions(lines["dpa"]),
+    )
+    add("requests/data-subject/index.md", "request_data_subject.md.j2")
+    return pages
+
+
+def _home_context(
+    data: TrustData, records: Sequence[ChangeRecord], lines: dict[str, TopicTimeline]
+) -> dict[str, object]:
+    documents = [
+        {
+            "topic": topic,
+            "title": TOPIC_TITLES[topic],
+            "current": lines[topic].current,
+            "record": _record_of(records, topic, lines[topic].current),
+        }
+        for topic in TOPICS
+    ]
+    upcoming = sorted(
+        (r for r in records if r.status is Status.upcoming),
+        key=lambda r: (r.effective, r.topic, r.version),
+    )
+    feeds = [("all", "All documents")] + [(t, TOPIC_TITLES[t]) for t in TOPICS]
+    return {
+        "documents": documents,
+        "next_change": upcoming[0] if upcoming else None,
+        "more_upcoming": upcoming[1:],
+        "feeds": [
+            (feed_path(name, "atom"), feed_path(name, "rss"), title) for name, title in feeds
+        ],
+        "exports": EXPORTS,
+        "topics": TOPICS,
+        "signing_fingerprint": fingerprint(data.site.signing_key)
+        if data.site.signing_key
+        else None,
+    }
+
+
+def _record_of(
+    records: Sequence[ChangeRecord], topic: str, version: object | None
+) -> ChangeRecord | None:
+    if version is None:
+        return None
+    label = version.version  # type: ignore[attr-defined]
+    return next((r for r in records if r.id == f"{topic}/{label}"), None)
+
+
+# --- everything else the build writes ------------------------------------------------------
+
+
+def site_outputs(
+    data: TrustData,
+    today: dt.date,
+    records: Sequence[ChangeRecord] | None = None,
+    *,
+    pdfs: bool = True,
+) -> dict[str, bytes]:
+    """Feeds, changes.json, exports and the DPA PDFs.
+
+    The MkDocs plugin passes `pdfs=False` and gets the PDFs from generator.outputs.pdf_jobs,
+    which caches them and renders them beside the page build.
+    """
+    if records is None:
+        records = build_changes(data, today)
+    outputs: dict[str, bytes] = {"changes.json": changes_json(data, records, today)}
+    outputs.update(build_feeds(data, records))
+    outputs["feeds/sitemap.xml"] = build_feed_sitemap(data.site)
+    outputs.update(build_exports(data, today, records))
+    outputs.update(security_outputs(data, today))
+    outputs.update(history_outputs(data, today, signer_from_environment(data.site.signing_key)))
+    outputs.update(picture_outputs(data, today))
+    if pdfs:
+        from generator.outputs.pdf import dpa_pdfs
+
+        outputs.update(dpa_pdfs(data, today))
+    return outputs
