@@ -7,14 +7,14 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from subscribe_service.mail.mailer import (
+from subscribe_service.mail.message import (
     WIRE_POLICY,
     HeaderInjectionError,
     RenderedMail,
-    SmtpConnection,
     build_message,
     build_message_bytes,
 )
+from subscribe_service.mail.smtp import SmtpConnection
 
 CONFIG = {
     "SITE_URL": "https://trust.larkspur.example/",
@@ -104,10 +104,10 @@ def test_wire_bytes_arrive_intact_over_smtp(smtp_server):
     text = ".a line that starts with a dot\n..and two\nend\n"
     config = CONFIG | smtp_server.config
     waited = []
-    with SmtpConnection(config) as smtp:
+    with SmtpConnection.for_config(config) as smtp:
         for n in range(3):
             wire = build_message_bytes(config, rendered(text=text), f"reader{n}@example.com")
-            result = smtp.send(
+            result = smtp.send_wire(
                 f"reader{n}@example.com", wire, while_waiting=lambda n=n: waited.append(n)
             )
             assert result.outcome == "accepted", result
