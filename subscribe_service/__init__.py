@@ -177,3 +177,6 @@ def _setup_logging(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    # Alembic logs a line per built-in plugin when it is first imported (in create_app,
+    # after the lines above): noise on every command's stderr.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
