@@ -46,11 +46,11 @@ from subscribe_service.infra.models import (
     SubscriberTopic,
     utcnow,
 )
-from subscribe_service.mail.mailer import build_message
-from subscribe_service.mail.renderers import RENDERERS
+from subscribe_service.mail.message import build_message
 from subscribe_service.mail.sender import drain
 from subscribe_service.notices.notify import notify
 from subscribe_service.notices.source import parse_changes
+from subscribe_service.registry import get_registry
 
 PG_URL = os.environ.get("TRUSTSITE_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SITE = "https://trust.larkspur.example/"
@@ -243,7 +243,7 @@ def prebuilt_message(app: Flask) -> bytes:
     with app.app_context(), session_scope(app) as session:
         row = session.query(OutboxMessage).filter_by(kind="notice").first()
         assert row is not None
-        rendered = RENDERERS["notice"](session, row)
+        rendered = get_registry(app).mail_kinds["notice"].render(session, row)
         assert rendered is not None
         message = build_message(app.config, rendered, row.recipient)
         return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as on the wire

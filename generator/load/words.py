@@ -1,4 +1,4 @@
-"""The word diff every comparison of two texts uses: the redlines (generator.history) and
+"""The word diff every comparison of two texts uses: the redlines (generator.history.manifest) and
 the check that an editorial version only rewords (generator.load.editorial).
 
 Texts are split into words, spaces and punctuation; long bodies are matched sentence by

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, redirect, send_from_directory
+from flask import Blueprint, Response, current_app, redirect, send_from_directory
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -43,7 +43,3 @@ def serve(path: str) -> Response | WerkzeugResponse:
         if custom.is_file():
             return Response(custom.read_bytes(), status=404, mimetype="text/html")
         raise
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)

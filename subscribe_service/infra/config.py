@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from subscribe_service.mail.mailer import default_sender, mail_domain
+from subscribe_service.mail.message import default_sender, mail_domain
 
 DEV_SECRET = "trustsite-dev-secret-do-not-use-in-production"
 

@@ -131,10 +131,6 @@ def get_statements_engine(app: Flask | None = None) -> Engine:
     return get_database(app).statements
 
 
-def is_postgresql() -> bool:
-    return get_engine().dialect.name == "postgresql"
-
-
 def get_session() -> Session:
     """The session of the current app context (request or command)."""
     if "db_session" not in g:

@@ -198,6 +198,5 @@ def _count(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
     app.before_request(_start_timer)
     app.after_request(_count)

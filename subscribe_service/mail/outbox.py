@@ -95,7 +95,9 @@ def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any], ticket: A
     writer(current_app).insert(row, ticket)
 
 
-def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
+def claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
+    """The rows a sender may claim at `now`: queued and due, or leased by a sender that
+    let its lease run out."""
     return or_(
         and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
@@ -126,7 +128,7 @@ def claim_batch(
     now = utcnow()
     pick = (
         select(OutboxMessage.id)
-        .where(_claimable(now))
+        .where(claimable(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -136,12 +138,12 @@ def claim_batch(
     if not ids:
         session.commit()
         return []
-    claim = update(OutboxMessage).where(OutboxMessage.id.in_(ids), _claimable(now))
+    claim = update(OutboxMessage).where(OutboxMessage.id.in_(ids), claimable(now))
     if max_attempts is not None:
         exhausted = list(
             session.scalars(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), _claimable(now))
+                .where(OutboxMessage.id.in_(ids), claimable(now))
                 .where(OutboxMessage.attempts >= max_attempts)
                 .values(
                     status="failed",

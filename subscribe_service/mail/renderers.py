@@ -1,15 +1,15 @@
-"""Outbox kind -> function that renders the mail at send time.
+"""The renderers of the subscription's own mails (confirm, manage, export), and the
+helpers every renderer uses (`render_mail`, List-Ids).
 
 Rendering happens in the sender, not when the mail is queued, so a mail reflects the
 state at send time: a renderer returns None when the mail should no longer go out
-(the subscriber unsubscribed or was erased), and the sender cancels it. Other parts
-add kinds with `@register("notice")`.
+(the subscriber unsubscribed or was erased), and the sender cancels it. A renderer
+only reads the session. create_app registers each kind with its renderer.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, render_template
@@ -17,20 +17,9 @@ from sqlalchemy.orm import Session
 
 from generator.load.model import TOPIC_TITLES
 from subscribe_service.infra.models import OutboxMessage, Subscriber
-from subscribe_service.mail.mailer import RenderedMail, list_id
+from subscribe_service.mail.message import RenderedMail, list_id
 from subscribe_service.web import links
 from subscribe_service.web.validation import address_key
-
-Renderer = Callable[[Session, OutboxMessage], RenderedMail | None]
-RENDERERS: dict[str, Renderer] = {}
-
-
-def register(kind: str) -> Callable[[Renderer], Renderer]:
-    def decorate(fn: Renderer) -> Renderer:
-        RENDERERS[kind] = fn
-        return fn
-
-    return decorate
 
 
 def account_list_id() -> str:
@@ -87,21 +76,10 @@ def _subscriber(session: Session, message: OutboxMessage) -> Subscriber | None:
     return subscriber
 
 
-@register("confirm")
 def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | None:
-    from subscribe_service.subscribers.lifecycle import apply_request
-
+    """The confirmation link; the request it answers was recorded before
+    (lifecycle.record_request, the kind's step before sending)."""
     topics = [t for t in message.payload.get("topics", []) if t in TOPIC_TITLES]
-    if message.subscriber_id is None:
-        # A subscribe request from the API: recorded here, off the web request's path.
-        found = apply_request(
-            session,
-            message.recipient,
-            topics,
-            source=str(message.payload.get("source", "")),
-            consent_text=str(message.payload.get("consent_text", "")),
-        )
-        message.subscriber_id = found.id
     subscriber = _subscriber(session, message)
     if subscriber is None:
         return None
@@ -120,7 +98,6 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
     )
 
 
-@register("manage")
 def render_manage(session: Session, message: OutboxMessage) -> RenderedMail | None:
     subscriber = _subscriber(session, message)
     if subscriber is None:
@@ -136,7 +113,6 @@ def render_manage(session: Session, message: OutboxMessage) -> RenderedMail | No
     )
 
 
-@register("export")
 def render_export(session: Session, message: OutboxMessage) -> RenderedMail | None:
     from subscribe_service.subscribers.privacy import export_data
 

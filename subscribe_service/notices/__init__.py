@@ -1,18 +1,9 @@
-"""Change notices and objections: `notify`, the "notice" mail, `/object/<token>`.
-
-`create_app` calls `init_app(app)` (see subscribe_service/__init__.py): it registers the
-outbox renderers, the objection page and the `notify`, `notices` and `objections`
+"""Change notices and objections: `notify` reads changes.json (`source`, `fetch`) and
+queues one "notice" mail per subscriber and change (`notify`), rendered at send time
+(`render`); `/object/<token>` records objections and queues their receipts
+(`views`, `objections`); `commands` holds the `notify`, `notices` and `objections`
 commands.
+
+create_app (`_notices` in subscribe_service/__init__.py) wires them: the blueprint, the
+three mail kinds, the objections' export section and erase hook, the commands.
 """
-
-from __future__ import annotations
-
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    from subscribe_service.notices import commands, objections, render, views  # noqa: F401
-
-    app.register_blueprint(views.bp)
-    for command in (commands.notify_command, commands.notices_command, commands.objections_command):
-        app.cli.add_command(command)

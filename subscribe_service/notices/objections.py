@@ -19,7 +19,6 @@ from subscribe_service.infra.models import Notice, Subscriber, utcnow
 from subscribe_service.mail import outbox
 from subscribe_service.notices.models import REASON_MAX, Objection
 from subscribe_service.notices.render import ALERT_KIND, RECEIPT_KIND, notice_site
-from subscribe_service.subscribers import privacy
 
 
 class ReasonTooLong(ValueError):
@@ -102,7 +101,6 @@ def _record_once(session: Session, subscriber: Subscriber, notice: Notice, reaso
     return Recorded(objection, updated)
 
 
-@privacy.export_section("objections")
 def export_objections(session: Session, subscriber: Subscriber) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Objection, Notice.change_id)
@@ -122,6 +120,5 @@ def export_objections(session: Session, subscriber: Subscriber) -> list[dict[str
     ]
 
 
-@privacy.erase_hook
 def erase_objections(session: Session, subscriber: Subscriber) -> None:
     session.execute(delete(Objection).where(Objection.subscriber_id == subscriber.id))

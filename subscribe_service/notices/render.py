@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from generator.load.model import TOPIC_TITLES
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
-from subscribe_service.mail.mailer import RenderedMail
-from subscribe_service.mail.renderers import register, render_mail, topic_list_id
+from subscribe_service.mail.message import RenderedMail
+from subscribe_service.mail.renderers import render_mail, topic_list_id
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.render_cache import Personal, render_personal
 from subscribe_service.web import links, tokens
@@ -96,7 +96,6 @@ def _subject(template: str, context: dict[str, Any]) -> str:
     return _one_line(render_template(f"notices/{template}_subject.txt", **context))
 
 
-@register(NOTICE_KIND)
 def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | None:
     """The change notice; None (cancelled) if the subscriber no longer wants this topic."""
     # Through the relationships: the sender loads them for a whole batch at once.
@@ -139,7 +138,6 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
     return render_personal(key, personal, subscriber, render)
 
 
-@register(RECEIPT_KIND)
 def render_receipt(session: Session, message: OutboxMessage) -> RenderedMail | None:
     """The subscriber's receipt: what was received, when, and whether before the deadline."""
     objection = session.get(Objection, message.payload.get("objection_id"))
@@ -164,7 +162,6 @@ def render_receipt(session: Session, message: OutboxMessage) -> RenderedMail | N
     )
 
 
-@register(ALERT_KIND)
 def render_alert(session: Session, message: OutboxMessage) -> RenderedMail | None:
     """The privacy team's copy (an erase of the subscriber's data deletes it unsent)."""
     notice = session.get(Notice, message.payload.get("notice_id"))

@@ -23,7 +23,7 @@ from typing import Any
 from flask import current_app
 from markupsafe import escape
 
-from subscribe_service.mail.mailer import RenderedMail
+from subscribe_service.mail.message import RenderedMail
 
 _EXT = "trustsite.notice_renders"
 _MAX_ENTRIES = 64  # notices rendered by one sender process at a time; a handful in practice

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from generator.history.urls import page_path
 from generator.load.model import Site
 from subscribe_service.infra.models import OutboxMessage
-from subscribe_service.mail.mailer import RenderedMail
-from subscribe_service.mail.renderers import register, render_mail
+from subscribe_service.mail.message import RenderedMail
+from subscribe_service.mail.renderers import render_mail
 from subscribe_service.requests import records
 from subscribe_service.requests.models import DpaRequest, SubjectRequest
 from subscribe_service.requests.settings import get_settings
@@ -34,7 +34,6 @@ log = logging.getLogger("subscribe_service.requests")
 PDF_MAX_BYTES = 20 * 1024 * 1024
 
 
-@register(records.DPA_COPY)
 def render_dpa_copy(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = records.request_for(session, message)
     if not isinstance(request, DpaRequest):
@@ -58,7 +57,6 @@ def render_dpa_copy(session: Session, message: OutboxMessage) -> RenderedMail | 
     )
 
 
-@register(records.DPA_TEAM)
 def render_dpa_team(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = records.request_for(session, message)
     if not isinstance(request, DpaRequest):
@@ -78,7 +76,6 @@ def render_dpa_team(session: Session, message: OutboxMessage) -> RenderedMail | 
     )
 
 
-@register(records.SUBJECT_ACK)
 def render_subject_ack(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = records.request_for(session, message)
     if not isinstance(request, SubjectRequest):
@@ -96,7 +93,6 @@ def render_subject_ack(session: Session, message: OutboxMessage) -> RenderedMail
     )
 
 
-@register(records.SUBJECT_REFERRAL)
 def render_subject_referral(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = records.request_for(session, message)
     if not isinstance(request, SubjectRequest):

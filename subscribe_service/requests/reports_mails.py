@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from generator.history.urls import page_path
 from generator.load.model import Site
 from subscribe_service.infra.models import OutboxMessage
-from subscribe_service.mail.mailer import RenderedMail
-from subscribe_service.mail.renderers import register, render_mail
+from subscribe_service.mail.message import RenderedMail
+from subscribe_service.mail.renderers import render_mail
 from subscribe_service.requests import reports
 from subscribe_service.requests.reports_models import ReportRequest
 from subscribe_service.requests.settings import get_settings
@@ -58,7 +58,6 @@ def _render(template: str, subject: str, reply_to: str, **context: Any) -> Rende
     )
 
 
-@register(reports.REPORT_RECEIVED)
 def render_received(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = reports.request_for(session, message)
     if request is None:
@@ -68,7 +67,6 @@ def render_received(session: Session, message: OutboxMessage) -> RenderedMail | 
     return _render("report_received", subject, team_address(ctx["site"]), **ctx)
 
 
-@register(reports.REPORT_TEAM)
 def render_team(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = reports.request_for(session, message)
     if request is None:
@@ -87,7 +85,6 @@ def render_team(session: Session, message: OutboxMessage) -> RenderedMail | None
     )
 
 
-@register(reports.REPORT_APPROVED)
 def render_approved(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = reports.request_for(session, message)
     if request is None or request.status != "approved" or request.link_expires_at is None:
@@ -103,7 +100,6 @@ def render_approved(session: Session, message: OutboxMessage) -> RenderedMail | 
     )
 
 
-@register(reports.REPORT_DECLINED)
 def render_declined(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = reports.request_for(session, message)
     if request is None or request.status != "declined":

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from generator.load.model import TOPIC_TITLES, TOPICS
-from subscribe_service.infra.models import Subscriber, SubscriberTopic, utcnow
+from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberTopic, utcnow
 from subscribe_service.mail import outbox
 from subscribe_service.web.tokens import TokenData, TokenError
 from subscribe_service.web.validation import SubscribeRequest, address_key
@@ -82,6 +82,27 @@ def apply_request(
         subscriber.consent_text = consent_text
     session.flush()
     return subscriber
+
+
+def record_request(session: Session, message: OutboxMessage) -> None:
+    """A confirm mail's step before sending: record the subscribe request it answers.
+
+    The API only queues the request (one outbox row, whatever the address's state);
+    the sender records it here, off the web request's path, just before the mail is
+    rendered, and the row then names the subscriber. The write is committed with the
+    mail's outcome.
+    """
+    if message.subscriber_id is not None:
+        return
+    topics = [t for t in message.payload.get("topics", []) if t in TOPICS]
+    found = apply_request(
+        session,
+        message.recipient,
+        topics,
+        source=str(message.payload.get("source", "")),
+        consent_text=str(message.payload.get("consent_text", "")),
+    )
+    message.subscriber_id = found.id
 
 
 def load_subscriber(session: Session, token: TokenData) -> Subscriber:

@@ -1,37 +1,20 @@
 """A subscriber's own data: export everything we hold, or erase it.
 
-Other parts that store personal data about a subscriber (objections, requests) add a
-section to the export with `export_section` and clean up with `erase_hook`.
+Other parts that store personal data about a subscriber (objections) have create_app
+register a section of the export and a hook that erases it (the registry's
+`export_sections` and `erase_hooks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.registry import get_registry
 from subscribe_service.web.validation import address_key
-
-ExportSection = Callable[[Session, Subscriber], Any]
-EraseHook = Callable[[Session, Subscriber], None]
-EXPORT_SECTIONS: dict[str, ExportSection] = {}
-ERASE_HOOKS: list[EraseHook] = []
-
-
-def export_section(name: str) -> Callable[[ExportSection], ExportSection]:
-    def decorate(fn: ExportSection) -> ExportSection:
-        EXPORT_SECTIONS[name] = fn
-        return fn
-
-    return decorate
-
-
-def erase_hook(fn: EraseHook) -> EraseHook:
-    ERASE_HOOKS.append(fn)
-    return fn
 
 
 def _iso(value: Any) -> str | None:
@@ -72,7 +55,7 @@ def export_data(session: Session, subscriber: Subscriber) -> dict[str, Any]:
             for mail, change_id in mails
         ],
     }
-    for name, section in EXPORT_SECTIONS.items():
+    for name, section in get_registry().export_sections.items():
         data[name] = section(session, subscriber)
     return data
 
@@ -82,7 +65,7 @@ def erase(session: Session, subscriber: Subscriber) -> None:
     address, now: their mail history, mails queued to them in any letter case, and
     mails about them to others (the privacy team's objection alerts hold the address
     and the reason; one not sent yet is not sent: the objection is erased with it)."""
-    for hook in ERASE_HOOKS:
+    for hook in get_registry().erase_hooks:
         hook(session, subscriber)
     key = address_key(subscriber.email)
     about = OutboxMessage.payload["subscriber_email"].as_string()

@@ -17,7 +17,7 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -37,12 +37,6 @@ from subscribe_service.web.validation import InvalidInput, address_key, normalis
 
 log = logging.getLogger(__name__)
 
-# Endpoints that make the service send mail to an address taken from the request, checked
-# before their view runs. Subscribe is not among them: the outbox writer counts its
-# requests, a group at a time, just before their rows are written.
-MAILING_ENDPOINTS = ("api.manage_link",)
-# Other parts add theirs here in their init_app (which runs before this module's).
-EXTRA_ENDPOINTS_KEY = "trustsite.mailing_endpoints"
 _EXT = "trustsite.mailing_limits"
 Ticket = tuple[str, str, str]  # endpoint, client IP, address_limit_key(address)
 
@@ -276,7 +270,14 @@ def _limited(view: Callable[..., Any], endpoint: str, limits: MailingLimits) -> 
     return limited_view
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, mailing_endpoints: Iterable[str]) -> None:
+    """The limits on every request that sends mail; run after every view is registered.
+
+    `mailing_endpoints` send mail to an address taken from the request: each is checked
+    per IP and per address before its view runs. Subscribe is not among them: the
+    outbox writer counts its requests, a group at a time, just before their rows are
+    written.
+    """
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["trustsite.limiter"] = limiter
     if not limiter.enabled:
@@ -289,5 +290,5 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[_EXT] = limits
     outbox.writer(app).admit = limits.check_many  # subscribe (a refusal writes nothing)
-    for endpoint in (*MAILING_ENDPOINTS, *app.extensions.get(EXTRA_ENDPOINTS_KEY, ())):
+    for endpoint in mailing_endpoints:
         app.view_functions[endpoint] = _limited(app.view_functions[endpoint], endpoint, limits)

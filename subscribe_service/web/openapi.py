@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from generator.load.model import TOPICS
+from subscribe_service.registry import get_registry
 
 bp = Blueprint("openapi", __name__)
-EXTRA_PATHS_KEY = "trustsite.openapi_paths"
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 TOKEN_PARAM = {
@@ -283,8 +283,8 @@ def document() -> dict[str, Any]:
             },
         },
     }
-    # Paths of the optional parts (notices, requests), added by their init_app.
-    doc["paths"].update(current_app.extensions.get(EXTRA_PATHS_KEY, {}))
+    # Paths of the other parts (the requests), registered in create_app.
+    doc["paths"].update(get_registry().openapi_paths)
     return doc
 
 

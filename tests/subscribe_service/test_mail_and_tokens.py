@@ -7,7 +7,7 @@ import time
 import pytest
 from itsdangerous import timed
 
-from subscribe_service.mail.mailer import HeaderInjectionError, RenderedMail, build_message
+from subscribe_service.mail.message import HeaderInjectionError, RenderedMail, build_message
 from subscribe_service.web import tokens
 
 CONFIG = {

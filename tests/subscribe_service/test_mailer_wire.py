@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from email import message_from_bytes, policy
 
 import pytest
 
-from subscribe_service.mail.mailer import (
+from subscribe_service.mail.message import (
     WIRE_POLICY,
     HeaderInjectionError,
     RenderedMail,
-    SmtpConnection,
     build_message,
     build_message_bytes,
 )
+from subscribe_service.mail.smtp import SmtpConnection
 
 CONFIG = {
     "SITE_URL": "https://trust.larkspur.example/",
@@ -104,10 +106,10 @@ def test_wire_bytes_arrive_intact_over_smtp(smtp_server):
     text = ".a line that starts with a dot\n..and two\nend\n"
     config = CONFIG | smtp_server.config
     waited = []
-    with SmtpConnection(config) as smtp:
+    with SmtpConnection.for_config(config) as smtp:
         for n in range(3):
             wire = build_message_bytes(config, rendered(text=text), f"reader{n}@example.com")
-            result = smtp.send(
+            result = smtp.send_wire(
                 f"reader{n}@example.com", wire, while_waiting=lambda n=n: waited.append(n)
             )
             assert result.outcome == "accepted", result
@@ -119,3 +121,19 @@ def test_wire_bytes_arrive_intact_over_smtp(smtp_server):
     assert [m["To"] for m in received] == [f"reader{n}@example.com" for n in range(3)]
     for message in received:
         assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+
+
+def test_a_server_that_never_answers_times_out_instead_of_hanging():
+    """Flask-Mail's own Connection opens smtplib without a timeout; ours has one."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts the TCP connection, never sends a greeting
+        config = CONFIG | {
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": silent.getsockname()[1],
+            "SMTP_TIMEOUT": 0.5,
+        }
+        started = time.monotonic()
+        with pytest.raises(OSError), SmtpConnection.for_config(config):
+            pass
+        assert time.monotonic() - started < 5

@@ -8,14 +8,15 @@ from sqlalchemy import select, text
 from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, utcnow
 from subscribe_service.mail import outbox
-from subscribe_service.mail.renderers import register, render_mail
+from subscribe_service.mail.renderers import render_confirm, render_mail
 from subscribe_service.mail.sender import drain
+from subscribe_service.registry import get_registry
+from subscribe_service.subscribers.lifecycle import record_request
 
 # Per rendered message: the statuses other connections saw at that moment.
 SEEN: dict[int, dict[int, str]] = {}
 
 
-@register("recording-probe")
 def render_recording_probe(session, message):
     """Looks at the outbox from another connection while the sender renders."""
     engine = session.get_bind()
@@ -34,6 +35,7 @@ def render_recording_probe(session, message):
 
 
 def queue(app, count: int) -> list[int]:
+    get_registry(app).mail_kind("recording-probe", render_recording_probe)
     ids = []
     with app.app_context(), session_scope(app) as s:
         for i in range(count):
@@ -84,8 +86,9 @@ def test_the_relaxed_commit_setting_never_reaches_other_users_of_the_pool(make_a
 
 @pytest.mark.timeout(60)
 def test_a_confirm_mail_that_records_its_request_is_sent_and_recorded(backend_app, smtp_server):
-    """The confirm renderer writes (it records the API's subscribe request) in the
-    batch's session; recording the mail as sent must not wait on that session."""
+    """The confirm mail's step before rendering writes (it records the API's subscribe
+    request) in the batch's session; recording the mail as sent must not wait on that
+    session."""
     response = backend_app.test_client().post(
         "/api/subscriptions", json={"email": "new@example.com", "topics": ["subprocessors"]}
     )
@@ -97,3 +100,23 @@ def test_a_confirm_mail_that_records_its_request_is_sent_and_recorded(backend_ap
         assert subscriber is not None
         sent = s.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "new@example.com"))
         assert sent.status == "sent" and sent.subscriber_id == subscriber.id
+
+
+def test_the_confirm_renderer_only_reads(app):
+    """The subscribe request is recorded by the confirm kind's step before sending
+    (subscribers.lifecycle.record_request); the renderer itself writes nothing."""
+    response = app.test_client().post(
+        "/api/subscriptions", json={"email": "reader@example.com", "topics": ["dpa"]}
+    )
+    assert response.status_code == 202
+    with app.app_context(), session_scope(app) as s:
+        row = s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "confirm"))
+        assert row.subscriber_id is None
+        assert render_confirm(s, row) is None  # nothing recorded yet: nothing to confirm
+        assert not s.new and not s.dirty
+        record_request(s, row)
+        s.flush()
+        assert row.subscriber_id is not None
+        mail = render_confirm(s, row)
+        assert mail is not None and "/confirm/" in mail.text
+        assert not s.new and not s.dirty and not s.deleted

@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, Suppression, utcnow
 from subscribe_service.mail import outbox
-from subscribe_service.mail.renderers import RENDERERS, register, render_mail
+from subscribe_service.mail.renderers import render_mail
 from subscribe_service.mail.sender import drain, poll
+from subscribe_service.registry import get_registry
 
 
-@register("probe")
 def render_probe(session, message):
     """A test kind that, like a notice, is only for confirmed subscribers."""
     subscriber = session.get(Subscriber, message.subscriber_id)
@@ -52,6 +52,18 @@ def queue_probe(app, email: str, subscriber_id: int, **payload) -> int:
 def row(app, pk: int) -> OutboxMessage:
     with app.app_context(), session_scope(app) as s:
         return s.get(OutboxMessage, pk)
+
+
+def with_probe(app):
+    """`app` with the test kind "probe" registered, as create_app registers the real ones."""
+    get_registry(app).mail_kind("probe", render_probe)
+    return app
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Every app of this module (`backend_app` too) knows the test kind."""
+    return lambda **config: with_probe(make_app(**config))
 
 
 @pytest.fixture
@@ -230,8 +242,13 @@ def test_skip_locked_lets_two_senders_share_the_queue(make_app, pg_url, smtp_ser
         assert claimed == ids[3:] and locked == ids[:3]
 
 
-def test_renderers_registry_has_the_service_kinds():
-    assert {"confirm", "manage", "export", "probe"} <= set(RENDERERS)
+def test_create_app_registers_the_service_mail_kinds(app):
+    kinds = get_registry(app).mail_kinds
+    assert {"confirm", "manage", "export", "notice", "dpa_request_copy", "probe"} <= set(kinds)
+    # The confirm mail records its subscribe request in a step of its own, before the
+    # renderer (which only reads).
+    assert kinds["confirm"].before_send is not None
+    assert all(kind.before_send is None for name, kind in kinds.items() if name != "confirm")
 
 
 def test_a_long_batch_renews_its_lease(make_app, smtp_server):

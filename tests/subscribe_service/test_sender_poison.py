@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
-from test_sender import add_subscriber, queue_probe, row
+from test_sender import add_subscriber, queue_probe, row, with_probe
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, utcnow
-from subscribe_service.mail import mailer
+from subscribe_service.mail import message as mail_message
+from subscribe_service.mail import smtp
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Every app of this module (`backend_app` too) knows the test kind."""
+    return lambda **config: with_probe(make_app(**config))
 
 
 @pytest.fixture
@@ -67,7 +74,8 @@ def test_an_exception_at_rcpt_fails_that_message_and_the_batch_goes_on(
 ):
     """The original failure: smtplib raising UnicodeEncodeError while writing RCPT TO
     (the A-label conversion is switched off to get there again)."""
-    monkeypatch.setattr(mailer, "wire_address", lambda recipient: recipient)
+    monkeypatch.setattr(mail_message, "wire_address", lambda recipient: recipient)
+    monkeypatch.setattr(smtp, "wire_address", lambda recipient: recipient)
     before = queue_good(app, ["c0", "c1"])
     poison = queue_probe(app, "user@bücher.example", add_subscriber(app, "user@bücher.example"))
     after = queue_good(app, ["d0", "d1"])

@@ -1,19 +1,16 @@
-"""Mail building and one SMTP connection; nothing here knows about the database.
+"""Building one mail: a RenderedMail becomes its wire bytes, nothing here talks SMTP.
 
-`build_message` turns a RenderedMail into a standards-complete EmailMessage.
-`SmtpConnection` sends messages one by one and reports the server's answer for each,
-so the sender can record exactly what the server said.
+`build_message` turns a RenderedMail into a standards-complete EmailMessage;
+`build_message_bytes` writes the same mail straight as the bytes sent on the wire (the
+sender's fast path). `wire_address` is the recipient as it goes on the wire.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import smtplib
-import socket
-import ssl
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
@@ -33,10 +30,9 @@ POLICY = policy.default.clone(max_line_length=998)
 # The same rules with the line ending SMTP needs, for headers folded on the wire.
 WIRE_POLICY = POLICY.clone(linesep="\r\n")
 MAX_LINE = 998
-_LEADING_DOT = re.compile(rb"(?m)^\.")
 # A plain dot-atom address (what email-validator lets through for nearly everyone): it
 # needs no quoting or encoding, so its To header is written as is.
-_PLAIN_ADDRESS = re.compile(
+PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
 )
@@ -239,189 +235,10 @@ def _from_line(sender: str) -> str:
 
 
 def _to_line(recipient: str) -> str:
-    if len(recipient) < MAX_LINE - 4 and _PLAIN_ADDRESS.fullmatch(recipient):
+    if len(recipient) < MAX_LINE - 4 and PLAIN_ADDRESS.fullmatch(recipient):
         return f"To: {recipient}\r\n"
     return _folded("To", str(Address(addr_spec=recipient)))
 
 
 def default_sender(company: str, domain: str) -> str:
     return formataddr((company, f"notices@{domain}"))
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The server's answer for one message: accepted, temporary (4xx) or permanent (5xx)."""
-
-    outcome: str  # "accepted" | "temporary" | "permanent"
-    code: int
-    reply: str
-    stage: str = "data"  # the command answered: "mail" | "rcpt" | "data"
-
-    @property
-    def text(self) -> str:
-        return f"{self.code} {self.reply}"
-
-
-class SmtpConnection:
-    """One SMTP session, with a socket timeout on every operation.
-
-    Flask-Mail's Connection (used for its configuration) opens smtplib without a timeout
-    and hides the server's replies, so the session is driven here command by command:
-    MAIL, RCPT and DATA each report their code, and a refused recipient is told apart
-    from a server that went away.
-    """
-
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self.host = config["MAIL_SERVER"]
-        self.port = int(config["MAIL_PORT"])
-        self.timeout = float(config.get("SMTP_TIMEOUT", 30))
-        self.use_ssl = bool(config.get("MAIL_USE_SSL"))
-        self.use_tls = bool(config.get("MAIL_USE_TLS"))
-        self.username = config.get("MAIL_USERNAME")
-        self.password = config.get("MAIL_PASSWORD")
-        self.envelope_from = config.get("MAIL_ENVELOPE_FROM") or _addr_spec(
-            config["MAIL_DEFAULT_SENDER"]
-        )
-        self._mail_from = f"FROM:{smtplib.quoteaddr(self.envelope_from)}"
-        self.smtp: smtplib.SMTP | None = None
-        self._mail_sent = False  # MAIL FROM written by begin_next, its reply not read yet
-
-    def __enter__(self) -> SmtpConnection:
-        if self.use_ssl:
-            self.smtp = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
-            )
-        else:
-            self.smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        if self.use_tls:
-            self.smtp.starttls(context=ssl.create_default_context())
-        if self.username and self.password:
-            self.smtp.login(self.username, self.password)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.smtp is None:
-            return
-        try:
-            if self._mail_sent:  # a MAIL FROM for a mail that was not sent after all
-                self.smtp.getreply()
-            self.smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            self.smtp.close()
-        self.smtp = None
-        self._mail_sent = False
-
-    def send(
-        self,
-        recipient: str,
-        message: EmailMessage | bytes,
-        *,
-        while_waiting: Callable[[], None] | None = None,
-    ) -> SendResult:
-        """Send one message (an EmailMessage, or wire bytes from build_message_bytes);
-        connection-level failures raise (SMTPException / OSError).
-
-        `while_waiting` runs once the data is written, before the server's answer to it
-        is read (the caller renders the next mail there)."""
-        assert self.smtp is not None, "use SmtpConnection as a context manager"
-        smtp = self.smtp
-        # smtplib only fixes line endings of str data: bytes must already use CRLF.
-        if isinstance(message, bytes):
-            data = message
-        else:
-            data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-        if self._mail_sent:
-            self._mail_sent = False
-            code, reply = smtp.getreply()
-        else:
-            smtp.ehlo_or_helo_if_needed()
-            smtp.putcmd("mail", self._mail_from)
-            code, reply = smtp.getreply()
-        if code != 250:
-            smtp.rset()
-            # Our sender address refused: not this recipient's fault, so never a bounce.
-            return _result(code, reply, "mail", permanent_ok=False)
-        smtp.putcmd("rcpt", f"TO:{envelope_recipient(recipient)}")
-        code, reply = smtp.getreply()
-        if code not in (250, 251):
-            smtp.rset()
-            return _result(code, reply, "rcpt")
-        smtp.putcmd("data")
-        code, reply = smtp.getreply()
-        if code != 354:  # refused DATA itself (e.g. 451 / 554)
-            smtp.rset()
-            return _result(code, reply, "data")
-        # What smtplib.data does with bytes: dot-stuffing and the final "." line.
-        payload = _LEADING_DOT.sub(b"..", data)
-        if not payload.endswith(b"\r\n"):
-            payload += b"\r\n"
-        smtp.send(payload + b".\r\n")
-        if while_waiting is not None:
-            # Useful work while the server reads and stores the mail; the answer waits
-            # in the socket until it is read below.
-            while_waiting()
-        code, reply = smtp.getreply()
-        return _result(code, reply, "data")
-
-    def reset(self) -> None:
-        """Abandon the mail transaction under way (a message failed on our side between
-        MAIL FROM and its data), so the next `send` starts clean. A server that does
-        not answer raises, like any connection failure (SMTPException / OSError)."""
-        assert self.smtp is not None, "use SmtpConnection as a context manager"
-        if self._mail_sent:
-            self._mail_sent = False
-            self.smtp.getreply()
-        code, reply = self.smtp.rset()
-        if code != 250:
-            raise smtplib.SMTPResponseException(code, reply)
-
-    def begin_next(self) -> None:
-        """Write the next message's MAIL FROM now; `send` reads its reply.
-
-        The sender calls this right after a message was answered and before it records
-        that answer in the database, so the commit overlaps the server's round trip
-        instead of adding to it. MAIL FROM opens a transaction and delivers nothing, so
-        what a crash can lose or duplicate is unchanged. Not SMTP pipelining: the
-        previous command has been answered before this one is written.
-        """
-        assert self.smtp is not None, "use SmtpConnection as a context manager"
-        if self._mail_sent:
-            return
-        self.smtp.ehlo_or_helo_if_needed()
-        self.smtp.putcmd("mail", self._mail_from)
-        self._mail_sent = True
-
-
-def _result(code: int, reply: bytes | str, stage: str, *, permanent_ok: bool = True) -> SendResult:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    text = " ".join(text.split())
-    if 200 <= code < 300:
-        return SendResult("accepted", code, text, stage)
-    if code == 421 or code < 0:
-        # 421: the server is closing the session; smtplib reports -1 for a dead socket.
-        raise smtplib.SMTPServerDisconnected(f"{code} {text}")
-    if 400 <= code < 500 or not permanent_ok:
-        return SendResult("temporary", code, text, stage)
-    return SendResult("permanent", code, text, stage)
-
-
-def envelope_recipient(recipient: str) -> str:
-    """`<address>` for RCPT TO, in its wire form. smtplib.quoteaddr parses every address
-    with the email package, a noticeable cost per mail; a plain address needs no parsing."""
-    recipient = wire_address(recipient)
-    if _PLAIN_ADDRESS.fullmatch(recipient):
-        return f"<{recipient}>"
-    return smtplib.quoteaddr(recipient)
-
-
-def _addr_spec(value: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(value)[1] or value
-
-
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    smtplib.SMTPException,
-    OSError,
-    socket.timeout,
-)

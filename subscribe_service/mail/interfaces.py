@@ -1,0 +1,105 @@
+"""The delivery engine's two interfaces, and what passes through them.
+
+`Store`: where the outbox rows live (claim a batch under a lease, record each outcome,
+renew the lease). `Connection`: one session with the mail server (send one message,
+report the server's answer). `Composer` turns a claimed row into wire bytes, or says
+why it is not sent this time. The engine (engine.py) sees nothing else: the real ones
+are store.SqlStore, smtp.SmtpConnection and compose.Composer; tests drive the engine
+with in-memory ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Message(Protocol):
+    """A claimed row, as the engine sees it (OutboxMessage in the real store)."""
+
+    id: int
+    kind: str
+    recipient: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The server's answer for one message: accepted, temporary (4xx) or permanent (5xx)."""
+
+    outcome: str  # "accepted" | "temporary" | "permanent"
+    code: int
+    reply: str
+    stage: str = "data"  # the command answered: "mail" | "rcpt" | "data"
+
+    @property
+    def text(self) -> str:
+        return f"{self.code} {self.reply}"
+
+
+@dataclass(frozen=True)
+class Settle:
+    """A claimed row that is not sent this time: cancelled, or back to the queue."""
+
+    action: str  # "cancelled" | "retry" | "failed" (never worth another attempt)
+    reason: str
+
+
+Prepared = bytes | Settle
+
+
+@dataclass
+class Claim:
+    """One claimed batch: the rows to send, in order, and the ids of rows found out of
+    attempts (failed by the store while claiming)."""
+
+    messages: Sequence[Message]
+    gave_up: list[int] = field(default_factory=list)
+
+
+class Store(Protocol):
+    def claim(self) -> AbstractContextManager[Claim]:
+        """Lease a batch of due rows; the batch is worked on inside the context."""
+
+    def renew_lease(self, messages: Sequence[Message]) -> None: ...
+
+    def mark_sent(self, message: Message, reply: str) -> None: ...
+
+    def mark_failed(self, message: Message, reason: str) -> None: ...
+
+    def mark_bounced(self, message: Message, reply: str) -> None:
+        """A permanent refusal of the address: never mail it again."""
+
+    def mark_cancelled(self, message: Message, reason: str) -> None: ...
+
+    def mark_retry(self, message: Message, reason: str) -> bool:
+        """Back to the queue (True), or failed after the last attempt (False)."""
+
+    def discard(self) -> None:
+        """Drop uncommitted work (a renderer's or the engine's failed step)."""
+
+
+class Connection(Protocol):
+    """One session with the mail server. A lost connection raises OSError (smtplib's
+    errors are OSErrors); any other exception is the message's own failure."""
+
+    def send_wire(
+        self, recipient: str, message: bytes, *, while_waiting: Callable[[], None] | None = None
+    ) -> SendResult:
+        """Send one message; `while_waiting` runs after its data is written, before the
+        server's answer is read."""
+
+    def begin_next(self) -> None:
+        """Open the next message's transaction early (overlaps the server's round trip)."""
+
+    def reset(self) -> None:
+        """Abandon a transaction after a message failed on our side."""
+
+
+Transport = Callable[[], AbstractContextManager[Connection]]
+
+
+class Composer(Protocol):
+    def prepare(self, message: Message) -> Prepared:
+        """The message's wire bytes, or why it is not sent this time. Commits nothing."""

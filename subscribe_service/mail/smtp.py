@@ -1,0 +1,209 @@
+"""One SMTP session: send a mail's wire bytes and report the server's answer to each command.
+
+`SmtpConnection` is Flask-Mail's `Connection` (the `Mail` extension owns the MAIL_*
+settings, see create_app) with what the outbox sender needs on top: a socket timeout
+on every operation, MAIL, RCPT and DATA driven command by command so each answer is
+reported (a refused recipient is told apart from a server that went away), and the next
+MAIL FROM written before the previous answer is recorded. Flask-Mail's own `send`
+(smtplib.sendmail) hides those answers, so the sender does not use it.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from collections.abc import Callable, Mapping
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any
+
+import flask_mail
+from flask import Flask
+
+from subscribe_service.mail.interfaces import SendResult
+from subscribe_service.mail.message import PLAIN_ADDRESS, wire_address
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class SmtpConnection(flask_mail.Connection):
+    """One SMTP session over Flask-Mail's settings, with a socket timeout and the
+    server's answer to every command. Use it as a context manager."""
+
+    def __init__(
+        self, mail: Any, *, timeout: float = 30.0, envelope_from: str | None = None
+    ) -> None:
+        """`mail` is Flask-Mail's state (`app.extensions["mail"]`)."""
+        super().__init__(mail)
+        self.timeout = timeout
+        self.envelope_from = envelope_from or _addr_spec(mail.default_sender)
+        self._mail_from = f"FROM:{smtplib.quoteaddr(self.envelope_from)}"
+        self._mail_sent = False  # MAIL FROM written by begin_next, its reply not read yet
+
+    @classmethod
+    def for_app(cls, app: Flask) -> SmtpConnection:
+        return cls.from_settings(app.extensions["mail"], app.config)
+
+    @classmethod
+    def for_config(cls, config: Mapping[str, Any]) -> SmtpConnection:
+        """A connection from MAIL_* settings alone (no app), as Flask-Mail reads them."""
+        return cls.from_settings(flask_mail.Mail().init_mail(dict(config)), config)
+
+    @classmethod
+    def from_settings(cls, mail: Any, config: Mapping[str, Any]) -> SmtpConnection:
+        return cls(
+            mail,
+            timeout=float(config.get("SMTP_TIMEOUT", 30)),
+            envelope_from=config.get("MAIL_ENVELOPE_FROM"),
+        )
+
+    def configure_host(self) -> smtplib.SMTP:
+        """Flask-Mail's, with the timeout and verified TLS; no smtplib debug output,
+        which would print every mail, personal links included, to the log."""
+        mail = self.mail
+        host: smtplib.SMTP
+        # A TLS context loads the system's CA store (tens of milliseconds): only when used.
+        if mail.use_ssl:
+            host = smtplib.SMTP_SSL(
+                mail.server,
+                int(mail.port),
+                timeout=self.timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            host = smtplib.SMTP(mail.server, int(mail.port), timeout=self.timeout)
+        if mail.use_tls:
+            host.starttls(context=ssl.create_default_context())
+        if mail.username and mail.password:
+            host.login(mail.username, mail.password)
+        return host
+
+    def __enter__(self) -> SmtpConnection:
+        # Always connect: MAIL_SUPPRESS_SEND (on by default under TESTING) would let the
+        # outbox record as sent mails that never left.
+        self.host = self.configure_host()
+        self.num_emails = 0
+        self._mail_sent = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.host is None:
+            return
+        try:
+            if self._mail_sent:  # a MAIL FROM for a mail that was not sent after all
+                self.host.getreply()
+            self.host.quit()
+        except (smtplib.SMTPException, OSError):
+            self.host.close()
+        self.host = None
+        self._mail_sent = False
+
+    def _session(self) -> smtplib.SMTP:
+        assert self.host is not None, "use SmtpConnection as a context manager"
+        return self.host
+
+    def send_wire(
+        self,
+        recipient: str,
+        message: EmailMessage | bytes,
+        *,
+        while_waiting: Callable[[], None] | None = None,
+    ) -> SendResult:
+        """Send one message (an EmailMessage, or wire bytes from build_message_bytes);
+        connection-level failures raise (SMTPException / OSError).
+
+        `while_waiting` runs once the data is written, before the server's answer to it
+        is read (the caller renders the next mail there)."""
+        smtp = self._session()
+        # smtplib only fixes line endings of str data: bytes must already use CRLF.
+        if isinstance(message, bytes):
+            data = message
+        else:
+            data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        if self._mail_sent:
+            self._mail_sent = False
+            code, reply = smtp.getreply()
+        else:
+            smtp.ehlo_or_helo_if_needed()
+            smtp.putcmd("mail", self._mail_from)
+            code, reply = smtp.getreply()
+        if code != 250:
+            smtp.rset()
+            # Our sender address refused: not this recipient's fault, so never a bounce.
+            return _result(code, reply, "mail", permanent_ok=False)
+        smtp.putcmd("rcpt", f"TO:{envelope_recipient(recipient)}")
+        code, reply = smtp.getreply()
+        if code not in (250, 251):
+            smtp.rset()
+            return _result(code, reply, "rcpt")
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:  # refused DATA itself (e.g. 451 / 554)
+            smtp.rset()
+            return _result(code, reply, "data")
+        # What smtplib.data does with bytes: dot-stuffing and the final "." line.
+        payload = _LEADING_DOT.sub(b"..", data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        smtp.send(payload + b".\r\n")
+        if while_waiting is not None:
+            # Useful work while the server reads and stores the mail; the answer waits
+            # in the socket until it is read below.
+            while_waiting()
+        code, reply = smtp.getreply()
+        return _result(code, reply, "data")
+
+    def reset(self) -> None:
+        """Abandon the mail transaction under way (a message failed on our side between
+        MAIL FROM and its data), so the next `send_wire` starts clean. A server that does
+        not answer raises, like any connection failure (SMTPException / OSError)."""
+        smtp = self._session()
+        if self._mail_sent:
+            self._mail_sent = False
+            smtp.getreply()
+        code, reply = smtp.rset()
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, reply)
+
+    def begin_next(self) -> None:
+        """Write the next message's MAIL FROM now; `send_wire` reads its reply.
+
+        The sender calls this right after a message was answered and before it records
+        that answer in the database, so the commit overlaps the server's round trip
+        instead of adding to it. MAIL FROM opens a transaction and delivers nothing, so
+        what a crash can lose or duplicate is unchanged. Not SMTP pipelining: the
+        previous command has been answered before this one is written.
+        """
+        smtp = self._session()
+        if self._mail_sent:
+            return
+        smtp.ehlo_or_helo_if_needed()
+        smtp.putcmd("mail", self._mail_from)
+        self._mail_sent = True
+
+
+def _result(code: int, reply: bytes | str, stage: str, *, permanent_ok: bool = True) -> SendResult:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    text = " ".join(text.split())
+    if 200 <= code < 300:
+        return SendResult("accepted", code, text, stage)
+    if code == 421 or code < 0:
+        # 421: the server is closing the session; smtplib reports -1 for a dead socket.
+        raise smtplib.SMTPServerDisconnected(f"{code} {text}")
+    if 400 <= code < 500 or not permanent_ok:
+        return SendResult("temporary", code, text, stage)
+    return SendResult("permanent", code, text, stage)
+
+
+def envelope_recipient(recipient: str) -> str:
+    """`<address>` for RCPT TO, in its wire form. smtplib.quoteaddr parses every address
+    with the email package, a noticeable cost per mail; a plain address needs no parsing."""
+    recipient = wire_address(recipient)
+    if PLAIN_ADDRESS.fullmatch(recipient):
+        return f"<{recipient}>"
+    return smtplib.quoteaddr(recipient)
+
+
+def _addr_spec(value: str) -> str:
+    return parseaddr(value)[1] or value
