@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from generator.history.diff import diff_lists
-from generator.history.manifest.gitrev import files_at_revision
+from generator.history.gitrev import files_at_revision
 from generator.history.markdown_diff import (
     edited_version_markdown,
     list_change_markdown,

@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from generator.history.gitrev import files_at_revision
 from generator.history.manifest import SOURCE_FORMAT, is_version_id, source_path
-from generator.history.manifest.gitrev import files_at_revision
 from generator.history.sitefetch import FetchError, join, read
 from generator.load.canonical import content_of, sha256_of
 from generator.load.errors import DataError, Issue, display_path
