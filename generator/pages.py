@@ -29,6 +29,8 @@ from generator.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subproces
 from generator.page_context import relative_url, service_action, subprocessor_row, template_env
 from generator.provenance import Origin
 from generator.security_pages import add_security_pages, security_outputs
+from generator.service_info import PATH as SERVICE_JSON
+from generator.service_info import service_json
 from generator.signing import fingerprint, signer_from_environment
 from generator.subprocessor_pages import add_subprocessors
 from generator.text_pages import add_text_topic, dpa_request_versions, pdf_available
@@ -154,7 +156,8 @@ def site_outputs(
     *,
     pdfs: bool = True,
 ) -> dict[str, bytes]:
-    """Feeds, changes.json, exports and (when generator.pdf is installed) the DPA PDFs.
+    """Feeds, changes.json, service.json, exports and (when generator.pdf is installed) the
+    DPA PDFs.
 
     The MkDocs plugin passes `pdfs=False` and gets the PDFs from generator.pdf_jobs,
     which caches them and renders them beside the page build.
@@ -162,6 +165,7 @@ def site_outputs(
     if records is None:
         records = build_changes(data, today)
     outputs: dict[str, bytes] = {"changes.json": changes_json(data, records, today)}
+    outputs[SERVICE_JSON] = service_json(data, today)
     outputs.update(build_feeds(data, records))
     outputs["feeds/sitemap.xml"] = build_feed_sitemap(data.site)
     outputs.update(build_exports(data, today, records))

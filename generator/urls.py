@@ -7,7 +7,9 @@ The site is built with `use_directory_urls`, so every page path ends with a slas
 
 from __future__ import annotations
 
-from generator.model import Site, slugify_version
+# page_path (`dpa/`, `dpa/2.1/`) is the contract's: the service's mails link to the same pages.
+from generator.contract import page_path
+from generator.model import Site
 
 
 def site_root(site: Site) -> str:
@@ -19,13 +21,6 @@ def site_root(site: Site) -> str:
 def absolute_url(site: Site, path: str) -> str:
     """The absolute URL of a site-relative path such as `feeds/all.atom`."""
     return site_root(site) + path.lstrip("/")
-
-
-def page_path(topic: str, version: str | None = None) -> str:
-    """`dpa/` for a topic's current page, `dpa/2.1/` for one version's permalink."""
-    if version is None:
-        return f"{topic}/"
-    return f"{topic}/{slugify_version(version)}/"
 
 
 def page_url(site: Site, topic: str, version: str | None = None) -> str:

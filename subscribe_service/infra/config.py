@@ -1,4 +1,10 @@
-"""Configuration: defaults that work on a laptop, then TRUSTSITE_* variables, then tests'."""
+"""Configuration: defaults that work on a laptop, then TRUSTSITE_* variables, then tests'.
+
+The operator sets how the service runs (secret key, database, mail server, the site's and
+the service's URLs, limits). Who the company is comes from one place, `data/site.yaml`,
+through the built site's `service.json` (infra/published_site.py): `COMPANY_NAME` is
+derived from it, like `MAIL_DOMAIN` from the site URL, and is not a setting.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from subscribe_service.infra.published_site import init_published_site
 from subscribe_service.mail.mailer import default_sender, mail_domain
 
 DEV_SECRET = "trustsite-dev-secret-do-not-use-in-production"
+# Settings of earlier versions whose values now come from the built site (service.json).
+NO_LONGER_SETTINGS = ("COMPANY_NAME", "DATA_DIR")
 
 log = logging.getLogger("subscribe_service")
 
@@ -35,7 +44,6 @@ def defaults() -> dict[str, Any]:
         "SITE_DIR": "site",
         "SERVE_SITE": False,  # serve SITE_DIR at / (development; on with --debug too)
         "TEMPLATE_DIR": None,  # searched before the built-in templates
-        "COMPANY_NAME": "Larkspur Relay",
         "ALLOWED_ORIGINS": "",  # extra origins allowed to post, comma-separated
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
@@ -72,9 +80,17 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     cfg = app.config
+    for name in NO_LONGER_SETTINGS:
+        if cfg.pop(name, None) is not None:
+            log.warning(
+                "TRUSTSITE_%s is no longer read: the service takes the company and its data "
+                "from the built site's service.json (TRUSTSITE_SITE_DIR)",
+                name,
+            )
     cfg["SITE_URL"] = _slash(str(cfg["SITE_URL"]))
     cfg["SERVICE_URL"] = _slash(str(cfg["SERVICE_URL"] or cfg["SITE_URL"]))
     cfg["MAIL_DOMAIN"] = cfg["MAIL_DOMAIN"] or mail_domain(cfg)
+    cfg["COMPANY_NAME"] = _company_name(app)
     cfg["MAIL_DEFAULT_SENDER"] = cfg["MAIL_DEFAULT_SENDER"] or default_sender(
         cfg["COMPANY_NAME"], cfg["MAIL_DOMAIN"]
     )
@@ -90,6 +106,15 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             "TRUSTSITE_SECRET_KEY is not set: using the development secret. "
             "Anyone can forge links with it; set a long random value in production."
         )
+
+
+def _company_name(app: Flask) -> str:
+    """The published company name; the site's host name until the site is built (what is
+    missing is logged when something needs it: the request endpoints answer 503)."""
+    published = init_published_site(app).peek()
+    if published is not None:
+        return published.company.name
+    return urlsplit(app.config["SITE_URL"]).hostname or "trust center"
 
 
 def origin_of(url: str) -> str:

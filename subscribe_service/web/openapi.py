@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from generator.model import TOPICS
+from generator.contract import TOPICS
 
 bp = Blueprint("openapi", __name__)
 EXTRA_PATHS_KEY = "trustsite.openapi_paths"
