@@ -26,7 +26,7 @@ def test_change_record_has_the_fields_of_the_published_record() -> None:
 
 
 def test_field_labels_name_every_subprocessor_field() -> None:
-    assert contract.SUBPROCESSOR_FIELDS == tuple(f for f in Subprocessor.model_fields if f != "id")
+    assert tuple(f for f in Subprocessor.model_fields if f != "id") == contract.SUBPROCESSOR_FIELDS
 
 
 def test_the_contract_imports_nothing_else_of_the_generator() -> None:

@@ -41,8 +41,7 @@ def test_the_service_imports_only_the_contract_from_the_generator() -> None:
         f"{path.relative_to(ROOT)}:{line}: imports {name}"
         for path in modules
         for line, name in _imported_modules(path)
-        if (name == "generator" or name.startswith("generator."))
-        and name != "generator.contract"
+        if (name == "generator" or name.startswith("generator.")) and name != "generator.contract"
     ]
     assert offending == []
 
