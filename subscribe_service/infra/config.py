@@ -90,10 +90,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     cfg["SITE_URL"] = _slash(str(cfg["SITE_URL"]))
     cfg["SERVICE_URL"] = _slash(str(cfg["SERVICE_URL"] or cfg["SITE_URL"]))
     cfg["MAIL_DOMAIN"] = cfg["MAIL_DOMAIN"] or mail_domain(cfg)
-    cfg["COMPANY_NAME"] = _company_name(app)
-    cfg["MAIL_DEFAULT_SENDER"] = cfg["MAIL_DEFAULT_SENDER"] or default_sender(
-        cfg["COMPANY_NAME"], cfg["MAIL_DOMAIN"]
-    )
+    _follow_the_published_company(app)
     cfg["SITE_ORIGIN"] = origin_of(cfg["SITE_URL"])
     cfg["SERVICE_ORIGIN"] = origin_of(cfg["SERVICE_URL"])
     extra = [o.strip().rstrip("/") for o in str(cfg["ALLOWED_ORIGINS"]).split(",") if o.strip()]
@@ -108,13 +105,21 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         )
 
 
-def _company_name(app: Flask) -> str:
-    """The published company name; the site's host name until the site is built (what is
-    missing is logged when something needs it: the request endpoints answer 503)."""
-    published = init_published_site(app).peek()
-    if published is not None:
-        return published.company.name
-    return urlsplit(app.config["SITE_URL"]).hostname or "trust center"
+def _follow_the_published_company(app: Flask) -> None:
+    """COMPANY_NAME (and the sender's name, unless MAIL_DEFAULT_SENDER is set) from the
+    built site's service.json, now and whenever a new build is read. Until the site is
+    built they use the site's host name; what is missing is logged when something needs
+    the file (the request endpoints, which answer 503)."""
+    cfg = app.config
+    sender_is_derived = not cfg["MAIL_DEFAULT_SENDER"]
+
+    def name_the_company(company: str) -> None:
+        cfg["COMPANY_NAME"] = company
+        if sender_is_derived:
+            cfg["MAIL_DEFAULT_SENDER"] = default_sender(company, cfg["MAIL_DOMAIN"])
+
+    name_the_company(urlsplit(cfg["SITE_URL"]).hostname or "trust center")
+    init_published_site(app, on_change=lambda info: name_the_company(info.company.name)).peek()
 
 
 def origin_of(url: str) -> str:

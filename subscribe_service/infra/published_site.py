@@ -49,7 +49,7 @@ class PublishedSite:
         """The published file as it is now (or as it was last readable); a new problem is
         logged once."""
         with self._lock:
-            problem = self._refresh()
+            problem = self._refresh(quiet=False)
             if problem != self._problem:
                 self._problem = problem
                 if problem:
@@ -59,13 +59,13 @@ class PublishedSite:
             return self._info
 
     def peek(self) -> ServiceInfo | None:
-        """Like `info`, but quietly None when there is no file: for start-up, before the
-        log is set up, and for callers that have a fallback."""
+        """Like `info`, but quietly (nothing logged) None when there is no file: for
+        start-up, before the log is set up, and for callers that have a fallback."""
         with self._lock:
-            self._refresh()
+            self._refresh(quiet=True)
             return self._info
 
-    def _refresh(self) -> str | None:
+    def _refresh(self, *, quiet: bool) -> str | None:
         """Read the file again if it changed since; None, or what is wrong with it."""
         try:
             stat = self.path.stat()
@@ -83,7 +83,8 @@ class PublishedSite:
         except ValueError as err:
             return f"{self.path} is not a {SERVICE_FORMAT} file: {err}"
         self._key, self._info = key, info
-        log.info("read %s (built for %s)", self.path, info.as_of.isoformat())
+        if not quiet:
+            log.info("read %s (built for %s)", self.path, info.as_of.isoformat())
         if self._on_change is not None:
             self._on_change(info)
         return None
@@ -107,15 +108,11 @@ def _parse(content: bytes) -> ServiceInfo:
         raise ValueError(f"{where}: {first['msg']}{also}") from None
 
 
-def init_published_site(app: Flask) -> PublishedSite:
-    """Attach the reader of `<SITE_DIR>/service.json`; the company name follows the file."""
-
-    def follow(info: ServiceInfo) -> None:
-        # Mails name the company from the configuration (MAIL_DEFAULT_SENDER is derived
-        # from it when the app starts); the published file is where that name comes from.
-        app.config["COMPANY_NAME"] = info.company.name
-
-    published = PublishedSite(Path(app.config["SITE_DIR"]).resolve(), on_change=follow)
+def init_published_site(
+    app: Flask, on_change: Callable[[ServiceInfo], None] | None = None
+) -> PublishedSite:
+    """Attach the reader of `<SITE_DIR>/service.json`; `on_change` runs on each new file."""
+    published = PublishedSite(Path(app.config["SITE_DIR"]).resolve(), on_change=on_change)
     app.extensions[EXTENSION] = published
     return published
 

@@ -1,9 +1,10 @@
 """Requests the trust center takes besides subscriptions: a copy of the current DPA, and
 data subject requests to be referred to the controller.
 
-`init_app` reads `data/site.yaml`, registers the blueprint, its rate limits and OpenAPI
-paths, the mail renderers, the retention purge (a chore of the polling sender) and the
-`requests` command; the security report requests (`reports*.py`) the same way.
+`init_app` attaches the settings (the built site's service.json), registers the blueprint,
+its rate limits and OpenAPI paths, the mail renderers, the retention purge (a chore of the
+polling sender) and the `requests` command; the security report requests (`reports*.py`)
+the same way.
 """
 
 from __future__ import annotations

@@ -65,6 +65,7 @@ def test_the_company_comes_from_the_built_site_only(tmp_path, monkeypatch, caplo
     with app.app_context():
         assert published_site(app).info().company.legal_name == "Larkspur Relay B.V."
     assert app.config["COMPANY_NAME"] == "Larkspur Relay"
+    assert app.config["MAIL_DEFAULT_SENDER"] == "Larkspur Relay <notices@trust.larkspur.example>"
 
 
 def test_flask_db_upgrade_command(tmp_path):
