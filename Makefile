@@ -1,5 +1,7 @@
 # make run    the site, the subscription service, a local mail sink and the sender on
-#             http://127.0.0.1:8000 (mail at /_dev/mail); nothing to configure.
+#             http://127.0.0.1:8000 (mail at /_dev/mail); nothing to configure. The site
+#             is built first: the service reads the company and its data from the
+#             built site's service.json, never from data/.
 # make test   the test suite.
 # make bench  every benchmark, each beside its lower bound.
 

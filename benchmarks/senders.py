@@ -49,7 +49,6 @@ from sqlalchemy import func, select
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage
 
-ROOT = Path(__file__).resolve().parents[1]
 FLASK = Path(sys.executable).parent / "flask"
 START_TIMEOUT_S = 120.0
 DELIVERY_TIMEOUT_S = 900.0
@@ -65,7 +64,6 @@ def sender_process(db_url: str, smtp_port: int, log: Path) -> Iterator[subproces
         "TRUSTSITE_MAIL_SERVER": "127.0.0.1",
         "TRUSTSITE_MAIL_PORT": str(smtp_port),
         "TRUSTSITE_SITE_URL": SITE,
-        "TRUSTSITE_DATA_DIR": str(ROOT / "data"),
         "TRUSTSITE_SEND_RATE": "0",  # measure the engine, not the throttle
         "TRUSTSITE_SEND_POLL_SECONDS": "0.05",
     }

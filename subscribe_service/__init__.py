@@ -124,7 +124,7 @@ def _requests(app: Flask, registry: Registry) -> None:
         views,
     )
 
-    settings.init_settings(app)  # reads data/site.yaml
+    settings.init_settings(app)  # the built site's service.json
     reports.init_reports_config(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(reports_views.bp)

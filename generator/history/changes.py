@@ -1,10 +1,12 @@
 """The list of published changes, and `changes.json`, the contract with the service.
 
 One record per published version of every topic (drafts excluded), oldest first by
-(announced, topic, version). The service keys its notices on the record `id`
-(`<topic>/<version>`), so ids and the bytes of the file must be stable: keys sorted,
-two-space indent, UTF-8, a trailing newline, and no date but the data's own and `as_of`.
-See docs/changes-json.md.
+(announced, topic, version). A `ChangeRecord` is what the build works with (typed diffs for
+pages and feeds); `to_change` turns it into the contract's `Change`, the record the service
+reads back (generator.contract), and only that is written. The service keys its notices on
+the record `id` (`<topic>/<version>`), so ids and the bytes of the file must be stable:
+keys sorted, two-space indent, UTF-8, a trailing newline, and no date but the data's own
+and `as_of`. See docs/changes-json.md.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
+from generator import contract
 from generator.history.diff import ListDiff, TextDiff, diff_lists, diff_texts
 from generator.history.manifest import CorrectionStep, published_version
 from generator.history.urls import absolute_url, list_change_path, page_url, redline_url, site_root
@@ -31,12 +34,14 @@ from generator.load.model import (
 )
 from generator.load.timeline import TopicTimeline, timeline
 
-FORMAT = "trustsite-changes/1"
+FORMAT = contract.CHANGES_FORMAT
 
 
 @dataclass(frozen=True)
 class ChangeRecord:
-    """Exactly the fields of one entry of changes.json."""
+    """One entry of changes.json as the build sees it: the fields of `contract.Change`, with
+    the diff and the corrections as typed objects (tests/generator/test_contract.py checks
+    that the two have the same fields)."""
 
     id: str
     topic: str
@@ -161,35 +166,36 @@ def diff_to_json(diff: ListDiff | TextDiff) -> dict[str, object]:
     }
 
 
-def record_to_json(record: ChangeRecord) -> dict[str, object]:
+def to_change(record: ChangeRecord) -> contract.Change:
+    """The record as changes.json publishes it, validated by the contract's model."""
     deadline = record.objection_deadline
-    return {
-        "id": record.id,
-        "topic": record.topic,
-        "topic_title": record.topic_title,
-        "version": record.version,
-        "previous_version": record.previous_version,
-        "title": record.title,
-        "summary": record.summary,
-        "announced": record.announced.isoformat(),
-        "effective": record.effective.isoformat(),
-        "objection_deadline": deadline.isoformat() if deadline else None,
-        "editorial": record.editorial,
-        "status": record.status.value,
-        "url": record.url,
-        "diff_url": record.diff_url,
-        "diff": diff_to_json(record.diff),
-        "content_hash": record.content_hash,
-        "corrections": [
-            {
-                "date": step.correction.date.isoformat(),
-                "by": step.correction.by,
-                "why": step.correction.why,
-                "content_hash": step.content_hash,
-            }
+    return contract.Change(
+        id=record.id,
+        topic=record.topic,
+        topic_title=record.topic_title,
+        version=record.version,
+        previous_version=record.previous_version,
+        title=record.title,
+        summary=record.summary,
+        announced=record.announced,
+        effective=record.effective,
+        objection_deadline=deadline,
+        editorial=record.editorial,
+        status=record.status,
+        url=record.url,
+        diff_url=record.diff_url,
+        diff=diff_to_json(record.diff),  # type: ignore[arg-type]  # validated into the model
+        content_hash=record.content_hash,
+        corrections=[
+            contract.CorrectionStep(
+                date=step.correction.date,
+                by=step.correction.by,
+                why=step.correction.why,
+                content_hash=step.content_hash,
+            )
             for step in record.corrections
         ],
-    }
+    )
 
 
 def dump_json(document: object) -> bytes:
@@ -199,14 +205,14 @@ def dump_json(document: object) -> bytes:
 
 
 def changes_json(data: TrustData, records: Sequence[ChangeRecord], today: dt.date) -> bytes:
-    document = {
-        "format": FORMAT,
-        "as_of": today.isoformat(),
-        "site": {
-            "url": site_root(data.site),
-            "company": data.site.company.name,
-            "privacy_contact": data.site.contacts.privacy,
-        },
-        "changes": [record_to_json(r) for r in records],
-    }
-    return dump_json(document)
+    document = contract.ChangesDoc(
+        format=contract.CHANGES_FORMAT,
+        as_of=today,
+        site=contract.SiteInfo(
+            url=site_root(data.site),
+            company=data.site.company.name,
+            privacy_contact=data.site.contacts.privacy,
+        ),
+        changes=[to_change(r) for r in records],
+    )
+    return dump_json(document.model_dump(mode="json"))

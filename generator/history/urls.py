@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+# page_path (`dpa/`, `dpa/2.1/`) is the contract's: the service's mails link to the same pages.
+from generator.contract import page_path
 from generator.load.model import Site, slugify_version
 
 
@@ -30,13 +32,6 @@ def company_slug(site: Site) -> str:
 def dpa_pdf_path(site: Site, version: str) -> str:
     """Site-relative path of a DPA version's PDF: `dpa/2.1/larkspur-relay-dpa-2.1.pdf`."""
     return f"{page_path('dpa', version)}{company_slug(site)}-dpa-{slugify_version(version)}.pdf"
-
-
-def page_path(topic: str, version: str | None = None) -> str:
-    """`dpa/` for a topic's current page, `dpa/2.1/` for one version's permalink."""
-    if version is None:
-        return f"{topic}/"
-    return f"{topic}/{slugify_version(version)}/"
 
 
 def page_url(site: Site, topic: str, version: str | None = None) -> str:

@@ -10,17 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-# The one set of labels (capitalised as a table header; lower-cased inside a sentence).
-FIELD_LABELS: dict[str, str] = {
-    "entity": "Entity",
-    "purpose": "Purpose",
-    "data_categories": "Data categories",
-    "processing_locations": "Processing locations",
-    "corporate_location": "Corporate location",
-    "transfer_mechanism": "Transfer mechanism",
-    "website": "Website",
-    "relationship": "Relationship",
-}
+# The one set of labels (capitalised as a table header; lower-cased inside a sentence) is
+# the contract's: the service's notices word the fields the same way.
+from generator.contract import FIELD_LABELS
 
 
 def field_label(field: str) -> str:

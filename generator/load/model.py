@@ -12,22 +12,21 @@ functions of the data.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
-TOPICS: tuple[str, ...] = ("subprocessors", "dpa", "privacy", "faq", "security")
-TEXT_TOPICS: tuple[str, ...] = ("dpa", "privacy", "faq", "security")
-
-TOPIC_TITLES: dict[str, str] = {
-    "subprocessors": "Sub-processors",
-    "dpa": "Data Processing Addendum",
-    "privacy": "Privacy statement",
-    "faq": "GDPR and CCPA FAQ",
-    "security": "Security and compliance",
-}
+# The topics, their titles, the sub-processor fields and the version statuses are shared
+# with the service: they are defined in the contract module and re-exported here.
+from generator.contract import (  # noqa: F401
+    SUBPROCESSOR_FIELDS,
+    TEXT_TOPICS,
+    TOPIC_TITLES,
+    TOPICS,
+    Status,
+    slugify_version,
+)
 
 # Countries of the European Economic Area (ISO 3166-1 alpha-2). A sub-processor that
 # processes personal data anywhere else needs a transfer mechanism (GDPR Chapter V).
@@ -178,8 +177,10 @@ class Subprocessor(_Strict):
         return tuple(c for c in self.processing_locations if c not in EEA_COUNTRIES)
 
 
-# Fields a change may touch: everything but the id, which is how an entry is known.
-SUBPROCESSOR_FIELDS: tuple[str, ...] = tuple(f for f in Subprocessor.model_fields if f != "id")
+# Fields a change may touch: everything but the id, which is how an entry is known. The
+# contract names them for the service; the model must have exactly those.
+if tuple(f for f in Subprocessor.model_fields if f != "id") != SUBPROCESSOR_FIELDS:
+    raise RuntimeError("generator.contract.FIELD_LABELS must name the fields of Subprocessor")
 
 
 class SubprocessorPatch(_Strict):
@@ -251,22 +252,8 @@ class TrustData(BaseModel):
     documents: dict[str, tuple[TextVersionDoc, ...]] = Field(default_factory=dict)
 
 
-class Status(StrEnum):
-    """Where a version stands on the build date."""
-
-    draft = "draft"  # announced in the future: not published yet
-    upcoming = "upcoming"  # announced, not yet effective
-    current = "current"  # the version in force
-    past = "past"  # superseded
-
-
 ChangeKind = Literal["list", "text"]
 
 
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
-
-
-def slugify_version(version: str) -> str:
-    """The path segment of a version's permalink (`/dpa/2.1/`, `/subprocessors/2025-03-01/`)."""
-    return re.sub(r"[^0-9A-Za-z.-]", "-", version)

@@ -43,6 +43,8 @@ from generator.site.subprocessor_pages import add_subprocessors
 from generator.site.text_pages import add_text_topic, dpa_request_versions
 from generator.load.timeline import TopicTimeline, timeline
 from generator.history.urls import feed_path
+from generator.outputs.service_info import PATH as SERVICE_JSON
+from generator.outputs.service_info import service_json
 
 EXPORTS: tuple[tuple[str, str], ...] = (
     ("changes.json", "Every change, machine-readable (changes.json)"),
@@ -178,7 +180,7 @@ def site_outputs(
     *,
     pdfs: bool = True,
 ) -> dict[str, bytes]:
-    """Feeds, changes.json, exports and the DPA PDFs.
+    """Feeds, changes.json, service.json, exports and the DPA PDFs.
 
     The MkDocs plugin passes `pdfs=False` and gets the PDFs from generator.outputs.pdf_jobs,
     which caches them and renders them beside the page build.
@@ -186,6 +188,7 @@ def site_outputs(
     if records is None:
         records = build_changes(data, today)
     outputs: dict[str, bytes] = {"changes.json": changes_json(data, records, today)}
+    outputs[SERVICE_JSON] = service_json(data, today)
     outputs.update(build_feeds(data, records))
     outputs["feeds/sitemap.xml"] = build_feed_sitemap(data.site)
     outputs.update(build_exports(data, today, records))

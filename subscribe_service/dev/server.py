@@ -3,7 +3,9 @@
 One process: builds the site (`trustsite build`), starts a local SMTP server that keeps
 what it receives (shown at http://127.0.0.1:8000/_dev/mail), the service on
 http://127.0.0.1:8000 serving the built site at / and the API, and the outbox sender.
-Ctrl-C stops everything.
+Ctrl-C stops everything. The site is built first because the service reads the company,
+its contacts and the DPA versions from the built site's `service.json` (with `--no-build`
+and no site yet, the request forms answer 503 until one is built).
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Configuration: defaults that work on a laptop, then TRUSTSITE_* variables, then tests'."""
+"""Configuration: defaults that work on a laptop, then TRUSTSITE_* variables, then tests'.
+
+The operator sets how the service runs (secret key, database, mail server, the site's and
+the service's URLs, limits). Who the company is comes from one place, `data/site.yaml`,
+through the built site's `service.json` (infra/published_site.py): `COMPANY_NAME` is
+derived from it, like `MAIL_DOMAIN` from the site URL, and is not a setting.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from subscribe_service.infra.published_site import init_published_site
 from subscribe_service.mail.message import default_sender, mail_domain
 
 DEV_SECRET = "trustsite-dev-secret-do-not-use-in-production"
+# Settings of earlier versions whose values now come from the built site (service.json).
+NO_LONGER_SETTINGS = ("COMPANY_NAME", "DATA_DIR")
 
 log = logging.getLogger("subscribe_service")
 
@@ -35,7 +44,6 @@ def defaults() -> dict[str, Any]:
         "SITE_DIR": "site",
         "SERVE_SITE": False,  # serve SITE_DIR at / (development; on with --debug too)
         "TEMPLATE_DIR": None,  # searched before the built-in templates
-        "COMPANY_NAME": "Larkspur Relay",
         "ALLOWED_ORIGINS": "",  # extra origins allowed to post, comma-separated
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
@@ -72,12 +80,17 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     cfg = app.config
+    for name in NO_LONGER_SETTINGS:
+        if cfg.pop(name, None) is not None:
+            log.warning(
+                "TRUSTSITE_%s is no longer read: the service takes the company and its data "
+                "from the built site's service.json (TRUSTSITE_SITE_DIR)",
+                name,
+            )
     cfg["SITE_URL"] = _slash(str(cfg["SITE_URL"]))
     cfg["SERVICE_URL"] = _slash(str(cfg["SERVICE_URL"] or cfg["SITE_URL"]))
     cfg["MAIL_DOMAIN"] = cfg["MAIL_DOMAIN"] or mail_domain(cfg)
-    cfg["MAIL_DEFAULT_SENDER"] = cfg["MAIL_DEFAULT_SENDER"] or default_sender(
-        cfg["COMPANY_NAME"], cfg["MAIL_DOMAIN"]
-    )
+    _follow_the_published_company(app)
     cfg["SITE_ORIGIN"] = origin_of(cfg["SITE_URL"])
     cfg["SERVICE_ORIGIN"] = origin_of(cfg["SERVICE_URL"])
     extra = [o.strip().rstrip("/") for o in str(cfg["ALLOWED_ORIGINS"]).split(",") if o.strip()]
@@ -90,6 +103,23 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             "TRUSTSITE_SECRET_KEY is not set: using the development secret. "
             "Anyone can forge links with it; set a long random value in production."
         )
+
+
+def _follow_the_published_company(app: Flask) -> None:
+    """COMPANY_NAME (and the sender's name, unless MAIL_DEFAULT_SENDER is set) from the
+    built site's service.json, now and whenever a new build is read. Until the site is
+    built they use the site's host name; what is missing is logged when something needs
+    the file (the request endpoints, which answer 503)."""
+    cfg = app.config
+    sender_is_derived = not cfg["MAIL_DEFAULT_SENDER"]
+
+    def name_the_company(company: str) -> None:
+        cfg["COMPANY_NAME"] = company
+        if sender_is_derived:
+            cfg["MAIL_DEFAULT_SENDER"] = default_sender(company, cfg["MAIL_DOMAIN"])
+
+    name_the_company(urlsplit(cfg["SITE_URL"]).hostname or "trust center")
+    init_published_site(app, on_change=lambda info: name_the_company(info.company.name)).peek()
 
 
 def origin_of(url: str) -> str:

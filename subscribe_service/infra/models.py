@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from generator.load.model import TOPICS
+from generator.contract import TOPICS
 
 # Named constraints so Alembic migrations can refer to them on every database.
 NAMING_CONVENTION = {

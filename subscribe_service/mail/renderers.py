@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-from generator.load.model import TOPIC_TITLES
+from generator.contract import TOPIC_TITLES
 from subscribe_service.infra.models import OutboxMessage, Subscriber
 from subscribe_service.mail.message import RenderedMail, list_id
 from subscribe_service.web import links

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-from generator.load.model import TOPIC_TITLES
+from generator.contract import FIELD_LABELS, TOPIC_TITLES
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail, topic_list_id
@@ -24,18 +24,6 @@ from subscribe_service.web import links, tokens
 NOTICE_KIND = "notice"
 RECEIPT_KIND = "objection_receipt"
 ALERT_KIND = "objection_alert"  # to the privacy team
-
-# How the notice names the fields of generator.load.model.Subprocessor.
-FIELD_LABELS: dict[str, str] = {
-    "entity": "Legal entity",
-    "purpose": "Purpose",
-    "data_categories": "Personal data",
-    "processing_locations": "Processing locations",
-    "corporate_location": "Corporate location",
-    "transfer_mechanism": "Transfer mechanism",
-    "website": "Website",
-    "relationship": "Relationship",
-}
 
 
 def object_url(subscriber: Subscriber, notice: Notice) -> str:

@@ -2,41 +2,31 @@
 
 `notify` decides whom to mail from this file alone, so it is checked strictly before any
 row is written: a malformed file must fail with a message naming the change and the field,
-never half-notify. Keys this reader does not know are kept (in the raw records) and ignored,
-so an older service keeps working with a newer generator.
+never half-notify. The records are validated with the model the generator writes them
+with (generator.contract.Change); this module adds the limits and the problem report.
+Keys this reader does not know are kept (in the raw records) and ignored, so an older
+service keeps working with a newer generator.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    model_validator,
-)
+from pydantic import ValidationError
 
-from generator.load.model import SUBPROCESSOR_FIELDS, TEXT_TOPICS, TOPICS
+from generator.contract import CHANGES_FORMAT, Change, ChangesDoc, ChangesHead
 from subscribe_service.notices.fetch import FetchError, fetch
 from subscribe_service.notices.jsonshape import limit_problem
 from subscribe_service.notices.local import LocalReadError, read_local
 from subscribe_service.notices.source_problems import Problems
 
-FORMAT = "trustsite-changes/1"
+FORMAT = CHANGES_FORMAT
 DEFAULT_TIMEOUT = 10.0  # seconds for the whole read: lookups, redirects, body
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # far above years of changes; stops a runaway download
 MAX_CHANGES = 10_000  # a change a week for 190 years
-
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
 
 
 class SourceError(Exception):
@@ -48,104 +38,10 @@ class SourceError(Exception):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
-class _Model(BaseModel):
-    # Unknown keys are allowed: the format may grow, and the raw record is stored whole.
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Head(ChangesHead):
+    """The document with its changes unchecked: they are validated one by one, below."""
 
-
-class SiteInfo(_Model):
-    url: Url
-    company: Text
-    privacy_contact: Email
-
-
-class FieldChange(_Model):
-    field: Literal[SUBPROCESSOR_FIELDS]  # type: ignore[valid-type]
-    old: Any
-    new: Any
-
-
-class ListEntry(_Model):
-    id: Text
-    entity: Text
-
-
-class ChangedEntry(_Model):
-    id: Text
-    entity: Text
-    fields: list[FieldChange] = Field(min_length=1)
-
-
-class ListDiff(_Model):
-    kind: Literal["list"]
-    added: list[ListEntry] = []
-    removed: list[ListEntry] = []
-    changed: list[ChangedEntry] = []
-
-
-class SectionChange(_Model):
-    id: Text
-    title: Text
-    change: Literal["added", "removed", "changed"]
-
-
-class TextDiff(_Model):
-    kind: Literal["text"]
-    sections: list[SectionChange] = []
-
-
-class Change(_Model):
-    id: Text
-    topic: Literal[TOPICS]  # type: ignore[valid-type]
-    topic_title: Text
-    version: Text
-    previous_version: Text | None
-    title: Text
-    summary: Text
-    announced: dt.date
-    effective: dt.date
-    objection_deadline: dt.date | None
-    editorial: bool
-    status: Text
-    url: Url
-    diff_url: Url
-    diff: Annotated[ListDiff | TextDiff, Field(discriminator="kind")]
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Change:
-        if self.id != f"{self.topic}/{self.version}":
-            raise ValueError(f"id must be '{self.topic}/{self.version}' (topic/version)")
-        expected_kind = "text" if self.topic in TEXT_TOPICS else "list"
-        if self.diff.kind != expected_kind:
-            raise ValueError(f"diff.kind must be '{expected_kind}' for topic '{self.topic}'")
-        if self.effective < self.announced:
-            raise ValueError("effective must not be before announced")
-        return self
-
-
-class _Head(_Model):
-    """The document without its changes, which are validated one by one."""
-
-    format: Literal["trustsite-changes/1"]
-    as_of: dt.date
-    site: SiteInfo
     changes: list[Any]
-
-
-class ChangesDoc(_Model):
-    format: Literal["trustsite-changes/1"]
-    as_of: dt.date
-    site: SiteInfo
-    changes: list[Change]
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> ChangesDoc:
-        seen: set[str] = set()
-        for change in self.changes:
-            if change.id in seen:
-                raise ValueError(f"change id '{change.id}' appears twice")
-            seen.add(change.id)
-        return self
 
 
 @dataclass(frozen=True)

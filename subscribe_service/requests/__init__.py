@@ -2,8 +2,8 @@
 data subject requests to be referred to the controller (`views`, `forms`, `records`,
 `mails`, `retention`, `cli`), and gated security report requests (`reports*.py`).
 
-create_app (`_requests` in subscribe_service/__init__.py) wires them: the settings from
-`data/site.yaml`, the blueprints, their rate limits and OpenAPI paths, the mail
+create_app (`_requests` in subscribe_service/__init__.py) wires them: the settings (the built
+site's service.json), the blueprints, their rate limits and OpenAPI paths, the mail
 renderers, the retention purges (chores of the polling sender) and the `requests`
 command.
 """

@@ -1,7 +1,8 @@
 """The four request mails, rendered at send time from the request's row.
 
 Links point at the site the service is configured with (TRUSTSITE_SITE_URL), like every
-other mail of the service; paths come from `generator.history.urls`.
+other mail of the service; the company, its contacts and the DPA versions come from the
+built site's service.json (settings.py).
 
 A request that was erased or purged before its mail went out renders as None, and the
 sender cancels the mail. The DPA copy attaches the version's PDF from the built site
@@ -19,8 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from generator.history.urls import page_path
-from generator.load.model import Site
+from generator.contract import ServiceInfo, page_path
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail
@@ -112,7 +112,7 @@ def render_subject_referral(session: Session, message: OutboxMessage) -> Rendere
 
 
 def _dpa_context(
-    site: Site, request: DpaRequest, version: str | None, *, attached: bool
+    site: ServiceInfo, request: DpaRequest, version: str | None, *, attached: bool
 ) -> dict[str, Any]:
     doc = get_settings().dpa_doc(version) if version else None
     return {
@@ -128,7 +128,7 @@ def _dpa_context(
     }
 
 
-def _team_context(site: Site, request: DpaRequest | SubjectRequest) -> dict[str, Any]:
+def _team_context(site: ServiceInfo, request: DpaRequest | SubjectRequest) -> dict[str, Any]:
     retention = site.request_retention_days
     return {
         "site": site,

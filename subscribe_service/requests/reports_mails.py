@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from generator.history.urls import page_path
-from generator.load.model import Site
+from generator.contract import ServiceInfo, page_path
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail
@@ -23,18 +22,13 @@ from subscribe_service.requests.settings import get_settings
 from subscribe_service.web.links import service_url, site_url
 
 
-def team_address(site: Site) -> str:
+def team_address(site: ServiceInfo) -> str:
     return site.contacts.security or site.contacts.privacy
 
 
 def report_name(report: str) -> str:
-    """The certification's name as the site shows it; the id if the data does not say."""
-    data = get_settings()._trust_data()
-    for doc in reversed(data.texts.get("security", ()) if data else ()):
-        for cert in getattr(doc, "certifications", ()):
-            if cert.id == report:
-                return cert.name
-    return f"report {report}"
+    """The certification's name as the site shows it; the id if the site does not offer it."""
+    return get_settings().report_name(report) or f"report {report}"
 
 
 def _context(request: ReportRequest) -> dict[str, Any]:

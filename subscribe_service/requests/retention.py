@@ -30,7 +30,7 @@ def purge_expired(app: Flask) -> records.Purged:
 
 
 def purge_chore(app: Flask) -> None:
-    """The sender's hourly chore: like `purge_expired`, but a missing site.yaml only logs."""
+    """The sender's hourly chore: like `purge_expired`, but a site not built yet only logs."""
     try:
         purge_expired(app)
     except NotConfigured as err:

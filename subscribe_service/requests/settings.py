@@ -1,84 +1,60 @@
-"""What the request forms need from `data/`: the privacy team's address, the retention
-period, and which DPA version is current.
+"""What the request forms need, from the built site's `service.json`: the company and the
+privacy team's address, the retention period, the DPA versions with their PDFs, the NDA
+versions and the reports on request (generator.contract.ServiceInfo).
 
-`site.yaml` is read once when the app starts (TRUSTSITE_DATA_DIR, default `data`). The DPA
-versions are loaded on first use and kept: the current version is then worked out from
-today's date on every request, so a version that becomes effective overnight is the one
-sent the next morning without a restart. A data folder that cannot be read never takes the
-rest of the service down: the request endpoints answer 503 and say why.
+The file is re-read when the build replaces it (infra/published_site.py), and the DPA in
+force is worked out from today's date on every request from the published versions and
+their effective dates, so a version that becomes effective overnight is the one sent the
+next morning, without a restart and before the daily build has run. A site that is not
+built never takes the rest of the service down: the request endpoints answer 503 and the
+log says why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from generator.load.errors import DataError
-from generator.load.loader import load_data, load_site
-from generator.load.model import Site, TextVersionDoc, TrustData
-from generator.load.timeline import timeline
-
-log = logging.getLogger("subscribe_service.requests")
+from generator.contract import DocumentVersion, ServiceInfo, current_on
+from subscribe_service.infra.published_site import PublishedSite, SiteNotPublished, published_site
 
 EXTENSION = "trustsite.requests"
 
 
 class NotConfigured(RuntimeError):
-    """`data/site.yaml` could not be read, so nobody can be told about a request."""
+    """The built site's service.json could not be read, so nobody can be told about a request."""
 
 
 @dataclass
 class RequestSettings:
-    data_dir: Path
-    site: Site | None
-    problem: str | None = None
-    _data: TrustData | None = None
-    _data_problem: str | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    published: PublishedSite
 
-    def require_site(self) -> Site:
-        if self.site is None:
-            raise NotConfigured(self.problem or "site.yaml was not loaded")
-        return self.site
+    def require_site(self) -> ServiceInfo:
+        try:
+            return self.published.info()
+        except SiteNotPublished as err:
+            raise NotConfigured(str(err)) from None
+
+    def current_dpa(self, today: dt.date) -> DocumentVersion | None:
+        """The DPA version in force on `today`, or None when there is none."""
+        return current_on(self.require_site().dpa, today)
 
     def current_dpa_version(self, today: dt.date) -> str | None:
-        """The DPA version in force on `today`, or None when there is none (or no data)."""
-        data = self._trust_data()
-        if data is None or not data.texts.get("dpa"):
-            return None
-        current = timeline(data, "dpa", today).current
+        current = self.current_dpa(today)
         return current.version if current is not None else None
 
-    def dpa_doc(self, version: str) -> TextVersionDoc | None:
-        data = self._trust_data()
-        docs = data.texts.get("dpa", ()) if data is not None else ()
-        return next((doc for doc in docs if doc.version == version), None)
+    def dpa_doc(self, version: str) -> DocumentVersion | None:
+        return self.require_site().dpa_version(version)
 
-    def _trust_data(self) -> TrustData | None:
-        with self._lock:
-            if self._data is None and self._data_problem is None:
-                try:
-                    self._data = load_data(self.data_dir)
-                except (DataError, OSError) as err:
-                    self._data_problem = str(err)
-                    log.error("cannot read %s for the current DPA: %s", self.data_dir, err)
-            return self._data
+    def report_name(self, report: str) -> str | None:
+        """The certification's name as the site shows it, if the report is on offer."""
+        return self.require_site().report_name(report)
 
 
 def init_settings(app: Flask) -> RequestSettings:
-    data_dir = Path(app.config.setdefault("DATA_DIR", "data"))
-    site_file = data_dir / "site.yaml"
-    try:
-        settings = RequestSettings(data_dir=data_dir, site=load_site(site_file))
-    except (DataError, OSError) as err:
-        problem = f"{site_file} could not be read: {err}"
-        log.error("request forms disabled: %s", problem)
-        settings = RequestSettings(data_dir=data_dir, site=None, problem=problem)
+    settings = RequestSettings(published=published_site(app))
     app.extensions[EXTENSION] = settings
     return settings
 

@@ -49,19 +49,15 @@ def dpa_request() -> Response:
     form = parse_dpa_request(read_body(field_max=BODY_FIELD_MAX))
     if form.honeypot:
         return _accepted()
-    # Imported here: generator.outputs.pdf loads fpdf2 (about half a second), which only this
-    # endpoint needs, so app start-up (every worker, every test) does not pay for it.
-    from generator.history.urls import dpa_pdf_path
-
     settings = get_settings()
     site = settings.require_site()
-    version = settings.current_dpa_version(dt.datetime.now(dt.UTC).date())
+    current = settings.current_dpa(dt.datetime.now(dt.UTC).date())
     session = get_session()
     records.record_dpa_request(
         session,
         form,
-        current_version=version,
-        pdf_path=dpa_pdf_path(site, version) if version else None,
+        current_version=current.version if current else None,
+        pdf_path=current.pdf if current else None,
         privacy_address=site.contacts.privacy,
     )
     session.commit()

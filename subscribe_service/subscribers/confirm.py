@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from generator.load.model import TOPIC_TITLES, TOPICS
+from generator.contract import TOPIC_TITLES, TOPICS
 from subscribe_service.infra.db import get_session
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.web import links, tokens

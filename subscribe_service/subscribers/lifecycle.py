@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from generator.load.model import TOPIC_TITLES, TOPICS
+from generator.contract import TOPIC_TITLES, TOPICS
 from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberTopic, utcnow
 from subscribe_service.mail import outbox
 from subscribe_service.web.tokens import TokenData, TokenError

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from generator.load.model import TOPIC_TITLES
+from generator.contract import TOPIC_TITLES
 from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import Subscriber
 from subscribe_service.mail import outbox

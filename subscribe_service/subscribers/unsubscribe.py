@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from generator.load.model import TOPIC_TITLES
+from generator.contract import TOPIC_TITLES
 from subscribe_service.infra.db import get_session
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.web import links, tokens

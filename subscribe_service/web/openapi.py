@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from generator.load.model import TOPICS
+from generator.contract import TOPICS
 from subscribe_service.registry import get_registry
 
 bp = Blueprint("openapi", __name__)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, render_template
 
-from generator.load.model import TOPIC_TITLES, TOPICS
+from generator.contract import TOPIC_TITLES, TOPICS
 
 
 def page(

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
-from generator.load.model import TOPICS
+from generator.contract import TOPICS
 from subscribe_service.infra.models import EMAIL_MAX
 
 

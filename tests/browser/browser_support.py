@@ -87,7 +87,6 @@ class LiveSite:
             "TRUSTSITE_SITE_URL": self.url,
             "TRUSTSITE_SITE_DIR": str(self.site_dir),
             "TRUSTSITE_SERVE_SITE": "true",
-            "TRUSTSITE_DATA_DIR": str(self.data_dir),
             # Every test subscribes from the same address; the limits are tested elsewhere.
             "TRUSTSITE_LIMIT_PER_IP": "10000 per minute",
             "TRUSTSITE_LIMIT_PER_ADDRESS": "10000 per minute",

@@ -179,7 +179,7 @@ def service_env(stack_work: Path, db_url: str, sink: SmtpSink, site_url: str, **
             "TRUSTSITE_MAIL_SERVER": sink.host,
             "TRUSTSITE_MAIL_PORT": str(sink.port),
             "TRUSTSITE_SITE_URL": f"{site_url}/",
-            "TRUSTSITE_DATA_DIR": str(stack_work / "data"),
+            "TRUSTSITE_SITE_DIR": str(stack_work / "site"),
             "TRUSTSITE_PROXY_FIX_X_FOR": "1",
             "TRUSTSITE_LOG_FORMAT": "json",
             "TRUSTSITE_SEND_POLL_SECONDS": "0.2",

@@ -3,7 +3,8 @@
 `app` is SQLite in tmp_path; `backend_app` runs the same test on SQLite and, when the
 server is reachable, on PostgreSQL (a fresh schema per test in a database made for this
 test session). `smtp_server` is a real aiosmtpd server; `send_all(app)` drains the
-outbox with the real sender.
+outbox with the real sender. The app reads a "built" site that holds the service.json a
+build of tests/fixtures/data-small writes (`published_site`), never `data/`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from published_data import write_service_json
 
 from subscribe_service import create_app
 from subscribe_service.dev.smtpsink import SmtpSink
@@ -44,12 +47,21 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
-def base_config(database_url: str, sink: SmtpSink) -> dict[str, Any]:
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site folder with the service.json of the fixture data (written once per session)."""
+    site = tmp_path_factory.mktemp("published-site")
+    write_service_json(site)
+    return site
+
+
+def base_config(database_url: str, sink: SmtpSink, site_dir: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
         "SITE_URL": "http://127.0.0.1:8000/",
+        "SITE_DIR": str(site_dir),
         "LIMIT_PER_IP": "10000 per minute",
         "LIMIT_PER_ADDRESS": "10000 per minute",
         "LIMIT_PER_TOKEN": "10000 per minute",
@@ -68,13 +80,13 @@ def make_migrated_app(config: dict[str, Any]) -> Flask:
 
 
 @pytest.fixture
-def make_app(tmp_path, smtp_server) -> Iterator[Callable[..., Flask]]:
+def make_app(tmp_path, smtp_server, published_site) -> Iterator[Callable[..., Flask]]:
     """make_app(**config) -> a migrated app on a fresh SQLite file (or DATABASE_URL given)."""
     apps: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
         url = f"sqlite:///{tmp_path / f'trustsite-{len(apps)}.db'}"
-        app = make_migrated_app({**base_config(url, smtp_server), **overrides})
+        app = make_migrated_app({**base_config(url, smtp_server, published_site), **overrides})
         apps.append(app)
         return app
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from published_data import write_service_json
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,7 @@ from subscribe_service import create_app
 from subscribe_service.infra.config import DEV_SECRET
 from subscribe_service.infra.db import get_engine, session_scope
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber, utcnow
+from subscribe_service.infra.published_site import published_site
 
 
 def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
@@ -38,14 +40,31 @@ def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-def test_configuration_from_the_environment(tmp_path, monkeypatch):
+def test_configuration_from_the_environment(tmp_path, monkeypatch, published_site):
     monkeypatch.setenv("TRUSTSITE_SITE_URL", "https://trust.larkspur.example")
     monkeypatch.setenv("TRUSTSITE_MAIL_PORT", "2525")
     monkeypatch.setenv("TRUSTSITE_SECRET_KEY", "from-env")
     monkeypatch.setenv("TRUSTSITE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("TRUSTSITE_SITE_DIR", str(published_site))
     app = create_app()
     assert app.config["SITE_URL"] == "https://trust.larkspur.example/"
     assert app.config["MAIL_PORT"] == 2525 and app.config["SECRET_KEY"] == "from-env"
+    # The company's name is the one site.yaml gave the build (service.json), not a setting.
+    assert app.config["MAIL_DEFAULT_SENDER"] == "Larkspur Relay <notices@trust.larkspur.example>"
+
+
+def test_the_company_comes_from_the_built_site_only(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)  # no data/ here, and no site/ yet
+    monkeypatch.setenv("TRUSTSITE_COMPANY_NAME", "Someone Else")
+    monkeypatch.setenv("TRUSTSITE_SITE_URL", "https://trust.larkspur.example/")
+    app = create_app({"SECRET_KEY": "k" * 32, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert "TRUSTSITE_COMPANY_NAME is no longer read" in caplog.text
+    # Until the site is built, mails name the site's host; subscribing works meanwhile.
+    assert app.config["COMPANY_NAME"] == "trust.larkspur.example"
+    write_service_json(tmp_path / "site")
+    with app.app_context():
+        assert published_site(app).info().company.legal_name == "Larkspur Relay B.V."
+    assert app.config["COMPANY_NAME"] == "Larkspur Relay"
     assert app.config["MAIL_DEFAULT_SENDER"] == "Larkspur Relay <notices@trust.larkspur.example>"
 
 

@@ -99,8 +99,8 @@ def pdfs(tmp_path_factory) -> dict[str, bytes]:
 @pytest.fixture
 def app_config(tmp_path, pdfs) -> dict[str, Any]:
     site = tmp_path / "site"
-    write_site(site, pdfs)
-    return {"DATA_DIR": str(write_data(tmp_path)), "SITE_DIR": str(site), "SITE_URL": SITE_URL}
+    write_site(site, pdfs, write_data(tmp_path))
+    return {"SITE_DIR": str(site), "SITE_URL": SITE_URL}
 
 
 def backend_of(app) -> str:

@@ -56,7 +56,7 @@ client.get("/nowhere/secret-looking-path")
 
 
 def test_json_mode_logs_one_line_per_request_without_tokens(tmp_path: Path) -> None:
-    env = {**os.environ, "TRUSTSITE_LOG_FORMAT": "json", "TRUSTSITE_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "TRUSTSITE_LOG_FORMAT": "json", "TRUSTSITE_SITE_DIR": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT % (tmp_path / "t.db")],
         env=env,

@@ -56,7 +56,7 @@ def test_subprocessor_notice_says_what_changed_and_how_to_object(
         "Object by:     28 February 2025",
         "Object by:     28 February 2025\n\nADDED (1)\n\n* Brightwave Mail Inc.\n",
         "    Transfer mechanism: SCCs",
-        "    Personal data: Email address, Name",
+        "    Data categories: Email address, Name",  # the site's label (generator.contract)
         "    Relationship: third-party\n\nREMOVED (1)\n\n* Old Pager Ltd (On-call alerting)\n\n",
         "CHANGED (1)\n\n* CloudNine Hosting GmbH",
         "    Processing locations: DE -> DE, IE",

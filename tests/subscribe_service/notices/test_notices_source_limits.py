@@ -164,7 +164,6 @@ def _env(tmp_path: Path) -> dict[str, str]:
         **os.environ,
         "TRUSTSITE_SECRET_KEY": "limits-test-secret-0123456789abcdef",
         "TRUSTSITE_DATABASE_URL": f"sqlite:///{tmp_path / 'trustsite.db'}",
-        "TRUSTSITE_DATA_DIR": str(ROOT / "tests" / "fixtures" / "data-small"),
     }
 
 

@@ -1,5 +1,5 @@
-"""The request tests run the real app against a small data folder and a "built" site that
-holds the DPA PDFs the generator made from it."""
+"""The request tests run the real app against a "built" site that holds the service.json
+and the DPA PDFs the generator made from a small data folder."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ def built_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def site_dir(tmp_path: Path, built_pdfs: dict[str, bytes]) -> Path:
+def site_dir(tmp_path: Path, data_dir: Path, built_pdfs: dict[str, bytes]) -> Path:
     site = tmp_path / "site"
-    write_site(site, built_pdfs)
+    write_site(site, built_pdfs, data_dir)
     return site
 
 
 @pytest.fixture
-def app_config(data_dir: Path, site_dir: Path) -> dict[str, Any]:
-    return {"DATA_DIR": str(data_dir), "SITE_DIR": str(site_dir), "SITE_URL": SITE_URL}
+def app_config(site_dir: Path) -> dict[str, Any]:
+    return {"SITE_DIR": str(site_dir), "SITE_URL": SITE_URL}

@@ -1,4 +1,5 @@
-"""A small, valid `data/` folder for the request tests: three DPA versions, one a draft."""
+"""A small, valid `data/` folder for the request tests (three DPA versions, one a draft),
+and the part of a built site made from it that the service reads."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from published_data import write_service_json
 from sqlalchemy import text
 
 from generator.load.loader import load_data
@@ -96,8 +98,9 @@ def dpa_pdfs_of(data_dir: Path) -> dict[str, bytes]:
     return dpa_pdfs(load_data(data_dir), dt.date.today())
 
 
-def write_site(site_dir: Path, pdfs: dict[str, bytes]) -> None:
-    """Only the part of a built site the service reads: the DPA PDFs."""
+def write_site(site_dir: Path, pdfs: dict[str, bytes], data_dir: Path) -> None:
+    """Only the part of a built site the service reads: service.json and the DPA PDFs."""
+    write_service_json(site_dir, data_dir)
     for path, content in pdfs.items():
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)

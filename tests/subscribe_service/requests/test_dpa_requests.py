@@ -6,6 +6,7 @@ import io
 
 import pypdf
 import pytest
+from published_data import write_service_json
 from requests_data import CURRENT_DPA, PRIVACY, SITE_URL, sql, write_data
 from service_mail import html_of, text_of
 
@@ -117,7 +118,9 @@ def test_with_no_current_version_the_team_is_asked_to_answer(
     data = write_data(tmp_path / "drafts-only")
     for version in ("1.0", "2.0"):
         (data / "dpa" / f"{version}.yaml").unlink()  # only the 2099 draft is left
-    app = make_app(DATA_DIR=str(data), SITE_DIR=str(tmp_path / "no-site"), SITE_URL=SITE_URL)
+    site = tmp_path / "site-without-pdfs"
+    write_service_json(site, data)
+    app = make_app(SITE_DIR=str(site), SITE_URL=SITE_URL)
     assert app.test_client().post("/api/dpa-requests", data=FORM).status_code == 303
     send_all(app)
     mail = _only(smtp_server.messages, FORM["email"])

@@ -10,6 +10,7 @@ from typing import Any
 import pypdf
 import pytest
 from fpdf import FPDF
+from published_data import write_service_json
 from requests_data import sql
 from service_mail import link, path_of, text_of
 
@@ -46,8 +47,10 @@ def reports_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_config(reports_dir: Path) -> dict[str, Any]:
-    return {"DATA_DIR": str(REPO_DATA), "REPORTS_DIR": str(reports_dir)}
+def app_config(reports_dir: Path, tmp_path: Path) -> dict[str, Any]:
+    site = tmp_path / "site"
+    write_service_json(site, REPO_DATA)  # the demo data offers the SOC 2 report on request
+    return {"SITE_DIR": str(site), "REPORTS_DIR": str(reports_dir)}
 
 
 def _to(messages, recipient):

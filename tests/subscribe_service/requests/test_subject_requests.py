@@ -132,11 +132,14 @@ def test_rate_limited_per_address(make_app, app_config):
     assert response.mimetype == "application/problem+json"
 
 
-def test_without_site_yaml_the_service_says_so(make_app, tmp_path):
-    app = make_app(DATA_DIR=str(tmp_path / "missing"), SITE_URL=SITE_URL)
+def test_without_a_built_site_the_service_says_so(make_app, tmp_path, caplog):
+    app = make_app(SITE_DIR=str(tmp_path / "not-built"), SITE_URL=SITE_URL)
     response = app.test_client().post("/api/subject-requests", json=FORM)
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert "privacy team by email" in response.json["detail"]
+    assert response.headers["Retry-After"] == "3600"
+    assert "not-built/service.json cannot be read" in caplog.text
+    assert "build the site first" in caplog.text
     # The rest of the service is unaffected.
     assert app.test_client().get("/healthz").status_code == 200

@@ -1,0 +1,72 @@
+"""generator.contract: the generator's own types agree with it, and `service.json` says what
+the site says."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from generator import contract
+from generator.history.changes import ChangeRecord
+from generator.load.loader import load_data
+from generator.load.model import Subprocessor
+from generator.load.timeline import timeline
+from generator.outputs.service_info import service_info
+
+REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def test_change_record_has_the_fields_of_the_published_record() -> None:
+    built = [f.name for f in dataclasses.fields(ChangeRecord)]
+    assert sorted(built) == sorted(contract.Change.model_fields)
+
+
+def test_field_labels_name_every_subprocessor_field() -> None:
+    assert tuple(f for f in Subprocessor.model_fields if f != "id") == contract.SUBPROCESSOR_FIELDS
+
+
+def test_the_contract_imports_nothing_else_of_the_generator() -> None:
+    source = Path(contract.__file__).read_text(encoding="utf-8")
+    assert "from generator" not in source and "import generator" not in source
+
+
+def test_the_service_finds_the_dpa_in_force_as_the_site_does() -> None:
+    """service.json built on one day: on that day and the days after (until a new version is
+    announced, which the next build publishes), the DPA in force is the site's."""
+    data = load_data(REPO_DATA)
+    announced = {doc.announced for doc in data.texts["dpa"]}
+    effective = {doc.effective for doc in data.texts["dpa"]}
+    checked = moved = 0
+    for built in sorted(announced | effective | {d - dt.timedelta(days=1) for d in effective}):
+        info = service_info(data, built)
+        for later in range(4):
+            day = built + dt.timedelta(days=later)
+            if any(built < a <= day for a in announced):
+                break  # a new version needs the next build
+            expected = timeline(data, "dpa", day).current
+            found = contract.current_on(info.dpa, day)
+            assert (found and found.version) == (expected and expected.version), (built, day)
+            checked += 1
+            on_build_day = timeline(data, "dpa", built).current
+            moved += (found and found.version) != (on_build_day and on_build_day.version)
+    assert checked > 20 and moved > 0  # some version took effect after the file was built
+
+
+def test_service_json_of_the_demo_data() -> None:
+    info = service_info(load_data(REPO_DATA), dt.date(2026, 3, 1))
+    assert info.contacts.security == "security@larkspur.example"
+    assert [r.id for r in info.reports] == ["soc-2-type-2"]  # public reports are not listed
+    assert [v.version for v in info.nda] == ["1.0"]
+    assert all(v.pdf and v.pdf.startswith(f"dpa/{v.version}/") for v in info.dpa)
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../secret.pdf", "dpa/../../x.pdf", "a b.pdf"])
+def test_a_pdf_path_stays_inside_the_site(path: str) -> None:
+    with pytest.raises(ValidationError):
+        contract.DocumentVersion(
+            version="1.0", announced=dt.date(2025, 1, 1), effective=dt.date(2025, 1, 1), pdf=path
+        )
