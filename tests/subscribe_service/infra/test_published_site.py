@@ -98,3 +98,24 @@ def test_without_data_on_disk_the_forms_work_from_the_built_site(
     send_all(app)
     assert PRIVACY in {m["To"] for m in smtp_server.messages}
     assert not (tmp_path / "data").exists()
+
+
+def test_a_running_sender_names_the_company_of_the_latest_build(
+    tmp_path: Path, make_app, smtp_server, send_all
+) -> None:
+    site = tmp_path / "renamed-site"
+    target = write_service_json(site, FIXTURE_DATA, dt.date(2025, 6, 1))
+    app = make_app(SITE_DIR=str(site))
+    client = app.test_client()
+    headers = {"Origin": app.config["SITE_ORIGIN"]}
+    body = {"email": "ann@example.com", "topics": ["dpa"]}
+    assert client.post("/api/subscriptions", json=body, headers=headers).status_code == 202
+
+    document = json.loads(target.read_text(encoding="utf-8"))
+    document["company"]["name"] = "Larkspur Renamed"
+    target.write_text(json.dumps(document), encoding="utf-8")
+    _touch_later(target)  # a later build replaced the file; the app was not restarted
+    send_all(app)
+
+    [mail] = smtp_server.messages
+    assert "Larkspur Renamed" in mail["From"] and "Larkspur Renamed" in mail["Subject"]
