@@ -29,11 +29,15 @@ from generator.history.sitefetch import FetchError, join, read
 from generator.load.canonical import content_of, sha256_of
 from generator.load.errors import DataError, Issue, display_path
 from generator.load.model import TEXT_TOPICS, SubprocessorChange, TextVersionDoc
+from generator.load.security import SECURITY_DOCUMENTS
 from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, locate
 
-# Which model reads a file of each topic; a new topic adds its entry here.
+# Which model reads a file of each folder; a new topic adds its entry here. The NDA a
+# report requester accepts and the disclosure policy are versioned documents too: what was
+# accepted under version 1.0 must stay what 1.0 said.
 FILE_MODELS: dict[str, type[BaseModel]] = {
     **dict.fromkeys(TEXT_TOPICS, TextVersionDoc),
+    **dict.fromkeys(SECURITY_DOCUMENTS, TextVersionDoc),
     "subprocessors": SubprocessorChange,
 }
 ADVICE = (

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli.commands import main
+from generator.history.immutability import ADVICE
 from generator.history.manifest import history_outputs
 from generator.load.loader import load_data
 
@@ -230,3 +232,23 @@ def test_published_site_that_cannot_be_read_is_a_clear_error(
     result = check("--published", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert "history.json: cannot be read" in result.stderr
+
+
+def test_rewriting_the_published_nda_is_refused(tmp_path: Path, monkeypatch) -> None:
+    """The NDA a report requester accepted (recorded by its version) is history too."""
+    shutil.copytree(Path(__file__).resolve().parents[3] / "data", tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "data")
+    git(tmp_path, "commit", "-q", "-m", "Trust center data")
+    nda = tmp_path / "data" / "nda" / "1.0.yaml"
+    text = nda.read_text(encoding="utf-8")
+    nda.write_text(text.replace("summary: ", "summary: Changed later. ", 1), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["check", "--today", "2026-11-29", "--base", "main"], catch_exceptions=False
+    )
+    refused(
+        result,
+        "data/nda/1.0.yaml:5:1: nda 1.0 was published on 2025-05-05 (at main) and cannot change: "
+        f"summary differs; {ADVICE}",
+    )
