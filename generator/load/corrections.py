@@ -27,6 +27,9 @@ from pydantic import BaseModel, ValidationError
 
 from generator.load.canonical import content_of
 from generator.load.model import Correction
+from generator.load.wording import DESCRIBED
+from generator.load.wording import compare as compare_words
+from generator.load.wording import defined_terms as bold_terms
 from generator.load.yamlsafe import KeyPath
 
 Path_ = tuple[str | int, ...]  # a path into the canonical content (keys and list indexes)
@@ -161,6 +164,12 @@ def meaning_change(
         return f"changes the defined term '{terms[0]}'"
     if len(changed) > MAX_WORDS_CHANGED:
         return f"changes {len(changed)} words (a correction fixes a typo or a link)"
+    # What an editorial version may not change, a correction may not either: number words
+    # ("seventy-two"), months, currency, and the document's bold defined terms.
+    touched = compare_words(old_text, new_text, bold_terms(before)).touches
+    if touched:
+        first = touched[0]
+        return f'changes {DESCRIBED[first.category]} ("{first.before}" became "{first.after}")'
     return None
 
 

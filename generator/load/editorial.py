@@ -21,7 +21,11 @@ from difflib import SequenceMatcher
 
 from generator.load.fields import field_label, format_value
 from generator.load.model import SubprocessorChange, TextVersionDoc
-from generator.load.wording import NEGATION, NUMBER, OBLIGATION, TERM, compare, defined_terms
+from generator.load.wording import (
+    DESCRIBED,
+    compare,
+    defined_terms,
+)
 from generator.load.yamlsafe import KeyPath
 
 # Fields of a sub-processor whose change is wording: what a client could object to stays.
@@ -31,12 +35,6 @@ SECTION_SHARE = 0.20
 SECTION_FREE_WORDS = 5
 DOCUMENT_SHARE = 0.10
 
-_NOT_WORDING = {
-    NUMBER: "a number, date, duration, percentage or amount",
-    NEGATION: "a negation (not, no, never, without ...)",
-    OBLIGATION: "a word of obligation (must, shall, may, should, might)",
-    TERM: "a defined term (a bold term)",
-}
 
 Problem = tuple[KeyPath, str]
 
@@ -113,7 +111,7 @@ def text_editorial_problems(
                 (
                     ("sections", index, field),
                     f'"{t.before}" became "{t.after}": an editorial version may not change '
-                    f"{_NOT_WORDING[t.category]}; {how}",
+                    f"{DESCRIBED[t.category]}; {how}",
                 )
                 for t in result.touches
             ]

@@ -49,6 +49,13 @@ OBLIGATIONS = _set("must shall may should might")
 
 # Categories, in the order a message names them when one change touches several.
 NUMBER, NEGATION, OBLIGATION, TERM = "number", "negation", "obligation", "term"
+# How a message names each kind of protected word.
+DESCRIBED = {
+    NUMBER: "a number, date, duration, percentage or amount",
+    NEGATION: "a negation (not, no, never, without ...)",
+    OBLIGATION: "a word of obligation (must, shall, may, should, might)",
+    TERM: "a defined term (a bold term)",
+}
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _BOLD = re.compile(r"\*\*([^*\n]+?)\*\*|__([^_\n]+?)__")

@@ -155,6 +155,17 @@ def test_a_correction_is_a_new_link_and_shows_on_the_page_and_in_the_feed(
         ("We tell you", "We never tell you", "adds or removes 'never'"),
         ("48 hours", "48 days", "adds or removes 'days'"),
         ("We tell you about a breach", "We tell the Client about a breach", None),
+        # What editorial versions may not change, corrections may not either.
+        (
+            "We tell you",
+            "We tell you twice",
+            'changes a number, date, duration, percentage or amount ("you" became "you twice")',
+        ),
+        (
+            "about a breach",
+            "about a **Breach**",
+            'changes a defined term (a bold term) ("a breach" became "a **Breach**")',
+        ),
         (
             "We tell you about a breach",
             "We inform you, warn you of a data breach",

@@ -45,7 +45,7 @@ corrections:
     old: audit us once
     new: audit us at most once
 """
-TYPO_FIX = CORRECTION.replace("at most once", "just once").replace("audit us once", "audit us")
+TYPO_FIX = CORRECTION.replace("at most once", "just once")
 
 
 def git(root: Path, *args: str) -> str:
