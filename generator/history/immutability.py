@@ -16,7 +16,7 @@ import datetime as dt
 import difflib
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from generator.history.sitefetch import FetchError, join, read
 from generator.load.canonical import content_of, sha256_of
 from generator.load.errors import DataError, Issue, display_path
 from generator.load.model import TEXT_TOPICS, SubprocessorChange, TextVersionDoc
-from generator.load.security import SECURITY_DOCUMENTS
+from generator.load.security import SECURITY_DOCUMENTS, SecurityVersionDoc
 from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, locate
 
 # Which model reads a file of each folder; a new topic adds its entry here. The NDA a
@@ -38,6 +38,7 @@ from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, l
 FILE_MODELS: dict[str, type[BaseModel]] = {
     **dict.fromkeys(TEXT_TOPICS, TextVersionDoc),
     **dict.fromkeys(SECURITY_DOCUMENTS, TextVersionDoc),
+    "security": SecurityVersionDoc,  # a text version with its certifications
     "subprocessors": SubprocessorChange,
 }
 ADVICE = (
@@ -186,7 +187,7 @@ def compare(
                 Issue(new.path, 1, 1, f"{said} as {old.path}; rename the file back to that name")
             )
         if new.content_hash != old.content_hash:
-            at = _first_difference(old.content, new.content) if old.content is not None else ()
+            at = _difference_in_file(old.content, new) if old.content is not None else ()
             what = f"{field_name(at)} differs" if at else "its content differs"
             issues.append(_issue(new, at, f"{said} and cannot change: {what}; {ADVICE}"))
         issues += _corrections(old, new, said)
@@ -287,18 +288,27 @@ def _issue(entry: Entry, key: KeyPath, message: str) -> Issue:
     return Issue(entry.path, line, col, message)
 
 
-def _first_difference(old: Any, new: Any, at: KeyPath = ()) -> KeyPath:
-    """The first key path where two contents differ (in the order they are written)."""
+def _difference_in_file(old: dict[str, Any], new: Entry) -> KeyPath:
+    """Where the content differs, preferring a place the editor can see in the file (a
+    model may add content of its own, such as the security page's certifications section)."""
+    paths = list(_differences(old, new.content))
+    return next((p for p in paths if p in new.positions), paths[0] if paths else ())
+
+
+def _differences(old: Any, new: Any, at: KeyPath = ()) -> Iterator[KeyPath]:
+    """Every key path where two contents differ, in the order they are written."""
     if isinstance(old, dict) and isinstance(new, dict):
         for k in [*old, *(k for k in new if k not in old)]:
             if old.get(k) != new.get(k):
-                return _first_difference(old.get(k), new.get(k), (*at, k))
+                yield from _differences(old.get(k), new.get(k), (*at, k))
     elif isinstance(old, list) and isinstance(new, list):
         for i, (a, b) in enumerate(zip(old, new, strict=False)):
             if a != b:
-                return _first_difference(a, b, (*at, i))
-        return (*at, min(len(old), len(new)))
-    return at
+                yield from _differences(a, b, (*at, i))
+        if len(old) != len(new):
+            yield (*at, min(len(old), len(new)))
+    else:
+        yield at
 
 
 def _similarity(old: Entry, new: Entry) -> float:

@@ -28,6 +28,7 @@ from generator.history.urls import page_path, site_root
 from generator.load.canonical import canonical_bytes, content_of, sha256_of
 from generator.load.corrections import apply_one, undo
 from generator.load.model import TOPICS, Correction, SubprocessorVersion, TrustData, version_key
+from generator.load.security import SECURITY_DOCUMENTS
 from generator.load.timeline import Version, dates_of, timeline
 
 FORMAT = "trustsite-history/1"
@@ -82,6 +83,9 @@ def is_version_id(topic: str, version: str) -> bool:
 
 
 def source_path(topic: str, version: str) -> str:
+    """Beside the version's page: `dpa/2.0/source.json`, `security/nda/1.0/source.json`."""
+    if topic in SECURITY_DOCUMENTS:  # documents that are not topics live under security/
+        return page_path(f"security/{topic}", version) + "source.json"
     return page_path(topic, version) + "source.json"
 
 
@@ -100,11 +104,18 @@ def published_version(topic: str, version: Version) -> Published:
 
 
 def published(data: TrustData, today: dt.date) -> list[Published]:
-    """Every published version of every topic, in publication order."""
+    """Every published version of every topic, in publication order; the NDA a report
+    requester accepts and the disclosure policy too, so no client-facing text escapes."""
     found = [
         published_version(topic, v)
         for topic in TOPICS
         for v in timeline(data, topic, today).published
+    ]
+    found += [
+        published_version(name, doc)
+        for name, docs in sorted(data.documents.items())
+        for doc in docs
+        if doc.announced <= today
     ]
     return sorted(found, key=lambda p: (p.announced, p.topic, _label_key(p.version)))
 

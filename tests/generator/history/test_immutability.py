@@ -234,21 +234,52 @@ def test_published_site_that_cannot_be_read_is_a_clear_error(
     assert "history.json: cannot be read" in result.stderr
 
 
-def test_rewriting_the_published_nda_is_refused(tmp_path: Path, monkeypatch) -> None:
-    """The NDA a report requester accepted (recorded by its version) is history too."""
+@pytest.mark.parametrize(
+    ("name", "old", "new", "expected"),
+    [
+        (  # the NDA a report requester accepted (recorded by its version) is history too
+            "nda/1.0.yaml",
+            "summary: ",
+            "summary: Changed later. ",
+            "data/nda/1.0.yaml:5:1: nda 1.0 was published on 2025-05-05 ({where}) and cannot "
+            f"change: summary differs; {ADVICE}",
+        ),
+        (  # a certification as it was published: its auditor cannot be swapped afterwards
+            "security/1.0.yaml",
+            "issuer: Nordmark Certification B.V.",
+            "issuer: Another Auditor B.V.",
+            "data/security/1.0.yaml:11:5: security 1.0 was published on 2025-05-05 ({where}) "
+            f"and cannot change: certifications[0].issuer differs; {ADVICE}",
+        ),
+    ],
+)
+def test_rewriting_a_published_security_document_is_refused(
+    tmp_path: Path, monkeypatch, name: str, old: str, new: str, expected: str
+) -> None:
     shutil.copytree(Path(__file__).resolve().parents[3] / "data", tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     git(tmp_path, "init", "-q", "-b", "main")
     git(tmp_path, "add", "data")
     git(tmp_path, "commit", "-q", "-m", "Trust center data")
-    nda = tmp_path / "data" / "nda" / "1.0.yaml"
-    text = nda.read_text(encoding="utf-8")
-    nda.write_text(text.replace("summary: ", "summary: Changed later. ", 1), encoding="utf-8")
-    result = CliRunner().invoke(
-        main, ["check", "--today", "2026-11-29", "--base", "main"], catch_exceptions=False
+    site = tmp_path / "published"
+    data = load_data(tmp_path / "data")
+    for path, content in history_outputs(data, dt.date(2026, 11, 29)).items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(content)
+    untouched = CliRunner().invoke(
+        main, ["check", "--today", "2026-11-29", "--base", "main", "--published", str(site)]
     )
-    refused(
-        result,
-        "data/nda/1.0.yaml:5:1: nda 1.0 was published on 2025-05-05 (at main) and cannot change: "
-        f"summary differs; {ADVICE}",
-    )
+    assert untouched.exit_code == 0, untouched.output
+
+    document = tmp_path / "data" / name
+    text = document.read_text(encoding="utf-8")
+    assert text.count(old) >= 1
+    document.write_text(text.replace(old, new, 1), encoding="utf-8")
+    for args, where in (
+        (["--base", "main"], "at main"),
+        (["--published", str(site)], f"in {site}"),
+    ):
+        result = CliRunner().invoke(
+            main, ["check", "--today", "2026-11-29", *args], catch_exceptions=False
+        )
+        refused(result, expected.format(where=where))
