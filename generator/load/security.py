@@ -115,7 +115,9 @@ class SecurityVersionDoc(TextVersionDoc):
             title="Certifications and attestations",
             body=certifications_markdown(self.certifications),
         )
-        object.__setattr__(self, "sections", (*self.sections, section))
+        # From the practices, not all sections: validating a dumped version again (as a
+        # correction does) must not add a second certifications section.
+        object.__setattr__(self, "sections", (*self.practices, section))
 
     @property
     def practices(self) -> tuple[Section, ...]:

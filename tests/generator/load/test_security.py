@@ -331,3 +331,20 @@ def test_the_rfc_check_can_fail() -> None:
 
 def test_security_txt_is_written_by_the_build(built) -> None:
     assert ".well-known/security.txt" in built[1]
+
+
+def test_a_corrected_version_keeps_one_certifications_section(data: Path) -> None:
+    path = data / "security/1.1.yaml"
+    path.write_text(
+        path.read_text()
+        + "corrections:\n"
+        + "  - date: 2026-11-20\n"
+        + "    by: Jane Doe, Legal\n"
+        + "    why: A word was doubled.\n"
+        + "    place: encryption\n"
+        + "    old: Every connection to the platform\n"
+        + "    new: Every connection to our platform\n"
+    )
+    doc = next(d for d in load_data(data).texts["security"] if d.version == "1.1")
+    assert [s.id for s in doc.sections].count("certifications") == 1
+    assert "Every connection to our platform" in doc.sections[0].body
