@@ -80,11 +80,6 @@ def csp_hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-def script_hashes(site_dir: Path) -> list[str]:
-    """Every distinct inline script of the site as a CSP source ('sha256-...'), sorted."""
-    return sorted({csp_hash(script) for script in site_scripts(site_dir)})
-
-
 # --- the scripts the templates put in the pages ------------------------------------------------
 
 _TEMPLATE_SCRIPT = re.compile(r"<script(\s[^>]*)?>(.*?)</script>", re.S)

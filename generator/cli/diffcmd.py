@@ -15,6 +15,7 @@ from pathlib import Path
 
 from generator.history.diff import diff_lists
 from generator.history.gitrev import files_at_revision
+from generator.history.manifest import source_document
 from generator.history.markdown_diff import (
     edited_version_markdown,
     list_change_markdown,
@@ -142,11 +143,6 @@ def _versions_by_label(data: TrustData | None, topic: str) -> dict[str, Version]
     return {v.version: v for v in all_versions(data, topic)} if data else {}
 
 
-def _source(version: Version) -> object:
-    """What the file holds: a text version, or one change of the list (not the fold)."""
-    return version.change if isinstance(version, SubprocessorVersion) else version
-
-
 def _topic_sections(
     base: TrustData | None, data: TrustData, topic: str, today: dt.date
 ) -> tuple[list[str], list[str]]:
@@ -161,7 +157,7 @@ def _topic_sections(
             previous = ordered[index - 1] if index > 0 else None
             tallies.append(f"new {TOPIC_TITLES[topic]} version {version.version}")
             lines += _pair_markdown(data, topic, previous, version, today, heading="##")
-        elif _source(old) != _source(version):
+        elif source_document(old) != source_document(version):
             tallies.append(f"edited {TOPIC_TITLES[topic]} version {version.version}")
             lines += edited_version_markdown(topic, old, version, today)
     labels = {v.version for v in ordered}

@@ -12,7 +12,6 @@ and `as_of`. See docs/changes-json.md.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from pydantic_core import to_jsonable_python
 
 from generator import contract
 from generator.history.diff import ListDiff, TextDiff, diff_lists, diff_texts
-from generator.history.manifest import CorrectionStep, published_version
+from generator.history.manifest import CorrectionStep, dump_json, published_version
 from generator.history.urls import absolute_url, list_change_path, page_url, redline_url, site_root
 from generator.load.model import (
     TOPIC_TITLES,
@@ -196,12 +195,6 @@ def to_change(record: ChangeRecord) -> contract.Change:
             for step in record.corrections
         ],
     )
-
-
-def dump_json(document: object) -> bytes:
-    """The one JSON style of every export: sorted keys, two-space indent, trailing newline."""
-    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
-    return (text + "\n").encode("utf-8")
 
 
 def changes_json(data: TrustData, records: Sequence[ChangeRecord], today: dt.date) -> bytes:

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-# Labels and value formatting live in generator.load.fields; imported here for older callers.
-from generator.load.fields import FIELD_LABELS, format_value  # noqa: F401
 from generator.load.model import SUBPROCESSOR_FIELDS, Section, Subprocessor, TextVersionDoc
 
 

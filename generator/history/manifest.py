@@ -187,7 +187,8 @@ def _correction_link(p: Published, number: int, step: CorrectionStep) -> dict[st
 
 
 def dump_json(document: object) -> bytes:
-    """The style of every JSON file of the site (as generator.history.changes.dump_json)."""
+    """The one JSON style of every file of the site: sorted keys, two-space indent, a
+    trailing newline."""
     return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -240,7 +241,3 @@ def history_outputs(data: TrustData, today: dt.date, signer: Any = None) -> dict
     if signer is not None:
         outputs[SIGNATURE_PATH] = signer.sign(signed_message(document["site"], document["head"]))
     return outputs
-
-
-def hashes_by_id(data: TrustData, today: dt.date) -> dict[str, Published]:
-    return {p.id: p for p in published(data, today)}

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from generator.history.diff import paired_sections
 from generator.load.model import TextVersionDoc
-from generator.load.words import _chunks, tokenize
+from generator.load.words import tokenize, word_chunks
 
 Kind = Literal["equal", "delete", "insert"]
 Run = tuple[Kind, str]
@@ -54,7 +55,7 @@ def redline_paragraphs(old_text: str, new_text: str) -> list[list[Run]]:
             else:
                 current.append((kind, [piece]))
 
-    for old, new, equal in _chunks(tokenize(old_text), tokenize(new_text)):
+    for old, new, equal in word_chunks(old_text, new_text):
         if equal:
             add("equal", new)
         else:
@@ -153,8 +154,15 @@ class SectionRedline:
     layout_only: bool = False  # changed, but the words are the same (line breaks only)
 
 
-def redline_sections(old: TextVersionDoc, new: TextVersionDoc) -> list[SectionRedline]:
-    """Every section of both versions in reading order; added/removed ones shown whole."""
+def redline_sections(
+    old: TextVersionDoc,
+    new: TextVersionDoc,
+    render_body: Callable[[str, str], str] | None = None,
+) -> list[SectionRedline]:
+    """Every section of both versions in reading order; added/removed ones shown whole.
+
+    Bodies are plain-text word redlines, unless `render_body(old, new)` renders them
+    (generator.site.rendered_redline: the document as it reads)."""
     result = []
     for before, after in paired_sections(old.sections, new.sections):
         old_title, old_body = (before.title, before.body) if before else ("", "")
@@ -168,11 +176,16 @@ def redline_sections(old: TextVersionDoc, new: TextVersionDoc) -> list[SectionRe
         else:
             change = "same"
         section_id = (after or before).id  # type: ignore[union-attr]
+        # An unchanged section reads the same on every later redline: render it once.
         if change == "same":
-            # An unchanged section reads the same on every later redline: render it once.
-            title_html, body_html = _unchanged_inline(new_title), _unchanged_html(new_body)
+            title_html = _unchanged_inline(new_title)
         else:
             title_html = redline_inline_html(old_title, new_title)
+        if render_body is not None:
+            body_html = render_body(old_body, new_body)
+        elif change == "same":
+            body_html = _unchanged_html(new_body)
+        else:
             body_html = redline_html(old_body, new_body)
         layout_only = change == "changed" and old_title == new_title
         layout_only = layout_only and old_body.split() == new_body.split()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
@@ -24,6 +24,8 @@ from generator.contract import (  # noqa: F401
     TEXT_TOPICS,
     TOPIC_TITLES,
     TOPICS,
+    Email,
+    Slug,
     Status,
     slugify_version,
 )
@@ -65,11 +67,9 @@ EEA_COUNTRIES: frozenset[str] = frozenset(
     )
 )
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 PublicKey = Annotated[str, StringConstraints(pattern=r"^ed25519:[A-Za-z0-9+/]{43}=$")]
 # Text versions are dotted numbers ("1.0", "2.1"); they sort numerically.
 TextVersion = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
@@ -250,9 +250,6 @@ class TrustData(BaseModel):
     subprocessor_changes: tuple[SubprocessorChange, ...]
     # Versioned documents that are not topics: the report NDA, the disclosure policy.
     documents: dict[str, tuple[TextVersionDoc, ...]] = Field(default_factory=dict)
-
-
-ChangeKind = Literal["list", "text"]
 
 
 def version_key(version: str) -> tuple[int, ...]:

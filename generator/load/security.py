@@ -37,7 +37,7 @@ from generator.load.model import (
 )
 from generator.load.timeline import timeline
 from generator.load.validate import Located
-from generator.load.yamlsafe import load_yaml
+from generator.load.yamlsafe import KeyPath, load_yaml
 
 SECURITY = "security"
 # Text documents that are not topics: nobody subscribes to them, but they are versioned.
@@ -148,8 +148,6 @@ def check_security_versions(items: Sequence[Located[SecurityVersionDoc]]) -> lis
     issues: list[Issue] = []
     for item in items:
         for index, section in enumerate(item.doc.practices):
-            if section.id == CERTIFICATIONS_SECTION:
-                continue
             if section.id not in PRACTICE_AREAS:
                 close = difflib.get_close_matches(section.id, list(PRACTICE_AREAS), n=1)
                 hint = (
@@ -249,7 +247,10 @@ def check_certifications(
 ) -> tuple[list[Issue], list[Issue]]:
     """(errors, warnings) for the certifications of the version in force on `today`."""
     doc = current_security(data, today)
-    if doc is None or not doc.certifications:
+    if doc is None:
+        return [], []
+    findings = _certificate_findings(doc, today)
+    if not findings:  # every build gets here; the file is read only to point at a problem
         return [], []
     path = data_dir / SECURITY / f"{doc.version}.yaml"
     try:
@@ -257,13 +258,23 @@ def check_certifications(
     except DataError:
         positions = {}
     item = Located(path=display_path(path), stem=doc.version, doc=doc, positions=positions)
-    errors, warnings = [], []
+    errors = [item.issue(key, message) for error, key, message in findings if error]
+    warnings = [item.issue(key, message) for error, key, message in findings if not error]
+    return errors, warnings
+
+
+def _certificate_findings(
+    doc: SecurityVersionDoc, today: dt.date
+) -> list[tuple[bool, KeyPath, str]]:
+    """(is an error, where, message) for each certification that is lapsed or expiring."""
+    findings: list[tuple[bool, KeyPath, str]] = []
     for index, cert in enumerate(doc.certifications):
         key = ("certifications", index)
         state = cert_state(cert, today)
         if state is CertState.lapsed and cert.renewal_expected:
-            errors.append(
-                item.issue(
+            findings.append(
+                (
+                    True,
                     (*key, "renewal_expected"),
                     f"the renewal of {cert.name} was expected by {cert.renewal_expected}, "
                     f"before the build date {today}; record the renewed certificate "
@@ -271,8 +282,9 @@ def check_certifications(
                 )
             )
         elif state is CertState.lapsed:
-            errors.append(
-                item.issue(
+            findings.append(
+                (
+                    True,
                     (*key, "valid_until"),
                     f"{cert.name} ran out on {cert.valid_until}, before the build date {today}; "
                     "record the renewed certificate, announce the renewal with "
@@ -281,14 +293,15 @@ def check_certifications(
             )
         elif state is CertState.expiring and not cert.renewal_expected:
             days = (cert.valid_until - today).days
-            warnings.append(
-                item.issue(
+            findings.append(
+                (
+                    False,
                     (*key, "valid_until"),
                     f"warning: {cert.name} runs out in {days} day{'s' * (days != 1)} "
                     f"({cert.valid_until}); record the renewal or set renewal_expected",
                 )
             )
-    return errors, warnings
+    return findings
 
 
 def require_current_certifications(data_dir: Path, data: TrustData, today: dt.date) -> None:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
-from generator.load.words import word_chunks
+from generator.load.words import tokenize, word_chunks
 
 
 def _set(words: str) -> frozenset[str]:
@@ -57,7 +57,6 @@ DESCRIBED = {
     TERM: "a defined term (a bold term)",
 }
 
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _BOLD = re.compile(r"\*\*([^*\n]+?)\*\*|__([^_\n]+?)__")
 _QUOTE_MAX = 80
 
@@ -96,7 +95,7 @@ class Marked:
 
 
 def mark(text: str, terms: frozenset[str]) -> Marked:
-    tokens = _TOKEN.findall(text)
+    tokens = tokenize(text)
     starts = [0, *accumulate(len(t) for t in tokens)]
     in_term = _term_chars(text, terms)
     categories = [

@@ -19,7 +19,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from generator.history.changes import ChangeRecord
-from generator.history.diff import FIELD_LABELS, ListDiff
+from generator.history.diff import ListDiff
+from generator.load.fields import FIELD_LABELS
 from generator.load.model import TOPICS
 
 # Past this many names a headline counts instead of naming them all.

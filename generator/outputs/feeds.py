@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from xml.sax.saxutils import escape as xml_escape
 
 from feedgen.feed import FeedGenerator
@@ -37,13 +38,12 @@ def _updated(record: ChangeRecord, instant: dt.datetime) -> dt.datetime:
     return instant + dt.timedelta(days=max(0, (latest - record.announced).days))
 
 
-def entry_id(data: TrustData, records: Sequence[ChangeRecord], record: ChangeRecord) -> str:
+def entry_id(data: TrustData, first: dt.date, record: ChangeRecord) -> str:
     """A tag URI (RFC 4151) that survives a redesign of the site's paths.
 
-    The date is the first publication of the trust center, which never changes once it
-    is out; the site's host names the authority.
+    The date is `first`, the first publication of the trust center, which never changes
+    once it is out; the site's host names the authority.
     """
-    first = min(r.announced for r in records)
     return f"tag:{data.site.site_url.host},{first.isoformat()}:{record.id}"
 
 
@@ -136,12 +136,32 @@ def _substance_parts(substance: Substance) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class _Entries:
+    """What each entry says, worked out once for the twelve feeds that show it."""
+
+    ids: dict[str, str]  # record id -> tag URI
+    contents: dict[str, str]  # record id -> HTML
+    instants: dict[str, dt.datetime]  # record id -> its distinct `updated`
+
+    @classmethod
+    def of(cls, data: TrustData, records: Sequence[ChangeRecord]) -> _Entries:
+        by_id = {r.id: r for r in records}
+        first = min((r.announced for r in records), default=None)
+        return cls(
+            ids={r.id: entry_id(data, first, r) for r in records if first is not None},
+            contents={r.id: entry_content(r, substance_of(by_id, r)) for r in records},
+            instants=updated_instants(records),
+        )
+
+
 def _feed(
     data: TrustData,
     name: str,
     kind: str,
     records: Sequence[ChangeRecord],
     all_records: Sequence[ChangeRecord],
+    entries: _Entries,
 ) -> bytes:
     site = data.site
     topic_title = TOPIC_TITLES.get(name, "All changes")
@@ -165,17 +185,16 @@ def _feed(
     fg.language("en")
     fg.generator("trustsite")
     # An empty topic feed is as fresh as the trust center's latest change.
-    instants = updated_instants(all_records)
+    instants = entries.instants
     newest = max((instants[r.id] for r in records or all_records), default=None)
     fg.updated(newest or _EPOCH)
 
-    by_id = {r.id: r for r in all_records}
     # Oldest first with feedgen's default "prepend": the feed lists newest first.
     for record in records:
-        content = entry_content(record, substance_of(by_id, record))
+        content = entries.contents[record.id]
         entry = fg.add_entry()
-        entry.id(entry_id(data, all_records, record))
-        entry.guid(entry_id(data, all_records, record), permalink=False)
+        entry.id(entries.ids[record.id])
+        entry.guid(entries.ids[record.id], permalink=False)
         entry.title(entry_title(record))
         entry.link(href=record.url, rel="alternate")
         if kind == "atom":
@@ -196,10 +215,11 @@ def build_feeds(data: TrustData, records: Sequence[ChangeRecord]) -> dict[str, b
     """`feeds/<topic>.atom|rss` for every topic (empty if nothing is published yet) and
     `feeds/all.atom|rss`, keyed by site-relative path."""
     outputs: dict[str, bytes] = {}
+    entries = _Entries.of(data, records)
     for name in (*TOPICS, "all"):
         selected = [r for r in records if name in ("all", r.topic)]
         for kind in KINDS:
-            outputs[feed_path(name, kind)] = _feed(data, name, kind, selected, records)
+            outputs[feed_path(name, kind)] = _feed(data, name, kind, selected, records, entries)
     return outputs
 
 

@@ -17,11 +17,10 @@ from collections.abc import Sequence
 
 from generator import contract
 from generator.history.changes import dump_json
-from generator.history.urls import site_root
+from generator.history.urls import dpa_pdf_path, site_root
 from generator.load.model import TextVersionDoc, TrustData
 from generator.load.security import ReportAccess, SecurityVersionDoc
 from generator.load.timeline import timeline
-from generator.outputs.pdf import dpa_pdf_path
 
 PATH = "service.json"
 

@@ -258,18 +258,17 @@ def _pair_rewritten(
 
 def rendered_sections(old: TextVersionDoc, new: TextVersionDoc) -> list[SectionRedline]:
     """generator.history.redline's sections, with each body rendered as it reads."""
-    result = []
-    for section in redline_sections(old, new):
-        before = next((s.body for s in old.sections if s.id == section.id), "")
-        after = next((s.body for s in new.sections if s.id == section.id), "")
-        body = rendered_redline_html(before, after)
-        marked = "<ins>" in body or "<del>" in body
-        # A change of Markdown marks that render alike (`*` for `_`) is still said; one of
-        # line breaks only is said by the page itself (SectionRedline.layout_only).
-        if section.change == "changed" and not marked and before.split() != after.split():
-            body = _SOURCE_ONLY + body
-        result.append(replace(section, body_html=body))
-    return result
+    return redline_sections(old, new, render_body=_rendered_body)
+
+
+def _rendered_body(before: str, after: str) -> str:
+    body = rendered_redline_html(before, after)
+    marked = "<ins>" in body or "<del>" in body
+    # A change of Markdown marks that render alike (`*` for `_`) is still said; one of
+    # line breaks only is said by the page itself (SectionRedline.layout_only).
+    if before and after and not marked and before.split() != after.split():
+        body = _SOURCE_ONLY + body
+    return body
 
 
 _SOURCE_ONLY = (

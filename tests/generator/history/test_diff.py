@@ -14,8 +14,8 @@ from generator.history.diff import (
     apply_list_diff,
     diff_lists,
     diff_texts,
-    format_value,
 )
+from generator.load.fields import format_value
 from generator.load.model import Subprocessor, TransferMechanism
 
 # --- strategies -----------------------------------------------------------------------------
