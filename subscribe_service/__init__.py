@@ -125,7 +125,6 @@ def _requests(app: Flask, registry: Registry) -> None:
     )
 
     settings.init_settings(app)  # the built site's service.json
-    reports.init_reports_config(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(reports_views.bp)
     registry.mail_kind(records.DPA_COPY, mails.render_dpa_copy)

@@ -68,9 +68,8 @@ def main(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)-28s %(message)s", datefmt="%H:%M:%S"
     )
-    # The SMTP server's per-command log and Alembic's plugin list drown what matters.
+    # The SMTP server's per-command log drowns what matters (create_app quiets Alembic's).
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     from subscribe_service import create_app
     from subscribe_service.dev import mailview as devmail
     from subscribe_service.dev.smtpsink import SmtpSink

@@ -52,6 +52,11 @@ def defaults() -> dict[str, Any]:
         "LIMIT_PER_IP": "30 per minute; 300 per hour",
         "LIMIT_PER_ADDRESS": "5 per hour; 20 per day",
         "LIMIT_PER_TOKEN": "3 per minute; 10 per hour",  # POSTs through one personal link
+        # Gated security reports (requests/reports.py): the private folder they are served
+        # from (never the static site), how long a download link works, stamped PDFs.
+        "REPORTS_DIR": None,
+        "REPORT_LINK_DAYS": 7,
+        "REPORTS_STAMP": True,
         "SEND_BATCH_SIZE": 100,
         "SEND_MAX_ATTEMPTS": 8,
         "SEND_BACKOFF_SECONDS": 30.0,

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from flask import Flask
 
 from subscribe_service.infra.models import OutboxMessage
-from subscribe_service.infra.published_site import published_site
 from subscribe_service.mail.interfaces import Message, Prepared, Settle
 from subscribe_service.mail.message import (
     HeaderInjectionError,
@@ -50,9 +49,6 @@ class Composer:
             wire_address(message.recipient)
         except UnsendableAddress as err:
             return Settle("failed", f"unsendable address: {err}")
-        # The company's name and sender come from the built site's service.json: a sender
-        # running for weeks picks up a new build here (one stat while unchanged).
-        published_site(self.app).peek()
         kind = self.kinds.get(message.kind)
         if kind is None:
             return Settle("retry", f"no renderer for kind {message.kind!r}")

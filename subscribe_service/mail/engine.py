@@ -42,9 +42,9 @@ class Counts:
     bounced: int = 0
     cancelled: int = 0
 
-    def add(self, other: Counts) -> None:
-        for name in vars(self):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def bump(self, outcome: str) -> None:
+        """One more message with this outcome ("sent", "retried", ...)."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
     @property
     def done(self) -> int:
@@ -220,7 +220,7 @@ class Engine:
 
     @staticmethod
     def _count(counts: Counts, note: Note, outcome: str) -> None:
-        setattr(counts, outcome, getattr(counts, outcome) + 1)
+        counts.bump(outcome)
         note(outcome)
 
     def _keep_lease(self, pending: Iterable[Message]) -> None:

@@ -78,7 +78,7 @@ def _drain_loop(sender: Engine, total: Counts, note: Callable[[str], None] | Non
 
 def _counting(total: Counts, note: Callable[[str], None] | None) -> Callable[[str], None]:
     def record(outcome: str) -> None:
-        setattr(total, outcome, getattr(total, outcome) + 1)
+        total.bump(outcome)
         if note:
             note(outcome)
 

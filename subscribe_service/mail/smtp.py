@@ -14,7 +14,6 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
-from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
@@ -83,7 +82,6 @@ class SmtpConnection(flask_mail.Connection):
         # Always connect: MAIL_SUPPRESS_SEND (on by default under TESTING) would let the
         # outbox record as sent mails that never left.
         self.host = self.configure_host()
-        self.num_emails = 0
         self._mail_sent = False
         return self
 
@@ -106,21 +104,16 @@ class SmtpConnection(flask_mail.Connection):
     def send_wire(
         self,
         recipient: str,
-        message: EmailMessage | bytes,
+        message: bytes,
         *,
         while_waiting: Callable[[], None] | None = None,
     ) -> SendResult:
-        """Send one message (an EmailMessage, or wire bytes from build_message_bytes);
+        """Send one message (wire bytes from build_message_bytes, lines ending in CRLF);
         connection-level failures raise (SMTPException / OSError).
 
         `while_waiting` runs once the data is written, before the server's answer to it
         is read (the caller renders the next mail there)."""
         smtp = self._session()
-        # smtplib only fixes line endings of str data: bytes must already use CRLF.
-        if isinstance(message, bytes):
-            data = message
-        else:
-            data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         if self._mail_sent:
             self._mail_sent = False
             code, reply = smtp.getreply()
@@ -142,8 +135,9 @@ class SmtpConnection(flask_mail.Connection):
         if code != 354:  # refused DATA itself (e.g. 451 / 554)
             smtp.rset()
             return _result(code, reply, "data")
-        # What smtplib.data does with bytes: dot-stuffing and the final "." line.
-        payload = _LEADING_DOT.sub(b"..", data)
+        # What smtplib.data does with bytes (it fixes line endings of str data only, so
+        # bytes come with CRLF already): dot-stuffing and the final "." line.
+        payload = _LEADING_DOT.sub(b"..", message)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
         smtp.send(payload + b".\r\n")

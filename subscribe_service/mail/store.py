@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, utcnow
+from subscribe_service.infra.published_site import published_site
 from subscribe_service.mail import outbox
 from subscribe_service.mail.interfaces import Claim, Message
 from subscribe_service.mail.message import new_message_id
@@ -92,6 +93,9 @@ class SqlStore:
             if message.message_id is None:
                 message.message_id = new_message_id(self.app.config)
         session.commit()
+        # The company's name and sender come from the built site's service.json: a sender
+        # running for weeks picks up a new build before each batch (one stat if unchanged).
+        published_site(self.app).peek()
         return messages
 
     def renew_lease(self, messages: Sequence[Message]) -> None:

@@ -51,10 +51,6 @@ class Deadline:
             raise FetchError(f"no complete answer within {self.seconds:g} seconds (--timeout)")
         return left
 
-    @property
-    def expired(self) -> bool:
-        return time.monotonic() >= self.end
-
 
 def fetch(
     url: str,
@@ -62,7 +58,6 @@ def fetch(
     timeout: float,
     max_bytes: int,
     allow_hosts: Sequence[str] = (),
-    ssl_context: ssl.SSLContext | None = None,
 ) -> bytes:
     """The body of `url` after at most MAX_REDIRECTS redirects, each checked like `url`.
 
@@ -70,7 +65,7 @@ def fetch(
     although they are not public.
     """
     deadline = Deadline(timeout)
-    context = ssl_context or ssl.create_default_context()
+    context = ssl.create_default_context()
     for hop in range(MAX_REDIRECTS + 1):
         # A redirect's target is the server's choice: name it, so the operator sees it.
         said = f"redirected to {_shown(url)}: " if hop else ""

@@ -24,10 +24,15 @@ from sqlalchemy.orm import Session
 
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
-from subscribe_service.requests.forms import HONEYPOT, _honeypot, _refuse_unknown, one_line
+from subscribe_service.requests.forms import (
+    _VERSION,
+    HONEYPOT,
+    _honeypot,
+    _refuse_unknown,
+    one_line,
+)
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
 from subscribe_service.requests.reports_models import (
-    REPORT_ID_MAX,
     ReportDownload,
     ReportRequest,
 )
@@ -42,7 +47,6 @@ REPORT_DECLINED = "report_request_declined"  # to the requester
 KINDS = (REPORT_RECEIVED, REPORT_TEAM, REPORT_APPROVED, REPORT_DECLINED)
 
 _REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _YES = {"yes", "true", "on", "1"}
 
 
@@ -59,13 +63,6 @@ class LinkRefused(Exception):
         self.status = status
         self.detail = detail
         self.retry_after = retry_after
-
-
-def init_reports_config(app: Flask) -> None:
-    app.config.setdefault("REPORTS_DIR", None)
-    app.config.setdefault("REPORT_LINK_DAYS", 7)
-    app.config.setdefault("REPORTS_STAMP", True)
-    tokens.PURPOSES.setdefault(PURPOSE, None)  # expiry is the row's, checked on download
 
 
 # --- the form ----------------------------------------------------------------------------------
@@ -117,7 +114,7 @@ def reports_dir(app: Flask | None = None) -> Path:
 
 def report_file(report: str, app: Flask | None = None) -> Path | None:
     """`<REPORTS_DIR>/<report>.pdf` if it is there; ids are slugs, so no path escapes."""
-    if not _REPORT_ID.match(report) or len(report) > REPORT_ID_MAX:
+    if not _REPORT_ID.match(report):  # at most 63 characters, the column's width
         return None
     path = reports_dir(app) / f"{report}.pdf"
     return path if path.is_file() else None

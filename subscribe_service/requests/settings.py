@@ -41,10 +41,6 @@ class RequestSettings:
         """The DPA version in force on `today`, or None when there is none."""
         return current_on(self.require_site().dpa, today)
 
-    def current_dpa_version(self, today: dt.date) -> str | None:
-        current = self.current_dpa(today)
-        return current.version if current is not None else None
-
     def dpa_doc(self, version: str) -> DocumentVersion | None:
         return self.require_site().dpa_version(version)
 

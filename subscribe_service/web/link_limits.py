@@ -24,6 +24,7 @@ from flask import Flask, request
 
 from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import Subscriber
+from subscribe_service.subscribers.lifecycle import load_subscriber
 from subscribe_service.web import limits, tokens
 
 # endpoint -> the purpose its token is signed for.
@@ -35,7 +36,6 @@ LINK_ENDPOINTS = {
     "unsubscribe.one_click": "unsubscribe",
     "objections.object_change": "object",
 }
-_EXT = "trustsite.link_limits"
 
 
 def link_key(token: str) -> str:
@@ -47,13 +47,9 @@ def _subscriber_of(purpose: str, token: str) -> Subscriber | None:
     """The subscriber a valid, current link names; None for any other link (its view
     refuses it with the usual 4xx and writes nothing)."""
     try:
-        data = tokens.read_token(purpose, token)
+        return load_subscriber(get_session(), tokens.read_token(purpose, token))
     except tokens.TokenError:
         return None
-    subscriber = get_session().get(Subscriber, data.subscriber_id)
-    if subscriber is None or subscriber.token_version != data.token_version:
-        return None
-    return subscriber
 
 
 def _limited(
@@ -65,8 +61,8 @@ def _limited(
         if request.method == "POST" and isinstance(token, str):
             subscriber = _subscriber_of(purpose, token)
             if subscriber is not None:
-                _, _, address_key = limits.ticket_for(subscriber.email)
-                counter.check(endpoint, link_key(token), address_key)
+                address = limits.address_limit_key(subscriber.email)
+                counter.check(endpoint, link_key(token), address)
         return view(*args, **kwargs)
 
     return limited_view
@@ -83,7 +79,6 @@ def init_app(app: Flask) -> None:
         app.config["LIMIT_PER_ADDRESS"],
         prefix=app.config.get("RATELIMIT_KEY_PREFIX") or "",
     )
-    app.extensions[_EXT] = counter
     for endpoint, purpose in LINK_ENDPOINTS.items():
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = _limited(

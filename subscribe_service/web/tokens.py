@@ -25,6 +25,7 @@ PURPOSES: dict[str, int | None] = {
     "unsubscribe": None,
     "export": 7 * DAY,
     "object": 180 * DAY,
+    "report": None,  # a report's download link: its expiry is the request row's (7 days)
 }
 
 MAX_TOKEN_LENGTH = 1000
