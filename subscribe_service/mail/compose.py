@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.interfaces import Message, Prepared, Settle
 from subscribe_service.mail.message import (
@@ -23,7 +24,6 @@ from subscribe_service.mail.message import (
 )
 from subscribe_service.mail.store import SqlStore
 from subscribe_service.registry import MailKind
-from subscribe_service.web.validation import address_key
 
 log = logging.getLogger("subscribe_service.mail.sender")
 

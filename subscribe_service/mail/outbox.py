@@ -16,10 +16,10 @@ from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.db import get_statements_engine, write_lock
 from subscribe_service.infra.models import OutboxMessage, Suppression, utcnow
 from subscribe_service.mail.groupcommit import GroupCommit
-from subscribe_service.web.validation import address_key
 
 REPLY_MAX = 1000
 _OUTBOX = OutboxMessage.__table__

@@ -16,10 +16,10 @@ from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from generator.contract import TOPIC_TITLES
+from subscribe_service.identity import links
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage, Subscriber
 from subscribe_service.mail.message import RenderedMail, list_id
-from subscribe_service.web import links
-from subscribe_service.web.validation import address_key
 
 
 def account_list_id() -> str:

@@ -14,12 +14,12 @@ from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from generator.contract import FIELD_LABELS, TOPIC_TITLES
+from subscribe_service.identity import links, tokens
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail, topic_list_id
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.render_cache import Personal, render_personal
-from subscribe_service.web import links, tokens
 
 NOTICE_KIND = "notice"
 RECEIPT_KIND = "objection_receipt"

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import DpaRequestForm, SubjectRequestForm, company_key
 from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest, SubjectRequest
-from subscribe_service.web.validation import address_key
 
 # Outbox kinds, and which table each one's `request_id` points into.
 DPA_COPY = "dpa_request_copy"  # to the requester: permalink + PDF

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from generator.contract import TOPIC_TITLES, TOPICS
+from subscribe_service.identity import links, tokens
 from subscribe_service.infra.db import get_session
 from subscribe_service.subscribers import lifecycle as subscriptions
-from subscribe_service.web import links, tokens
 from subscribe_service.web.pages import message, page
 
 bp = Blueprint("confirm", __name__)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint
 
 from generator.contract import TOPIC_TITLES
+from subscribe_service.identity import links, tokens
 from subscribe_service.infra.db import get_session
 from subscribe_service.subscribers import lifecycle as subscriptions
-from subscribe_service.web import links, tokens
 from subscribe_service.web.pages import message, page
 
 bp = Blueprint("unsubscribe", __name__)

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, request
 
+from subscribe_service.identity.addresses import InvalidInput, normalise_email, parse_subscribe
 from subscribe_service.infra.db import get_session
 from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.web import limits
-from subscribe_service.web.validation import InvalidInput, normalise_email, parse_subscribe
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -22,6 +22,8 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from subscribe_service.identity import tokens
+from subscribe_service.identity.addresses import InvalidInput, normalise_email
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import (
@@ -32,12 +34,10 @@ from subscribe_service.requests.forms import (
     one_line,
 )
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
-from subscribe_service.requests.reports_models import (
+from subscribe_service.requests.reports.models import (
     ReportDownload,
     ReportRequest,
 )
-from subscribe_service.web import tokens
-from subscribe_service.web.validation import InvalidInput, normalise_email
 
 PURPOSE = "report"
 REPORT_RECEIVED = "report_request_received"  # to the requester

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from generator.contract import ServiceInfo, page_path
+from subscribe_service.identity.links import service_url, site_url
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail
-from subscribe_service.requests import reports
-from subscribe_service.requests.reports_models import ReportRequest
+from subscribe_service.requests.reports import gate as reports
+from subscribe_service.requests.reports.models import ReportRequest
 from subscribe_service.requests.settings import get_settings
-from subscribe_service.web.links import service_url, site_url
 
 
 def team_address(site: ServiceInfo) -> str:
