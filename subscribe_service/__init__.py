@@ -73,24 +73,27 @@ def _http_edge(app: Flask) -> None:
 
 
 def _subscriptions(app: Flask, registry: Registry) -> None:
-    """Subscribe, confirm, manage, unsubscribe, export and erase; their three mails."""
-    from subscribe_service.mail import renderers
+    """Subscribe, confirm, manage, unsubscribe, export and erase; their three mails and
+    OpenAPI paths."""
     from subscribe_service.subscribers import (
         api,
         confirm,
         export,
         lifecycle,
+        mails,
         manage,
+        openapi,
         retention,
         unsubscribe,
     )
 
     for part in (api, confirm, manage, unsubscribe, export):
         app.register_blueprint(part.bp)
-    registry.mail_kind("confirm", renderers.render_confirm, before_send=lifecycle.record_request)
-    registry.mail_kind("manage", renderers.render_manage)
-    registry.mail_kind("export", renderers.render_export)
+    registry.mail_kind("confirm", mails.render_confirm, before_send=lifecycle.record_request)
+    registry.mail_kind("manage", mails.render_manage)
+    registry.mail_kind("export", mails.render_export)
     registry.mailing_endpoint("api.manage_link")
+    registry.openapi(openapi.PATHS)
     registry.chore(retention.purge_stale)
 
 

@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from generator.contract import TOPIC_TITLES, TOPICS
-from subscribe_service.identity.addresses import SubscribeRequest, address_key
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.identity.tokens import TokenData, TokenError
 from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberTopic, utcnow
 from subscribe_service.mail import outbox
+from subscribe_service.subscribers.parse import SubscribeRequest
 
 
 def consent_wording(template: str, company: str, topics: list[str]) -> str:

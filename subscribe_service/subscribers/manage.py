@@ -9,12 +9,13 @@ from flask import Blueprint, current_app, request
 
 from generator.contract import TOPIC_TITLES
 from subscribe_service.identity import tokens
-from subscribe_service.identity.addresses import InvalidInput, parse_topics
+from subscribe_service.identity.addresses import InvalidInput
 from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import Subscriber
 from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers import privacy
+from subscribe_service.subscribers.parse import parse_topics
 from subscribe_service.web.pages import message, page
 
 bp = Blueprint("manage", __name__)

@@ -21,8 +21,8 @@ from subscribe_service.requests.reports.mails import team_address
 from subscribe_service.requests.reports.stamp import stamp, stamp_text, stamping_available
 from subscribe_service.requests.settings import NotConfigured, get_settings
 from subscribe_service.requests.views import _accepted
-from subscribe_service.subscribers.api import read_body
 from subscribe_service.web.problems import problem
+from subscribe_service.web.request_body import read_body
 
 bp = Blueprint("reports", __name__)
 

@@ -8,10 +8,11 @@ from sqlalchemy import select, text
 from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, utcnow
 from subscribe_service.mail import outbox
-from subscribe_service.mail.renderers import render_confirm, render_mail
+from subscribe_service.mail.renderers import render_mail
 from subscribe_service.mail.sender import drain
 from subscribe_service.registry import get_registry
 from subscribe_service.subscribers.lifecycle import record_request
+from subscribe_service.subscribers.mails import render_confirm
 
 # Per rendered message: the statuses other connections saw at that moment.
 SEEN: dict[int, dict[int, str]] = {}
