@@ -12,13 +12,12 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import JSON, Integer, Select, String, func, insert, literal, select
+from sqlalchemy import JSON, Integer, Select, String, and_, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.db import get_statements_engine, session_scope, write_lock
-from subscribe_service.infra.models import OutboxMessage, UTCDateTime, utcnow
+from subscribe_service.infra.models import OutboxMessage, OutboxStatus, UTCDateTime, utcnow
 from subscribe_service.mail.groupcommit import GroupCommit
-from subscribe_service.mail.store import claimable
 
 _OUTBOX = OutboxMessage.__table__
 _WRITER = "trustsite.outbox_writer"
@@ -50,7 +49,7 @@ def enqueue(
         payload=payload,
         subscriber_id=subscriber_id,
         notice_id=notice_id,
-        status="queued",
+        status=OutboxStatus.QUEUED,
         attempts=0,
         next_attempt_at=utcnow(),
     )
@@ -70,7 +69,7 @@ def enqueue_select(
         literal(kind, String),
         literal(notice_id, Integer),
         literal({}, JSON),
-        literal("queued", String),
+        literal(OutboxStatus.QUEUED.value, String),
         literal(0, Integer),
         literal(now, UTCDateTime()),
         literal(now, UTCDateTime()),
@@ -115,12 +114,21 @@ def enqueue_now(*, kind: str, recipient: str, payload: dict[str, Any], ticket: A
         "kind": kind,
         "recipient": recipient,
         "payload": payload,
-        "status": "queued",
+        "status": OutboxStatus.QUEUED,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
     writer(current_app).insert(row, ticket)
+
+
+def claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
+    """The rows a sender may claim at `now`: queued and due, or leased by a sender that
+    let its lease run out."""
+    return or_(
+        and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
+    )
 
 
 def queue_size(app: Flask) -> int:
@@ -130,7 +138,7 @@ def queue_size(app: Flask) -> int:
             session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.status.in_(("queued", "sending")))
+                .where(OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
             )
             or 0
         )

@@ -8,6 +8,8 @@ attempt. A lease that expires (the sender died) makes the row claimable again.
 One batch at a time: `claim` leases due rows (`claim_batch`), loads them with what
 renderers need, gives each its Message-ID and, for the batch's duration, holds the
 session renderers read from and a recording connection of its own for `mark_sent`.
+DbEngine and DbConnection are SQLAlchemy's (not the delivery engine, not the SMTP
+connection).
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import Connection as DbConnection
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service.infra.db import get_database, session_scope
-from subscribe_service.infra.models import OutboxMessage, Subscriber, utcnow
+from subscribe_service.infra.models import OutboxMessage, OutboxStatus, Subscriber, utcnow
 from subscribe_service.infra.published_site import published_site
 from subscribe_service.mail.interfaces import Claim, Message
 from subscribe_service.mail.message import new_message_id
+from subscribe_service.mail.outbox import claimable
 from subscribe_service.mail.suppressions import REPLY_MAX, suppress, suppressed_among
 
 _OUTBOX = OutboxMessage.__table__
@@ -43,7 +49,7 @@ class SqlStore:
         self.engine = get_database(app).engine
         self.skip_locked = self.engine.dialect.name == "postgresql"
         self._session: Session | None = None
-        self._recorder: Connection | None = None
+        self._recorder: DbConnection | None = None
         self.suppressed: set[str] = set()  # address keys among the batch's recipients
 
     @property
@@ -55,27 +61,25 @@ class SqlStore:
     @contextmanager
     def claim(self) -> Iterator[Claim]:
         with self.app.app_context(), session_scope(self.app) as session:
-            gave_up: list[int] = []
-            ids = claim_batch(
+            batch = claim_batch(
                 session,
                 owner=self.owner,
                 limit=self.batch_size,
                 lease_seconds=self.lease,
                 skip_locked=self.skip_locked,
                 max_attempts=self.max_attempts,
-                gave_up=gave_up,
             )
-            if not ids:
-                yield Claim([], gave_up)
+            if not batch.ids:
+                yield Claim([], batch.gave_up)
                 return
-            messages = self._load(session, ids)
+            messages = self._load(session, batch.ids)
             self._session = session
             try:
                 # The claim and the Message-IDs are committed by now, so the session
                 # holds no write lock (SQLite) that the recording connection would wait for.
                 with recording_connection(self.engine) as recorder:
                     self._recorder = recorder
-                    yield Claim(messages, gave_up)
+                    yield Claim(messages, batch.gave_up)
             finally:
                 self._session = self._recorder = None
                 self.suppressed = set()
@@ -139,7 +143,7 @@ class SqlStore:
             max_attempts=self.max_attempts,
             backoff_seconds=self.backoff,
         )
-        return state == "queued"
+        return state == OutboxStatus.QUEUED
 
     def discard(self) -> None:
         self.session.rollback()
@@ -150,13 +154,13 @@ class SqlStore:
         return message
 
 
-def claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
-    """The rows a sender may claim at `now`: queued and due, or leased by a sender that
-    let its lease run out."""
-    return or_(
-        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
-    )
+@dataclass(frozen=True)
+class Batch:
+    """What one claim took: the ids leased, in order, and those failed instead (every
+    attempt used)."""
+
+    ids: list[int]
+    gave_up: list[int]
 
 
 def claim_batch(
@@ -167,8 +171,7 @@ def claim_batch(
     lease_seconds: float,
     skip_locked: bool,
     max_attempts: int | None = None,
-    gave_up: list[int] | None = None,
-) -> list[int]:
+) -> Batch:
     """Lease up to `limit` due messages to `owner` and commit; return their ids in order.
 
     On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so several senders
@@ -177,8 +180,8 @@ def claim_batch(
     guarantee for senders on one host.
 
     With `max_attempts`, a picked row that has used them all (its sender died during
-    the last one, or the maximum was lowered) is failed instead of tried once more;
-    its id is appended to `gave_up`.
+    the last one, or the maximum was lowered) is failed instead of tried once more:
+    its id is in the batch's `gave_up`.
     """
     now = utcnow()
     pick = (
@@ -192,8 +195,9 @@ def claim_batch(
     ids = list(session.scalars(pick))
     if not ids:
         session.commit()
-        return []
+        return Batch([], [])
     claim = update(OutboxMessage).where(OutboxMessage.id.in_(ids), claimable(now))
+    exhausted: list[int] = []
     if max_attempts is not None:
         exhausted = list(
             session.scalars(
@@ -201,7 +205,7 @@ def claim_batch(
                 .where(OutboxMessage.id.in_(ids), claimable(now))
                 .where(OutboxMessage.attempts >= max_attempts)
                 .values(
-                    status="failed",
+                    status=OutboxStatus.FAILED,
                     lease_owner=None,
                     lease_until=None,
                     # The last attempt's reason, if it got as far as recording one.
@@ -213,12 +217,10 @@ def claim_batch(
                 .execution_options(synchronize_session=False)
             )
         )
-        if gave_up is not None:
-            gave_up.extend(exhausted)
         claim = claim.where(OutboxMessage.attempts < max_attempts)
     session.execute(
         claim.values(
-            status="sending",
+            status=OutboxStatus.SENDING,
             lease_owner=owner,
             lease_until=now + dt.timedelta(seconds=lease_seconds),
             attempts=OutboxMessage.attempts + 1,
@@ -228,10 +230,10 @@ def claim_batch(
     claimed = session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == owner)
-        .where(OutboxMessage.status == "sending")
+        .where(OutboxMessage.status == OutboxStatus.SENDING)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
     )
-    return list(claimed)
+    return Batch(list(claimed), exhausted)
 
 
 def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: float) -> None:
@@ -240,7 +242,7 @@ def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: flo
         .where(
             OutboxMessage.id.in_(ids),
             OutboxMessage.lease_owner == owner,
-            OutboxMessage.status == "sending",
+            OutboxMessage.status == OutboxStatus.SENDING,
         )
         .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
         .execution_options(synchronize_session=False)
@@ -255,7 +257,7 @@ def _finish(session: Session, message_id: int, owner: str, **values: Any) -> boo
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.lease_owner == owner,
-            OutboxMessage.status == "sending",
+            OutboxMessage.status == OutboxStatus.SENDING,
         )
         .values(lease_owner=None, lease_until=None, **values)
         .execution_options(synchronize_session=False)
@@ -272,10 +274,10 @@ _MARK_SENT = (
     .where(
         _OUTBOX.c.id == bindparam("row_id"),
         _OUTBOX.c.lease_owner == bindparam("owner"),
-        _OUTBOX.c.status == "sending",
+        _OUTBOX.c.status == OutboxStatus.SENDING,
     )
     .values(
-        status="sent",
+        status=OutboxStatus.SENT,
         sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
         smtp_reply=bindparam("reply"),
         last_error=None,
@@ -288,7 +290,7 @@ _SYNC_COMMIT = text("RESET synchronous_commit")
 
 
 @contextmanager
-def recording_connection(engine: Engine) -> Iterator[Connection]:
+def recording_connection(engine: DbEngine) -> Iterator[DbConnection]:
     """A connection of the sender's own for `mark_sent`: autocommit, one statement a mail.
 
     Each UPDATE is its own transaction, committed by the server as it runs: one round
@@ -321,7 +323,9 @@ def recording_connection(engine: Engine) -> Iterator[Connection]:
             connection.execute(_SYNC_COMMIT)
 
 
-def mark_sent(target: Connection | Session, message_id: int, owner: str, smtp_reply: str) -> bool:
+def mark_sent(
+    target: DbConnection | Session, message_id: int, owner: str, smtp_reply: str
+) -> bool:
     """Record one accepted mail, committed at once (a crash loses only the mail in flight).
 
     `target` is normally a `recording_connection` (autocommit: the statement is the
@@ -341,11 +345,15 @@ def mark_sent(target: Connection | Session, message_id: int, owner: str, smtp_re
 
 
 def mark_failed(session: Session, message_id: int, owner: str, error: str) -> bool:
-    return _finish(session, message_id, owner, status="failed", last_error=error[:REPLY_MAX])
+    return _finish(
+        session, message_id, owner, status=OutboxStatus.FAILED, last_error=error[:REPLY_MAX]
+    )
 
 
 def mark_cancelled(session: Session, message_id: int, owner: str, reason: str) -> bool:
-    return _finish(session, message_id, owner, status="cancelled", last_error=reason[:REPLY_MAX])
+    return _finish(
+        session, message_id, owner, status=OutboxStatus.CANCELLED, last_error=reason[:REPLY_MAX]
+    )
 
 
 def mark_retry(
@@ -356,26 +364,33 @@ def mark_retry(
     *,
     max_attempts: int,
     backoff_seconds: float,
-) -> str:
+) -> OutboxStatus:
     """Back to the queue with exponential backoff, or `failed` after the last attempt."""
     if message.attempts >= max_attempts:
-        _finish(session, message.id, owner, status="failed", last_error=error[:REPLY_MAX])
-        return "failed"
+        _finish(
+            session, message.id, owner, status=OutboxStatus.FAILED, last_error=error[:REPLY_MAX]
+        )
+        return OutboxStatus.FAILED
     delay = backoff_seconds * (2 ** max(message.attempts - 1, 0))
     _finish(
         session,
         message.id,
         owner,
-        status="queued",
+        status=OutboxStatus.QUEUED,
         next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
         last_error=error[:REPLY_MAX],
     )
-    return "queued"
+    return OutboxStatus.QUEUED
 
 
 def mark_bounced(session: Session, message: OutboxMessage, owner: str, reply: str) -> None:
     """A permanent refusal: this row is bounced and the address is never mailed again."""
     suppress(session, message.recipient, reply)
     _finish(
-        session, message.id, owner, status="bounced", smtp_reply=reply[:REPLY_MAX], last_error=None
+        session,
+        message.id,
+        owner,
+        status=OutboxStatus.BOUNCED,
+        smtp_reply=reply[:REPLY_MAX],
+        last_error=None,
     )

@@ -23,6 +23,7 @@ from subscribe_service.infra.models import (
     Notice,
     OutboxMessage,
     Subscriber,
+    SubscriberStatus,
     SubscriberTopic,
     Suppression,
     utcnow,
@@ -114,7 +115,7 @@ def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int
         .join(SubscriberTopic, SubscriberTopic.subscriber_id == Subscriber.id)
         .where(
             SubscriberTopic.topic == notice.topic,
-            Subscriber.status == "confirmed",
+            Subscriber.status == SubscriberStatus.CONFIRMED,
             Subscriber.suppressed_at.is_(None),
             ~exists().where(func.lower(Suppression.email) == func.lower(Subscriber.email)),
         )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from generator.contract import TOPIC_TITLES
 from subscribe_service.identity import links
 from subscribe_service.identity.addresses import address_key
-from subscribe_service.infra.models import OutboxMessage, Subscriber
+from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberStatus
 from subscribe_service.mail.message import RenderedMail, list_id
 from subscribe_service.mail.renderers import render_mail
 
@@ -50,7 +50,7 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
         unsubscribe_url=links.unsubscribe_url(subscriber),
         subscriber=subscriber,
         topics=topics,
-        already_confirmed=subscriber.status == "confirmed",
+        already_confirmed=subscriber.status == SubscriberStatus.CONFIRMED,
         confirm_url=links.confirm_url(subscriber, topics),
         manage_url=links.manage_url(subscriber),
         valid_hours=72,
