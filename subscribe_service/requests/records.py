@@ -8,7 +8,9 @@ that has not gone out yet (the renderer finds nothing and the sender cancels it)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -33,6 +35,22 @@ KINDS: dict[str, type[DpaRequest] | type[SubjectRequest]] = {
 MERGE_WINDOW = dt.timedelta(days=1)
 
 Request = DpaRequest | SubjectRequest
+
+
+def add_and_queue(
+    session: Session, request: Any, mails: Sequence[tuple[str, str]], **payload: Any
+) -> None:
+    """Store a new request of any kind and queue its mails, (kind, recipient) each.
+
+    A mail holds only a reference to the request (`request_id`, and what `payload` adds),
+    so it is rendered from the row at send time and cancelled if the request is erased
+    first. Flushed, not committed: the row and its mails commit with the caller's work.
+    """
+    session.add(request)
+    session.flush()
+    reference = {"request_id": request.id, **payload}
+    for kind, recipient in mails:
+        enqueue(session, kind=kind, recipient=recipient, payload=dict(reference))
 
 
 def record_dpa_request(
@@ -78,11 +96,8 @@ def record_dpa_request(
         created_at=now,
         updated_at=now,
     )
-    session.add(request)
-    session.flush()
-    payload = {"request_id": request.id, "version": current_version, "pdf": pdf_path}
-    enqueue(session, kind=DPA_COPY, recipient=form.email, payload=payload)
-    enqueue(session, kind=DPA_TEAM, recipient=privacy_address, payload=payload)
+    mails = [(DPA_COPY, form.email), (DPA_TEAM, privacy_address)]
+    add_and_queue(session, request, mails, version=current_version, pdf=pdf_path)
     return request
 
 
@@ -104,11 +119,8 @@ def record_subject_request(
         created_at=now,
         updated_at=now,
     )
-    session.add(request)
-    session.flush()
-    payload = {"request_id": request.id}
-    enqueue(session, kind=SUBJECT_ACK, recipient=form.email, payload=payload)
-    enqueue(session, kind=SUBJECT_REFERRAL, recipient=privacy_address, payload=payload)
+    mails = [(SUBJECT_ACK, form.email), (SUBJECT_REFERRAL, privacy_address)]
+    add_and_queue(session, request, mails)
     return request
 
 

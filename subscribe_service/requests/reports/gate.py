@@ -34,6 +34,7 @@ from subscribe_service.requests.forms import (
     one_line,
 )
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
+from subscribe_service.requests.records import add_and_queue
 from subscribe_service.requests.reports.models import (
     ReportDownload,
     ReportRequest,
@@ -138,11 +139,7 @@ def record_report_request(
         created_at=now,
         updated_at=now,
     )
-    session.add(request)
-    session.flush()
-    payload = {"request_id": request.id}
-    enqueue(session, kind=REPORT_RECEIVED, recipient=form.email, payload=payload)
-    enqueue(session, kind=REPORT_TEAM, recipient=team_address, payload=payload)
+    add_and_queue(session, request, [(REPORT_RECEIVED, form.email), (REPORT_TEAM, team_address)])
     return request
 
 
