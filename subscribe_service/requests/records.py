@@ -19,7 +19,12 @@ from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import DpaRequestForm, SubjectRequestForm, company_key
-from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest, SubjectRequest
+from subscribe_service.requests.models import (
+    REQUEST_STATUSES,
+    DpaRequest,
+    RequestStatus,
+    SubjectRequest,
+)
 
 # Outbox kinds, and which table each one's `request_id` points into.
 DPA_COPY = "dpa_request_copy"  # to the requester: permalink + PDF
@@ -92,7 +97,7 @@ def record_dpa_request(
         signed_version=form.signed_version,
         current_version=current_version,
         times_requested=1,
-        status="received",
+        status=RequestStatus.RECEIVED,
         created_at=now,
         updated_at=now,
     )
@@ -115,7 +120,7 @@ def record_subject_request(
         request_type=form.request_type,
         controller=form.controller,
         details=form.details,
-        status="received",
+        status=RequestStatus.RECEIVED,
         created_at=now,
         updated_at=now,
     )

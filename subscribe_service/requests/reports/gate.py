@@ -38,6 +38,7 @@ from subscribe_service.requests.records import add_and_queue
 from subscribe_service.requests.reports.models import (
     ReportDownload,
     ReportRequest,
+    ReportStatus,
 )
 
 PURPOSE = "report"
@@ -135,7 +136,7 @@ def record_report_request(
         report=form.report,
         nda_version=form.nda_version,
         nda_accepted_at=now,
-        status="received",
+        status=ReportStatus.RECEIVED,
         created_at=now,
         updated_at=now,
     )
@@ -151,14 +152,14 @@ def approve(
     session: Session, request: ReportRequest, *, days: int, now: dt.datetime | None = None
 ) -> ReportRequest:
     """Approve (or approve again, with a fresh link) and queue the mail with the link."""
-    if request.status == "declined":
+    if request.status == ReportStatus.DECLINED:
         raise DecisionError(f"{request.ref} was declined; a declined request stays declined")
     if report_file(request.report) is None:
         raise DecisionError(
             f"no report file {request.report}.pdf in {reports_dir()}; add it, then approve"
         )
     now = now or utcnow()
-    request.status = "approved"
+    request.status = ReportStatus.APPROVED
     request.decided_at = now
     request.link_expires_at = now + dt.timedelta(days=days)
     request.updated_at = now
@@ -172,7 +173,7 @@ def approve(
 def decline(session: Session, request: ReportRequest, now: dt.datetime | None = None) -> None:
     """Decline; an approved request's link stops working at once."""
     now = now or utcnow()
-    request.status = "declined"
+    request.status = ReportStatus.DECLINED
     request.decided_at = now
     request.link_expires_at = None
     request.updated_at = now
@@ -198,7 +199,7 @@ def read_download(session: Session, token: str, now: dt.datetime | None = None) 
     request = session.get(ReportRequest, data.subscriber_id)
     if (
         request is None
-        or request.status != "approved"
+        or request.status != ReportStatus.APPROVED
         or request.decided_at is None
         or int(request.decided_at.timestamp()) != data.token_version
     ):
