@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _sending(app)
     _checks_on_every_view(app, registry)  # last: they wrap the views registered above
     if app.config["SERVE_SITE"] or app.debug:
-        from subscribe_service.dev import site as devsite
+        from subscribe_service.web import devsite
 
         app.register_blueprint(devsite.bp)
     return app
@@ -46,8 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _infrastructure(app: Flask) -> None:
     """Logs, /metrics, templates, the database and its outbox writer, migrations, mail."""
-    from subscribe_service.infra import db, logging_setup, metrics, migrate
+    from subscribe_service.infra import db, logging_setup, migrate
     from subscribe_service.mail import outbox
+    from subscribe_service.web import metrics
 
     logging_setup.init_app(app)
     metrics.init_app(app)
@@ -72,24 +73,27 @@ def _http_edge(app: Flask) -> None:
 
 
 def _subscriptions(app: Flask, registry: Registry) -> None:
-    """Subscribe, confirm, manage, unsubscribe, export and erase; their three mails."""
-    from subscribe_service.mail import renderers
+    """Subscribe, confirm, manage, unsubscribe, export and erase; their three mails and
+    OpenAPI paths."""
     from subscribe_service.subscribers import (
+        api,
         confirm,
         export,
         lifecycle,
+        mails,
         manage,
+        openapi,
         retention,
         unsubscribe,
     )
-    from subscribe_service.web import api
 
     for part in (api, confirm, manage, unsubscribe, export):
         app.register_blueprint(part.bp)
-    registry.mail_kind("confirm", renderers.render_confirm, before_send=lifecycle.record_request)
-    registry.mail_kind("manage", renderers.render_manage)
-    registry.mail_kind("export", renderers.render_export)
+    registry.mail_kind("confirm", mails.render_confirm, before_send=lifecycle.record_request)
+    registry.mail_kind("manage", mails.render_manage)
+    registry.mail_kind("export", mails.render_export)
     registry.mailing_endpoint("api.manage_link")
+    registry.openapi(openapi.PATHS)
     registry.chore(retention.purge_stale)
 
 
@@ -114,15 +118,15 @@ def _requests(app: Flask, registry: Registry) -> None:
         mails,
         openapi,
         records,
-        reports,
-        reports_cli,
-        reports_mails,
-        reports_openapi,
-        reports_views,
         retention,
         settings,
         views,
     )
+    from subscribe_service.requests.reports import cli as reports_cli
+    from subscribe_service.requests.reports import gate as reports
+    from subscribe_service.requests.reports import mails as reports_mails
+    from subscribe_service.requests.reports import openapi as reports_openapi
+    from subscribe_service.requests.reports import views as reports_views
 
     settings.init_settings(app)  # the built site's service.json
     app.register_blueprint(views.bp)
@@ -154,7 +158,8 @@ def _sending(app: Flask) -> None:
 def _checks_on_every_view(app: Flask, registry: Registry) -> None:
     """Limits and log redaction wrap or inspect the views registered before them."""
     from subscribe_service.infra import redaction
-    from subscribe_service.web import limits, link_limits
+    from subscribe_service.subscribers import link_limits
+    from subscribe_service.web import limits
 
     limits.init_app(app, registry.mailing_endpoints)
     link_limits.init_app(app)  # the personal links' POSTs, per token and per address

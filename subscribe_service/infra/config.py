@@ -9,6 +9,8 @@ derived from it, like `MAIL_DOMAIN` from the site URL, and is not a setting.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +18,6 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from subscribe_service.infra.published_site import init_published_site
-from subscribe_service.mail.message import default_sender, mail_domain
 
 DEV_SECRET = "trustsite-dev-secret-do-not-use-in-production"
 # Settings of earlier versions whose values now come from the built site (service.json).
@@ -130,3 +131,12 @@ def _follow_the_published_company(app: Flask) -> None:
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def mail_domain(config: Mapping[str, Any]) -> str:
+    """The domain for Message-IDs and List-Ids: MAIL_DOMAIN, else the site's host."""
+    return config.get("MAIL_DOMAIN") or urlsplit(config["SITE_URL"]).hostname or "localhost"
+
+
+def default_sender(company: str, domain: str) -> str:
+    return formataddr((company, f"notices@{domain}"))

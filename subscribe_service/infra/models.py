@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -34,8 +35,26 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "bounced", "cancelled")
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class OutboxStatus(StrEnum):
+    """queued -> sending (claimed, leased) -> sent | bounced | cancelled | failed, or back
+    to queued for a retry."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    CANCELLED = "cancelled"
+
+
 EMAIL_MAX = 254  # RFC 5321 path limit
 
 
@@ -88,7 +107,7 @@ class Subscriber(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=SubscriberStatus.PENDING)
     consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     consent_source: Mapped[str | None] = mapped_column(String(500))
     consent_text: Mapped[str | None] = mapped_column(Text)
@@ -177,7 +196,7 @@ class OutboxMessage(Base):
     )
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(100))

@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from subscribe_service.mail.outbox import queue_size
 from subscribe_service.mail.sender import drain, poll
-from subscribe_service.mail.store import queue_size
 
 
 @click.command("send")

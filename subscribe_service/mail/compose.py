@@ -13,8 +13,9 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage
-from subscribe_service.mail.interfaces import Message, Prepared, Settle
+from subscribe_service.mail.interfaces import Action, Message, Prepared, Settle
 from subscribe_service.mail.message import (
     HeaderInjectionError,
     UnsendableAddress,
@@ -23,7 +24,6 @@ from subscribe_service.mail.message import (
 )
 from subscribe_service.mail.store import SqlStore
 from subscribe_service.registry import MailKind
-from subscribe_service.web.validation import address_key
 
 log = logging.getLogger("subscribe_service.mail.sender")
 
@@ -44,33 +44,33 @@ class Composer:
         assert isinstance(message, OutboxMessage)
         session = self.store.session
         if address_key(message.recipient) in self.store.suppressed:
-            return Settle("cancelled", "address suppressed")
+            return Settle(Action.CANCELLED, "address suppressed")
         try:
             wire_address(message.recipient)
         except UnsendableAddress as err:
-            return Settle("failed", f"unsendable address: {err}")
+            return Settle(Action.FAILED, f"unsendable address: {err}")
         kind = self.kinds.get(message.kind)
         if kind is None:
-            return Settle("retry", f"no renderer for kind {message.kind!r}")
+            return Settle(Action.RETRY, f"no renderer for kind {message.kind!r}")
         try:
             if kind.before_send is not None:
                 kind.before_send(session, message)
             rendered = kind.render(session, message)
             if rendered is None:
-                return Settle("cancelled", "no longer wanted")
+                return Settle(Action.CANCELLED, "no longer wanted")
             return build_message_bytes(
                 self.app.config, rendered, message.recipient, message_id=message.message_id
             )
         except HeaderInjectionError as err:
             session.rollback()
-            return Settle("cancelled", f"refused: {err}")
+            return Settle(Action.CANCELLED, f"refused: {err}")
         except UnicodeError as err:  # the same bytes would fail the same way next time
             session.rollback()
             log.warning(
                 "outbox message %s (%s) cannot be encoded: %s", message.id, message.kind, err
             )
-            return Settle("failed", f"encoding failed: {err!r}")
+            return Settle(Action.FAILED, f"encoding failed: {err!r}")
         except Exception as err:  # a template or renderer bug must not stop the queue
             session.rollback()
             log.exception("rendering outbox message %s (%s) failed", message.id, message.kind)
-            return Settle("retry", f"rendering failed: {err!r}")
+            return Settle(Action.RETRY, f"rendering failed: {err!r}")

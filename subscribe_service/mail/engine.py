@@ -18,9 +18,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from subscribe_service.mail.interfaces import (
+    Action,
     Composer,
     Message,
+    Outcome,
     Prepared,
+    Result,
     SendResult,
     Settle,
     Store,
@@ -42,7 +45,7 @@ class Counts:
     bounced: int = 0
     cancelled: int = 0
 
-    def bump(self, outcome: str) -> None:
+    def bump(self, outcome: Result) -> None:
         """One more message with this outcome ("sent", "retried", ...)."""
         setattr(self, outcome, getattr(self, outcome) + 1)
 
@@ -97,21 +100,21 @@ class Engine:
         with self.store.claim() as claim:
             for pk in claim.gave_up:
                 log.warning("outbox message #%d failed: no attempts left", pk)
-                self._count(counts, note, "failed")
+                self._count(counts, note, Result.FAILED)
             if not claim.messages:
                 return counts if claim.gave_up else None
             self._renew_at = time.monotonic() + self.lease / 2
             self._send_all(claim.messages, counts, note)
         return counts
 
-    def _settle(self, message: Message, settle: Settle) -> str:
-        if settle.action == "cancelled":
+    def _settle(self, message: Message, settle: Settle) -> Result:
+        if settle.action == Action.CANCELLED:
             self.store.mark_cancelled(message, settle.reason)
-            return "cancelled"
-        if settle.action == "failed":
+            return Result.CANCELLED
+        if settle.action == Action.FAILED:
             self.store.mark_failed(message, settle.reason)
             log.warning("%s #%d failed: %s", message.kind, message.id, settle.reason)
-            return "failed"
+            return Result.FAILED
         return self._retry(message, settle.reason)
 
     def _send_all(self, messages: Sequence[Message], counts: Counts, note: Note) -> None:
@@ -191,7 +194,7 @@ class Engine:
                 except Exception as err:
                     pending.popleft()
                     log.warning("%s #%d could not be sent: %r", message.kind, message.id, err)
-                    reason = Settle("failed", f"could not be sent: {err!r}")
+                    reason = Settle(Action.FAILED, f"could not be sent: {err!r}")
                     self._count(counts, note, self._settle(message, reason))
                     connection.reset()  # a connection that cannot even do that raises
                     mail = take_ready()
@@ -215,11 +218,11 @@ class Engine:
         for message in pending:
             outcome = prepared.pop(message.id, None) or self.composer.prepare(message)
             if isinstance(outcome, bytes):
-                outcome = Settle("retry", reason)
+                outcome = Settle(Action.RETRY, reason)
             self._count(counts, note, self._settle(message, outcome))
 
     @staticmethod
-    def _count(counts: Counts, note: Note, outcome: str) -> None:
+    def _count(counts: Counts, note: Note, outcome: Result) -> None:
         counts.bump(outcome)
         note(outcome)
 
@@ -231,28 +234,28 @@ class Engine:
         self.store.renew_lease(list(pending))
         self._renew_at = time.monotonic() + self.lease / 2
 
-    def _record(self, message: Message, result: SendResult) -> str:
+    def _record(self, message: Message, result: SendResult) -> Result:
         reply = result.text
-        if result.outcome == "accepted":
+        if result.outcome == Outcome.ACCEPTED:
             self.store.mark_sent(message, reply)
             log.info("sent %s #%d to %s: %s", message.kind, message.id, message.recipient, reply)
-            return "sent"
-        if result.outcome == "permanent" and result.stage == "data":
+            return Result.SENT
+        if result.outcome == Outcome.PERMANENT and result.stage == "data":
             # The server refused this message's content, not the address: keep mailing it.
             self.store.mark_failed(message, reply)
             log.warning(
                 "refused %s #%d to %s: %s", message.kind, message.id, message.recipient, reply
             )
-            return "failed"
-        if result.outcome == "permanent":
+            return Result.FAILED
+        if result.outcome == Outcome.PERMANENT:
             self.store.mark_bounced(message, reply)
             log.warning(
                 "bounced %s #%d to %s: %s", message.kind, message.id, message.recipient, reply
             )
-            return "bounced"
+            return Result.BOUNCED
         return self._retry(message, reply)
 
-    def _retry(self, message: Message, error: str) -> str:
+    def _retry(self, message: Message, error: str) -> Result:
         queued = self.store.mark_retry(message, error)
         log.warning(
             "%s #%d to %s not sent (%s): %s",
@@ -262,4 +265,4 @@ class Engine:
             "queued" if queued else "failed",
             error,
         )
-        return "retried" if queued else "failed"
+        return Result.RETRIED if queued else Result.FAILED

@@ -29,7 +29,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine as DbEngine  # SQLAlchemy's, not the delivery engine
+from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 
 Row = dict[str, Any]
@@ -59,7 +60,7 @@ class GroupCommit:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: DbEngine,
         table: Table,
         columns: Sequence[str],
         *,
@@ -136,7 +137,7 @@ class _DriverInsert:
     and checkin per write.
     """
 
-    def __init__(self, engine: Engine, table: Table, columns: Sequence[str]) -> None:
+    def __init__(self, engine: DbEngine, table: Table, columns: Sequence[str]) -> None:
         dialect = engine.dialect
         self._engine = engine
         self._columns = list(columns)

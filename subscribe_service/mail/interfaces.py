@@ -13,7 +13,34 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
+
+
+class Outcome(StrEnum):
+    """The server's answer to one mail."""
+
+    ACCEPTED = "accepted"
+    TEMPORARY = "temporary"  # 4xx
+    PERMANENT = "permanent"  # 5xx
+
+
+class Action(StrEnum):
+    """What becomes of a row that is not sent this time."""
+
+    CANCELLED = "cancelled"
+    RETRY = "retry"
+    FAILED = "failed"  # never worth another attempt
+
+
+class Result(StrEnum):
+    """What the engine did with one row (the `Counts` it keeps)."""
+
+    SENT = "sent"
+    RETRIED = "retried"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    CANCELLED = "cancelled"
 
 
 class Message(Protocol):
@@ -28,7 +55,7 @@ class Message(Protocol):
 class SendResult:
     """The server's answer for one message: accepted, temporary (4xx) or permanent (5xx)."""
 
-    outcome: str  # "accepted" | "temporary" | "permanent"
+    outcome: Outcome
     code: int
     reply: str
     stage: str = "data"  # the command answered: "mail" | "rcpt" | "data"
@@ -42,7 +69,7 @@ class SendResult:
 class Settle:
     """A claimed row that is not sent this time: cancelled, or back to the queue."""
 
-    action: str  # "cancelled" | "retry" | "failed" (never worth another attempt)
+    action: Action
     reason: str
 
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import idna
 
+from subscribe_service.infra.config import mail_domain
 from subscribe_service.infra.models import utcnow
 
 # RFC 5322 allows lines up to 998 characters. With the usual 78, Python RFC 2047-encodes
@@ -81,11 +81,6 @@ class RenderedMail:
     extra_headers: dict[str, str] = field(default_factory=dict)
     # (filename, mime type "type/subtype", content)
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
-
-
-def mail_domain(config: Mapping[str, Any]) -> str:
-    """The domain for Message-IDs and List-Ids: MAIL_DOMAIN, else the site's host."""
-    return config.get("MAIL_DOMAIN") or urlsplit(config["SITE_URL"]).hostname or "localhost"
 
 
 def new_message_id(config: Mapping[str, Any]) -> str:
@@ -238,7 +233,3 @@ def _to_line(recipient: str) -> str:
     if len(recipient) < MAX_LINE - 4 and PLAIN_ADDRESS.fullmatch(recipient):
         return f"To: {recipient}\r\n"
     return _folded("To", str(Address(addr_spec=recipient)))
-
-
-def default_sender(company: str, domain: str) -> str:
-    return formataddr((company, f"notices@{domain}"))

@@ -21,8 +21,9 @@ from flask import Flask
 from subscribe_service.mail.chores import run_housekeeping
 from subscribe_service.mail.compose import Composer
 from subscribe_service.mail.engine import Counts, Engine
+from subscribe_service.mail.outbox import due_count
 from subscribe_service.mail.smtp import SmtpConnection
-from subscribe_service.mail.store import SqlStore, due_count
+from subscribe_service.mail.store import SqlStore
 from subscribe_service.registry import get_registry
 
 log = logging.getLogger("subscribe_service.mail.sender")

@@ -20,7 +20,7 @@ from typing import Any
 import flask_mail
 from flask import Flask
 
-from subscribe_service.mail.interfaces import SendResult
+from subscribe_service.mail.interfaces import Outcome, SendResult
 from subscribe_service.mail.message import PLAIN_ADDRESS, wire_address
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -181,13 +181,13 @@ def _result(code: int, reply: bytes | str, stage: str, *, permanent_ok: bool = T
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
     text = " ".join(text.split())
     if 200 <= code < 300:
-        return SendResult("accepted", code, text, stage)
+        return SendResult(Outcome.ACCEPTED, code, text, stage)
     if code == 421 or code < 0:
         # 421: the server is closing the session; smtplib reports -1 for a dead socket.
         raise smtplib.SMTPServerDisconnected(f"{code} {text}")
     if 400 <= code < 500 or not permanent_ok:
-        return SendResult("temporary", code, text, stage)
-    return SendResult("permanent", code, text, stage)
+        return SendResult(Outcome.TEMPORARY, code, text, stage)
+    return SendResult(Outcome.PERMANENT, code, text, stage)
 
 
 def envelope_recipient(recipient: str) -> str:

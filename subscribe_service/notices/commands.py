@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from subscribe_service.infra.db import session_scope
-from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.infra.models import Notice, OutboxMessage, OutboxStatus, Subscriber
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.notify import NOTICE_KIND, NotifyConflict, NotifyReport, notify
 from subscribe_service.notices.source import (
@@ -105,11 +105,11 @@ def _describe(source: str, report: NotifyReport) -> str:
 
 # Outbox statuses as the `notices` table shows them.
 COLUMNS = {
-    "sent": ("sent",),
-    "pending": ("queued", "sending"),
-    "failed": ("failed",),
-    "bounced": ("bounced",),
-    "cancelled": ("cancelled",),
+    "sent": (OutboxStatus.SENT,),
+    "pending": (OutboxStatus.QUEUED, OutboxStatus.SENDING),
+    "failed": (OutboxStatus.FAILED,),
+    "bounced": (OutboxStatus.BOUNCED,),
+    "cancelled": (OutboxStatus.CANCELLED,),
 }
 
 

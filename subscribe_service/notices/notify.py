@@ -3,10 +3,10 @@
 A change is known by its stable id (`subprocessors/2025-03-01`). The first time a
 non-editorial change is seen, one `notices` row and one outbox row per confirmed,
 unsuppressed subscriber of its topic are written in the same transaction, so a crash
-leaves either everything or nothing. The deliveries are one `INSERT ... SELECT`: the
-subscriber list never travels through Python, which keeps 100,000 subscribers well under
-a few seconds. Running again, or on an older changes.json, finds every change known and
-writes nothing.
+leaves either everything or nothing. The deliveries are queued by the outbox in one
+`INSERT ... SELECT` (`outbox.enqueue_select`): the subscriber list never travels through
+Python, which keeps 100,000 subscribers well under a few seconds. Running again, or on an
+older changes.json, finds every change known and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, Integer, String, exists, func, insert, literal, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,11 +23,12 @@ from subscribe_service.infra.models import (
     Notice,
     OutboxMessage,
     Subscriber,
+    SubscriberStatus,
     SubscriberTopic,
     Suppression,
-    UTCDateTime,
     utcnow,
 )
+from subscribe_service.mail import outbox
 from subscribe_service.notices.source import LoadedChanges
 
 NOTICE_KIND = "notice"
@@ -109,40 +110,20 @@ def _known_change_ids(session: Session, change_ids: Sequence[str]) -> set[str]:
 
 def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int:
     """One queued outbox row per confirmed, unsuppressed subscriber of the notice's topic."""
-    outbox = OutboxMessage.__table__
     recipients = (
-        select(
-            literal(NOTICE_KIND, String),
-            Subscriber.email,
-            Subscriber.id,
-            literal(notice.id, Integer),
-            literal({}, JSON),  # everything the mail needs is on the notice
-            literal("queued", String),
-            literal(0, Integer),
-            literal(now, UTCDateTime()),
-            literal(now, UTCDateTime()),
-        )
+        select(Subscriber.email, Subscriber.id)
         .join(SubscriberTopic, SubscriberTopic.subscriber_id == Subscriber.id)
         .where(
             SubscriberTopic.topic == notice.topic,
-            Subscriber.status == "confirmed",
+            Subscriber.status == SubscriberStatus.CONFIRMED,
             Subscriber.suppressed_at.is_(None),
             ~exists().where(func.lower(Suppression.email) == func.lower(Subscriber.email)),
         )
         .order_by(Subscriber.id)
     )
-    columns = [
-        outbox.c.kind,
-        outbox.c.recipient,
-        outbox.c.subscriber_id,
-        outbox.c.notice_id,
-        outbox.c.payload,
-        outbox.c.status,
-        outbox.c.attempts,
-        outbox.c.next_attempt_at,
-        outbox.c.created_at,
-    ]
-    session.execute(insert(outbox).from_select(columns, recipients))
+    outbox.enqueue_select(session, recipients, kind=NOTICE_KIND, notice_id=notice.id, now=now)
     # Counted rather than read from rowcount, which some drivers leave at -1 here.
-    count = select(func.count()).select_from(outbox).where(outbox.c.notice_id == notice.id)
+    count = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.notice_id == notice.id
+    )
     return int(session.scalar(count) or 0)

@@ -14,12 +14,12 @@ from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from generator.contract import FIELD_LABELS, TOPIC_TITLES
-from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
+from subscribe_service.identity import links, tokens
+from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber, SubscriberStatus
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail, topic_list_id
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.render_cache import Personal, render_personal
-from subscribe_service.web import links, tokens
 
 NOTICE_KIND = "notice"
 RECEIPT_KIND = "objection_receipt"
@@ -90,7 +90,7 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
     subscriber, notice = message.subscriber, message.notice
     if subscriber is None or notice is None or subscriber.email != message.recipient:
         return None
-    if subscriber.status != "confirmed" or subscriber.suppressed_at is not None:
+    if subscriber.status != SubscriberStatus.CONFIRMED or subscriber.suppressed_at is not None:
         return None
     if notice.topic not in subscriber.topic_names:
         return None

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, request
 from sqlalchemy.orm import Session
 
+from subscribe_service.identity import tokens
 from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import Notice, Subscriber
 from subscribe_service.notices.models import REASON_MAX
@@ -30,7 +31,6 @@ from subscribe_service.notices.render import (
     notice_site,
 )
 from subscribe_service.subscribers.lifecycle import load_subscriber
-from subscribe_service.web import tokens
 from subscribe_service.web.pages import page
 from subscribe_service.web.problems import problem
 

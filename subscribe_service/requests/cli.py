@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from subscribe_service.infra.db import session_scope
 from subscribe_service.requests import records
 from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest
-from subscribe_service.requests.reports_cli import add_commands, erase_report, purge_reports
+from subscribe_service.requests.reports.cli import add_commands, erase_report, purge_reports
 from subscribe_service.requests.retention import purge_expired
 from subscribe_service.requests.settings import NotConfigured
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from subscribe_service.identity.addresses import InvalidInput, normalise_email
 from subscribe_service.requests.models import (
     COMPANY_MAX,
     DETAILS_MAX,
@@ -18,7 +19,6 @@ from subscribe_service.requests.models import (
     REQUEST_TYPES,
     VERSION_MAX,
 )
-from subscribe_service.web.validation import InvalidInput, normalise_email
 
 HONEYPOT = "website"
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")

@@ -21,13 +21,13 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from generator.contract import ServiceInfo, page_path
+from subscribe_service.identity.links import site_url
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail
 from subscribe_service.requests import records
 from subscribe_service.requests.models import DpaRequest, SubjectRequest
 from subscribe_service.requests.settings import get_settings
-from subscribe_service.web.links import site_url
 
 log = logging.getLogger("subscribe_service.requests")
 

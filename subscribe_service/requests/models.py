@@ -9,13 +9,22 @@ retention period set in `data/site.yaml` (`request_retention_days`).
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from subscribe_service.infra.models import EMAIL_MAX, Base, UTCDateTime, utcnow
 
-REQUEST_STATUSES: tuple[str, ...] = ("received", "referred", "closed")
+
+class RequestStatus(StrEnum):
+    RECEIVED = "received"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+
+# The values, for the command line's choices and the messages that list them.
+REQUEST_STATUSES: tuple[str, ...] = tuple(status.value for status in RequestStatus)
 REQUEST_TYPES: dict[str, str] = {
     "access": "access to personal data (a copy of it)",
     "correction": "correction of personal data",
@@ -52,7 +61,7 @@ class DpaRequest(Base):
     # The version that was current when the request arrived, i.e. the one mailed out.
     current_version: Mapped[str | None] = mapped_column(String(VERSION_MAX))
     times_requested: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.RECEIVED)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -76,7 +85,7 @@ class SubjectRequest(Base):
     request_type: Mapped[str] = mapped_column(String(32))
     controller: Mapped[str] = mapped_column(String(COMPANY_MAX))
     details: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.RECEIVED)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

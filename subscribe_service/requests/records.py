@@ -8,16 +8,23 @@ that has not gone out yet (the renderer finds nothing and the sender cancels it)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import DpaRequestForm, SubjectRequestForm, company_key
-from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest, SubjectRequest
-from subscribe_service.web.validation import address_key
+from subscribe_service.requests.models import (
+    REQUEST_STATUSES,
+    DpaRequest,
+    RequestStatus,
+    SubjectRequest,
+)
 
 # Outbox kinds, and which table each one's `request_id` points into.
 DPA_COPY = "dpa_request_copy"  # to the requester: permalink + PDF
@@ -33,6 +40,22 @@ KINDS: dict[str, type[DpaRequest] | type[SubjectRequest]] = {
 MERGE_WINDOW = dt.timedelta(days=1)
 
 Request = DpaRequest | SubjectRequest
+
+
+def add_and_queue(
+    session: Session, request: Any, mails: Sequence[tuple[str, str]], **payload: Any
+) -> None:
+    """Store a new request of any kind and queue its mails, (kind, recipient) each.
+
+    A mail holds only a reference to the request (`request_id`, and what `payload` adds),
+    so it is rendered from the row at send time and cancelled if the request is erased
+    first. Flushed, not committed: the row and its mails commit with the caller's work.
+    """
+    session.add(request)
+    session.flush()
+    reference = {"request_id": request.id, **payload}
+    for kind, recipient in mails:
+        enqueue(session, kind=kind, recipient=recipient, payload=dict(reference))
 
 
 def record_dpa_request(
@@ -74,15 +97,12 @@ def record_dpa_request(
         signed_version=form.signed_version,
         current_version=current_version,
         times_requested=1,
-        status="received",
+        status=RequestStatus.RECEIVED,
         created_at=now,
         updated_at=now,
     )
-    session.add(request)
-    session.flush()
-    payload = {"request_id": request.id, "version": current_version, "pdf": pdf_path}
-    enqueue(session, kind=DPA_COPY, recipient=form.email, payload=payload)
-    enqueue(session, kind=DPA_TEAM, recipient=privacy_address, payload=payload)
+    mails = [(DPA_COPY, form.email), (DPA_TEAM, privacy_address)]
+    add_and_queue(session, request, mails, version=current_version, pdf=pdf_path)
     return request
 
 
@@ -100,15 +120,12 @@ def record_subject_request(
         request_type=form.request_type,
         controller=form.controller,
         details=form.details,
-        status="received",
+        status=RequestStatus.RECEIVED,
         created_at=now,
         updated_at=now,
     )
-    session.add(request)
-    session.flush()
-    payload = {"request_id": request.id}
-    enqueue(session, kind=SUBJECT_ACK, recipient=form.email, payload=payload)
-    enqueue(session, kind=SUBJECT_REFERRAL, recipient=privacy_address, payload=payload)
+    mails = [(SUBJECT_ACK, form.email), (SUBJECT_REFERRAL, privacy_address)]
+    add_and_queue(session, request, mails)
     return request
 
 

@@ -19,9 +19,9 @@ from subscribe_service.requests import records
 from subscribe_service.requests.forms import parse_dpa_request, parse_subject_request
 from subscribe_service.requests.models import DETAILS_MAX
 from subscribe_service.requests.settings import NotConfigured, get_settings
-from subscribe_service.web.api import _wants_page as wants_page
-from subscribe_service.web.api import read_body
 from subscribe_service.web.problems import problem
+from subscribe_service.web.request_body import _wants_page as wants_page
+from subscribe_service.web.request_body import read_body
 
 bp = Blueprint("requests", __name__, url_prefix="/api")
 

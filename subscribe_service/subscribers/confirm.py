@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from generator.contract import TOPIC_TITLES, TOPICS
+from subscribe_service.identity import links, tokens
 from subscribe_service.infra.db import get_session
+from subscribe_service.infra.models import SubscriberStatus
 from subscribe_service.subscribers import lifecycle as subscriptions
-from subscribe_service.web import links, tokens
 from subscribe_service.web.pages import message, page
 
 bp = Blueprint("confirm", __name__)
@@ -24,7 +25,9 @@ def _load(token: str):  # type: ignore[no-untyped-def]
 @bp.get("/confirm/<token>")
 def show(token: str) -> tuple[str, int]:
     subscriber, topics = _load(token)
-    already = subscriber.status == "confirmed" and set(topics) <= set(subscriber.topic_names)
+    already = subscriber.status == SubscriberStatus.CONFIRMED and set(topics) <= set(
+        subscriber.topic_names
+    )
     return page("confirm.html", subscriber=subscriber, topics=topics, already=already)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, json
 
+from subscribe_service.identity import tokens
 from subscribe_service.infra.db import get_session
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers import privacy
-from subscribe_service.web import tokens
 
 bp = Blueprint("export", __name__)
 

@@ -13,10 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from generator.contract import TOPIC_TITLES, TOPICS
-from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberTopic, utcnow
+from subscribe_service.identity.addresses import address_key
+from subscribe_service.identity.tokens import TokenData, TokenError
+from subscribe_service.infra.models import (
+    OutboxMessage,
+    Subscriber,
+    SubscriberStatus,
+    SubscriberTopic,
+    utcnow,
+)
 from subscribe_service.mail import outbox
-from subscribe_service.web.tokens import TokenData, TokenError
-from subscribe_service.web.validation import SubscribeRequest, address_key
+from subscribe_service.subscribers.parse import SubscribeRequest
 
 
 def consent_wording(template: str, company: str, topics: list[str]) -> str:
@@ -69,13 +76,16 @@ def apply_request(
         try:
             with session.begin_nested():
                 subscriber = Subscriber(
-                    email=email, status="pending", token_version=1, created_at=utcnow()
+                    email=email,
+                    status=SubscriberStatus.PENDING,
+                    token_version=1,
+                    created_at=utcnow(),
                 )
                 session.add(subscriber)
         except IntegrityError:  # created meanwhile by another sender
             subscriber = find_by_email(session, email)
             assert subscriber is not None
-    if subscriber.status == "pending":
+    if subscriber.status == SubscriberStatus.PENDING:
         # Until confirmed, the latest request decides what a confirmation will cover.
         _set_topics(subscriber, topics)
         subscriber.consent_source = source
@@ -130,19 +140,19 @@ def confirm(
     source of the request and how it was confirmed.
     """
     now = utcnow()
-    current = subscriber.topic_names if subscriber.status == "confirmed" else []
+    current = subscriber.topic_names if subscriber.status == SubscriberStatus.CONFIRMED else []
     combined = sorted(set(current) | set(topics), key=TOPICS.index)
-    if subscriber.status == "confirmed" and combined == current:
+    if subscriber.status == SubscriberStatus.CONFIRMED and combined == current:
         return current  # confirming twice changes nothing
     requested = (
         subscriber.consent_source
-        if subscriber.status == "pending" and subscriber.consent_source
+        if subscriber.status == SubscriberStatus.PENDING and subscriber.consent_source
         else "subscription request"
     )
     _set_topics(subscriber, combined)
-    if subscriber.status != "confirmed":
+    if subscriber.status != SubscriberStatus.CONFIRMED:
         subscriber.confirmed_at = now
-    subscriber.status = "confirmed"
+    subscriber.status = SubscriberStatus.CONFIRMED
     subscriber.unsubscribed_at = None
     subscriber.consent_at = now
     subscriber.consent_source = (
@@ -161,11 +171,11 @@ def update_topics(
         unsubscribe(session, subscriber)
         return
     _set_topics(subscriber, topics)
-    if subscriber.status == "unsubscribed":
+    if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         # Coming back through their own emailed link is a fresh, confirmed consent.
-        subscriber.status = "confirmed"
+        subscriber.status = SubscriberStatus.CONFIRMED
         subscriber.unsubscribed_at = None
-    if subscriber.status == "confirmed":
+    if subscriber.status == SubscriberStatus.CONFIRMED:
         subscriber.consent_at = utcnow()
         subscriber.consent_source = "preferences page, through the emailed link"
         subscriber.consent_text = consent_text
@@ -174,14 +184,14 @@ def update_topics(
 
 def unsubscribe(session: Session, subscriber: Subscriber, topic: str | None = None) -> None:
     """Leave one topic, or everything; leaving the last topic leaves everything."""
-    if topic is not None and subscriber.status == "confirmed":
+    if topic is not None and subscriber.status == SubscriberStatus.CONFIRMED:
         remaining = [t for t in subscriber.topic_names if t != topic]
         if remaining:
             _set_topics(subscriber, remaining)
             session.commit()
             return
-    if subscriber.status != "unsubscribed":
-        subscriber.status = "unsubscribed"
+    if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
+        subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = utcnow()
     _set_topics(subscriber, [])
     session.commit()

@@ -8,14 +8,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from generator.contract import TOPIC_TITLES
+from subscribe_service.identity import tokens
+from subscribe_service.identity.addresses import InvalidInput
 from subscribe_service.infra.db import get_session
-from subscribe_service.infra.models import Subscriber
+from subscribe_service.infra.models import Subscriber, SubscriberStatus
 from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers import privacy
-from subscribe_service.web import tokens
+from subscribe_service.subscribers.parse import parse_topics
 from subscribe_service.web.pages import message, page
-from subscribe_service.web.validation import InvalidInput, parse_topics
 
 bp = Blueprint("manage", __name__)
 
@@ -46,7 +47,7 @@ def save(token: str) -> tuple[str, int]:
     )
     if not topics:
         return message("You are unsubscribed", f"{subscriber.email} will get no more emails.")
-    if subscriber.status == "pending":
+    if subscriber.status == SubscriberStatus.PENDING:
         return message(
             "Choice saved",
             "Your address is not confirmed yet: open the link in the confirmation email.",

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
 from subscribe_service.registry import get_registry
-from subscribe_service.web.validation import address_key
 
 
 def _iso(value: Any) -> str | None:

@@ -15,10 +15,16 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from subscribe_service.infra.db import session_scope
-from subscribe_service.infra.models import OutboxMessage, Subscriber, utcnow
+from subscribe_service.infra.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Subscriber,
+    SubscriberStatus,
+    utcnow,
+)
 
 log = logging.getLogger("subscribe_service.subscribers.retention")
-SETTLED = ("sent", "failed", "bounced", "cancelled")
+SETTLED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BOUNCED, OutboxStatus.CANCELLED)
 
 
 def purge_stale(app: Flask) -> tuple[int, int]:
@@ -28,7 +34,7 @@ def purge_stale(app: Flask) -> tuple[int, int]:
         stale = list(
             session.scalars(
                 select(Subscriber.id).where(
-                    Subscriber.status == "pending", Subscriber.created_at < cutoff
+                    Subscriber.status == SubscriberStatus.PENDING, Subscriber.created_at < cutoff
                 )
             )
         )

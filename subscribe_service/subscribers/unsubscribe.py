@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from generator.contract import TOPIC_TITLES
+from subscribe_service.identity import links, tokens
 from subscribe_service.infra.db import get_session
+from subscribe_service.infra.models import SubscriberStatus
 from subscribe_service.subscribers import lifecycle as subscriptions
-from subscribe_service.web import links, tokens
 from subscribe_service.web.pages import message, page
 
 bp = Blueprint("unsubscribe", __name__)
@@ -35,7 +36,7 @@ def show(token: str) -> tuple[str, int]:
 def one_click(token: str) -> tuple[str, int]:
     subscriber, topic = _load(token)
     subscriptions.unsubscribe(get_session(), subscriber, topic)
-    if subscriber.status == "unsubscribed":
+    if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         first = f"{subscriber.email} will get no more emails from us."
     else:
         first = f"{subscriber.email} will get no more emails about {TOPIC_TITLES[topic]}."

@@ -1,6 +1,6 @@
-"""The HTTP edge: the subscription API (`api`), problem+json errors (`problems`), security
-headers and origin checks (`security`), the guard every body passes (`body_guard`), rate
-limits per IP, address (`limits`) and personal link (`link_limits`), input rules
-(`validation`), the OpenAPI document, purpose-bound `tokens` and the `links` built from
-them, HTML page helpers and the health check.
+"""The HTTP edge every part's views stand on: problem+json errors (`problems`), security
+headers and origin checks (`security`), the guard every body passes (`body_guard`), reading
+a body (`request_body`), rate limits per IP and address (`limits`), HTML page helpers
+(`pages`), the OpenAPI document (the parts hand in their paths), Prometheus `metrics`, the
+health check and, in development, the built site (`devsite`).
 """

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 
-from subscribe_service.web.validation import InvalidInput
+from subscribe_service.identity.addresses import InvalidInput
 
 MAX_DEPTH = 32  # the service's bodies are two levels deep
 MAX_NUMBER_DIGITS = 100

@@ -32,8 +32,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from subscribe_service.identity.addresses import InvalidInput, address_key, normalise_email
 from subscribe_service.mail import outbox
-from subscribe_service.web.validation import InvalidInput, address_key, normalise_email
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from generator.contract import TOPICS
 from subscribe_service.registry import get_registry
 
 bp = Blueprint("openapi", __name__)
@@ -62,42 +61,6 @@ def _page_op(summary: str, ok: str = "200", errors: tuple[int, ...] = (400, 403,
 
 
 def document() -> dict[str, Any]:
-    subscribe_body = {
-        "type": "object",
-        "required": ["email"],
-        "additionalProperties": False,
-        "properties": {
-            "email": {"type": "string", "format": "email", "maxLength": 254},
-            "topics": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(TOPICS)},
-                "minItems": 1,
-                "description": "Topics to subscribe to; all of them when left out.",
-            },
-            "website": {
-                "type": "string",
-                "maxLength": 1000,
-                "description": "Honeypot: leave empty (hidden in the form).",
-            },
-        },
-    }
-    email_only = {
-        "type": "object",
-        "required": ["email"],
-        "additionalProperties": False,
-        "properties": {
-            "email": {"type": "string", "format": "email", "maxLength": 254},
-            "website": {"type": "string", "maxLength": 1000},
-        },
-    }
-    accepted = {
-        "description": "Accepted. The same answer whether or not the address is known.",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
-    }
-    see_other = {
-        "description": "Form post: redirect to the site's check-your-email page.",
-        "headers": {"Location": {"schema": {"type": "string"}}},
-    }
     doc: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {
@@ -108,18 +71,6 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": current_app.config["SERVICE_URL"].rstrip("/") or "/"}],
         "paths": {
-            "/api/subscriptions": form_post(
-                "Ask to subscribe an address (a confirmation email follows)",
-                subscribe_body,
-                accepted=accepted,
-                see_other=see_other,
-            ),
-            "/api/manage-links": form_post(
-                "Email a fresh preferences link to a subscriber",
-                email_only,
-                accepted=accepted,
-                see_other=see_other,
-            ),
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -141,92 +92,6 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "Readiness: the database answers",
                     "responses": {"200": {"$ref": "#/components/responses/Health"}, **_errors(503)},
-                }
-            },
-            "/confirm/{token}": {
-                "get": _page_op("Show what a confirmation link confirms (changes nothing)"),
-                "post": _page_op("Confirm the subscription"),
-            },
-            "/unsubscribe/{token}": {
-                "get": _page_op("Show the unsubscribe button (changes nothing)"),
-                "post": {
-                    **_page_op("One-click unsubscribe (RFC 8058); any body or none"),
-                    "requestBody": {
-                        "required": False,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "List-Unsubscribe": {
-                                            "type": "string",
-                                            "enum": ["One-Click"],
-                                        }
-                                    },
-                                }
-                            },
-                        },
-                    },
-                },
-            },
-            "/manage/{token}": {
-                "get": _page_op("The preferences page"),
-                "post": {
-                    **_page_op(
-                        "Save the chosen topics; none means unsubscribe",
-                        errors=(400, 403, 404, 410, 413, 422),
-                    ),
-                    "requestBody": {
-                        "required": False,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "topics": {
-                                            "type": "array",
-                                            "items": {"type": "string", "enum": list(TOPICS)},
-                                        }
-                                    },
-                                }
-                            }
-                        },
-                    },
-                },
-            },
-            "/manage/{token}/export": {
-                "post": _page_op("Email the subscriber all their data as JSON", ok="202")
-            },
-            "/manage/{token}/erase": {
-                "post": {
-                    **_page_op(
-                        "Erase the subscriber's data", errors=(400, 403, 404, 410, 413, 422)
-                    ),
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["confirm"],
-                                    "properties": {"confirm": {"type": "string", "enum": ["yes"]}},
-                                }
-                            }
-                        },
-                    },
-                }
-            },
-            "/export/{token}": {
-                "get": {
-                    "summary": "Download the subscriber's data (link from the export email)",
-                    "parameters": [TOKEN_PARAM],
-                    "responses": {
-                        "200": {
-                            "description": "The data as JSON",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        },
-                        **_errors(400, 404, 410),
-                    },
                 }
             },
         },
@@ -283,7 +148,7 @@ def document() -> dict[str, Any]:
             },
         },
     }
-    # Paths of the other parts (the requests), registered in create_app.
+    # Paths of the parts (subscriptions, requests), registered in create_app.
     doc["paths"].update(get_registry().openapi_paths)
     return doc
 

@@ -14,9 +14,9 @@ from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from subscribe_service.identity.addresses import InvalidInput
+from subscribe_service.identity.tokens import TokenError
 from subscribe_service.web.limits import LimitStoreUnavailable, RateLimited
-from subscribe_service.web.tokens import TokenError
-from subscribe_service.web.validation import InvalidInput
 
 log = logging.getLogger("subscribe_service")
 

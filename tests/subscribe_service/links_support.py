@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy import func, select
 
+from subscribe_service.identity import tokens
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import (
     Notice,
@@ -19,7 +20,6 @@ from subscribe_service.infra.models import (
     SubscriberTopic,
     utcnow,
 )
-from subscribe_service.web import tokens
 
 SITE = "http://127.0.0.1:8000"
 PRIVACY = "privacy@larkspur.example"

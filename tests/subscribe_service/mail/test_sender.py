@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, Suppression, utcnow
-from subscribe_service.mail import outbox
+from subscribe_service.mail import outbox, store
 from subscribe_service.mail.renderers import render_mail
 from subscribe_service.mail.sender import drain, poll
 from subscribe_service.registry import get_registry
@@ -174,16 +174,16 @@ def test_a_broken_renderer_does_not_stop_the_queue(app, smtp_server):
 def test_expired_lease_returns_to_the_queue(app, smtp_server):
     pk = queue_probe(app, "l@example.com", add_subscriber(app, "l@example.com"))
     with app.app_context(), session_scope(app) as s:
-        assert outbox.claim_batch(
+        assert store.claim_batch(
             s, owner="crashed", limit=10, lease_seconds=300, skip_locked=False
-        ) == [pk]
+        ) == store.Batch([pk], [])
     assert drain(app).sent == 0  # leased to a sender that may still be working
     with app.app_context(), session_scope(app) as s:
         s.execute(update(OutboxMessage).values(lease_until=utcnow() - dt.timedelta(seconds=1)))
     assert drain(app).sent == 1
     with app.app_context(), session_scope(app) as s:
         # The crashed sender, coming back, cannot overwrite what the new one recorded.
-        assert outbox.mark_sent(s, pk, "crashed", "250 late") is False
+        assert store.mark_sent(s, pk, "crashed", "250 late") is False
     assert row(app, pk).smtp_reply != "250 late"
 
 
@@ -236,9 +236,9 @@ def test_skip_locked_lets_two_senders_share_the_queue(make_app, pg_url, smtp_ser
             )
         )
         with session_scope(app) as other:
-            claimed = outbox.claim_batch(
+            claimed = store.claim_batch(
                 other, owner="B", limit=10, lease_seconds=60, skip_locked=True
-            )
+            ).ids
         assert claimed == ids[3:] and locked == ids[:3]
 
 
@@ -267,9 +267,9 @@ def test_a_long_batch_renews_its_lease(make_app, smtp_server):
             with app.app_context(), session_scope(app) as s:
                 if s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "sending")):
                     stolen.extend(
-                        outbox.claim_batch(
+                        store.claim_batch(
                             s, owner="rival", limit=10, lease_seconds=60, skip_locked=False
-                        )
+                        ).ids
                     )
             time.sleep(0.05)
 

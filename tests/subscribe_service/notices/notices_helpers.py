@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberTopic, utcnow
-from subscribe_service.mail.outbox import suppress
+from subscribe_service.mail.suppressions import suppress
 
 AddSubscriber = Callable[..., int]
 

@@ -9,9 +9,9 @@ from service_mail import link, path_of
 from sqlalchemy import inspect, select, text
 from test_notices_objections import PRIVACY, SITE, UPCOMING
 
+from subscribe_service.identity import tokens
 from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber
-from subscribe_service.web import tokens
 
 ADDRESS = "Ann.Erased@Client.example"
 REASON = "Objection reason 7f3e: no transfers to Ruritania."

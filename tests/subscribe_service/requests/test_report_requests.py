@@ -14,7 +14,7 @@ from published_data import write_service_json
 from requests_data import sql
 from service_mail import link, path_of, text_of
 
-from subscribe_service.requests.reports_models import ReportDownload
+from subscribe_service.requests.reports.models import ReportDownload
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
 SECURITY = "security@larkspur.example"

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from subscribe_service.identity import tokens
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage
-from subscribe_service.web import tokens
 
 SITE = "http://127.0.0.1:8000"
 JSON = "application/json"

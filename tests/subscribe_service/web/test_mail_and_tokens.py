@@ -7,8 +7,8 @@ import time
 import pytest
 from itsdangerous import timed
 
+from subscribe_service.identity import tokens
 from subscribe_service.mail.message import HeaderInjectionError, RenderedMail, build_message
-from subscribe_service.web import tokens
 
 CONFIG = {
     "SITE_URL": "https://trust.larkspur.example/",

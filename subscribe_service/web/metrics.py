@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from subscribe_service.infra.db import get_database
-from subscribe_service.infra.models import OUTBOX_STATUSES, OutboxMessage, utcnow
+from subscribe_service.infra.models import OutboxMessage, OutboxStatus, utcnow
 from subscribe_service.web.problems import problem
 
 log = logging.getLogger("subscribe_service.infra.metrics")
@@ -47,7 +47,7 @@ bp = Blueprint("metrics", __name__)
 LOOPBACK = {"127.0.0.1", "::1"}
 # What generate_latest writes: the Prometheus text format 0.0.4.
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
-PENDING = ("queued", "sending")
+PENDING = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
 # Requests are fast (no mail is sent in a request): buckets around the 50 ms target.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -118,7 +118,7 @@ def outbox_metrics(
     )
     kinds = sorted({kind for kind, _status in counts} | {"notice"})
     for kind in kinds:
-        for status in OUTBOX_STATUSES:
+        for status in OutboxStatus:
             messages.add_metric([kind, status], counts.get((kind, status), 0))
         pending.add_metric([kind], sum(counts.get((kind, s), 0) for s in PENDING))
     yield messages

@@ -22,10 +22,11 @@ from typing import Any
 
 from flask import Flask, request
 
+from subscribe_service.identity import tokens
 from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import Subscriber
 from subscribe_service.subscribers.lifecycle import load_subscriber
-from subscribe_service.web import limits, tokens
+from subscribe_service.web import limits
 
 # endpoint -> the purpose its token is signed for.
 LINK_ENDPOINTS = {

@@ -14,15 +14,15 @@ import datetime as dt
 from flask import Blueprint, Response, current_app
 from sqlalchemy.exc import IntegrityError
 
+from subscribe_service.identity.addresses import InvalidInput
 from subscribe_service.infra.db import get_session
-from subscribe_service.requests import reports
-from subscribe_service.requests.reports_mails import team_address
-from subscribe_service.requests.reports_stamp import stamp, stamp_text, stamping_available
+from subscribe_service.requests.reports import gate as reports
+from subscribe_service.requests.reports.mails import team_address
+from subscribe_service.requests.reports.stamp import stamp, stamp_text, stamping_available
 from subscribe_service.requests.settings import NotConfigured, get_settings
 from subscribe_service.requests.views import _accepted
-from subscribe_service.web.api import read_body
 from subscribe_service.web.problems import problem
-from subscribe_service.web.validation import InvalidInput
+from subscribe_service.web.request_body import read_body
 
 bp = Blueprint("reports", __name__)
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.db import session_scope
-from subscribe_service.requests import reports
-from subscribe_service.requests.reports_models import REPORT_STATUSES, ReportRequest
+from subscribe_service.requests.reports import gate as reports
+from subscribe_service.requests.reports.models import REPORT_STATUSES, ReportRequest
 from subscribe_service.requests.settings import NotConfigured, get_settings
 
 log = logging.getLogger("subscribe_service.requests")

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import current_app
 
+from subscribe_service.identity import tokens
 from subscribe_service.infra.models import Subscriber
-from subscribe_service.web import tokens
 
 
 def service_url(path: str = "", config: Any = None) -> str:

@@ -22,6 +22,8 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from subscribe_service.identity import tokens
+from subscribe_service.identity.addresses import InvalidInput, normalise_email
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import (
@@ -32,12 +34,12 @@ from subscribe_service.requests.forms import (
     one_line,
 )
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
-from subscribe_service.requests.reports_models import (
+from subscribe_service.requests.records import add_and_queue
+from subscribe_service.requests.reports.models import (
     ReportDownload,
     ReportRequest,
+    ReportStatus,
 )
-from subscribe_service.web import tokens
-from subscribe_service.web.validation import InvalidInput, normalise_email
 
 PURPOSE = "report"
 REPORT_RECEIVED = "report_request_received"  # to the requester
@@ -134,15 +136,11 @@ def record_report_request(
         report=form.report,
         nda_version=form.nda_version,
         nda_accepted_at=now,
-        status="received",
+        status=ReportStatus.RECEIVED,
         created_at=now,
         updated_at=now,
     )
-    session.add(request)
-    session.flush()
-    payload = {"request_id": request.id}
-    enqueue(session, kind=REPORT_RECEIVED, recipient=form.email, payload=payload)
-    enqueue(session, kind=REPORT_TEAM, recipient=team_address, payload=payload)
+    add_and_queue(session, request, [(REPORT_RECEIVED, form.email), (REPORT_TEAM, team_address)])
     return request
 
 
@@ -154,14 +152,14 @@ def approve(
     session: Session, request: ReportRequest, *, days: int, now: dt.datetime | None = None
 ) -> ReportRequest:
     """Approve (or approve again, with a fresh link) and queue the mail with the link."""
-    if request.status == "declined":
+    if request.status == ReportStatus.DECLINED:
         raise DecisionError(f"{request.ref} was declined; a declined request stays declined")
     if report_file(request.report) is None:
         raise DecisionError(
             f"no report file {request.report}.pdf in {reports_dir()}; add it, then approve"
         )
     now = now or utcnow()
-    request.status = "approved"
+    request.status = ReportStatus.APPROVED
     request.decided_at = now
     request.link_expires_at = now + dt.timedelta(days=days)
     request.updated_at = now
@@ -175,7 +173,7 @@ def approve(
 def decline(session: Session, request: ReportRequest, now: dt.datetime | None = None) -> None:
     """Decline; an approved request's link stops working at once."""
     now = now or utcnow()
-    request.status = "declined"
+    request.status = ReportStatus.DECLINED
     request.decided_at = now
     request.link_expires_at = None
     request.updated_at = now
@@ -201,7 +199,7 @@ def read_download(session: Session, token: str, now: dt.datetime | None = None) 
     request = session.get(ReportRequest, data.subscriber_id)
     if (
         request is None
-        or request.status != "approved"
+        or request.status != ReportStatus.APPROVED
         or request.decided_at is None
         or int(request.decided_at.timestamp()) != data.token_version
     ):

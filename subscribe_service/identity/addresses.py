@@ -1,15 +1,13 @@
-"""Input checks for everything a client sends; each failure says what to fix."""
+"""An address as it enters the service (`normalise_email`), who it is (`address_key`), and
+`InvalidInput`, the error of every input check, which says what to fix."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
-from generator.contract import TOPICS
 from subscribe_service.infra.models import EMAIL_MAX
 
 
@@ -21,13 +19,6 @@ class InvalidInput(ValueError):
         self.field = field
         self.detail = detail
         self.status = status
-
-
-@dataclass(frozen=True)
-class SubscribeRequest:
-    email: str
-    topics: list[str]
-    honeypot: bool
 
 
 def normalise_email(value: object) -> str:
@@ -89,47 +80,3 @@ def _non_ascii_local(local: str, domain: str) -> str:
     if folded.isascii():  # full-width letters, ligatures and the like
         detail += f" Did you mean {folded + '@' + unicodedata.normalize('NFKC', domain)!r}?"
     return detail
-
-
-def parse_topics(value: object, *, allow_empty: bool = False) -> list[str]:
-    """Known topic names from a JSON list or repeated form fields (each may be a comma list)."""
-    items: Iterable[object]
-    if value is None:
-        items = []
-    elif isinstance(value, list):
-        items = value
-    else:
-        raise InvalidInput("topics", "`topics` must be a list of topic names.")
-    names: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise InvalidInput("topics", "`topics` must be a list of topic names.")
-        names.extend(part.strip() for part in item.split(",") if part.strip())
-    topics: list[str] = []
-    for name in names:
-        if len(name) > 32 or name not in TOPICS:
-            shown = name[:32].encode("unicode_escape").decode("ascii")
-            raise InvalidInput(
-                "topics", f"Unknown topic {shown!r}; choose from: {', '.join(TOPICS)}."
-            )
-        if name not in topics:
-            topics.append(name)
-    if len(topics) == 0 and not allow_empty:
-        raise InvalidInput("topics", f"Choose at least one topic: {', '.join(TOPICS)}.")
-    return sorted(topics, key=TOPICS.index)
-
-
-def parse_subscribe(data: dict[str, object]) -> SubscribeRequest:
-    unknown = set(data) - {"email", "topics", "website"}
-    if unknown:
-        names = ", ".join(sorted(str(k)[:40] for k in unknown))
-        raise InvalidInput("body", f"Unknown field(s): {names}. Send `email` and `topics`.")
-    honeypot = data.get("website")
-    if honeypot is not None and not isinstance(honeypot, str):
-        raise InvalidInput("website", "`website` must be text.")
-    email = normalise_email(data.get("email"))
-    # A form without topic choices (a one-field form) subscribes to everything.
-    topics = parse_topics(data["topics"]) if "topics" in data else list(TOPICS)
-    return SubscribeRequest(
-        email=email, topics=topics, honeypot=bool(honeypot and honeypot.strip())
-    )

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from generator.contract import ServiceInfo, page_path
+from subscribe_service.identity.links import service_url, site_url
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail
-from subscribe_service.requests import reports
-from subscribe_service.requests.reports_models import ReportRequest
+from subscribe_service.requests.reports import gate as reports
+from subscribe_service.requests.reports.models import ReportRequest, ReportStatus
 from subscribe_service.requests.settings import get_settings
-from subscribe_service.web.links import service_url, site_url
 
 
 def team_address(site: ServiceInfo) -> str:
@@ -81,7 +81,11 @@ def render_team(session: Session, message: OutboxMessage) -> RenderedMail | None
 
 def render_approved(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = reports.request_for(session, message)
-    if request is None or request.status != "approved" or request.link_expires_at is None:
+    if (
+        request is None
+        or request.status != ReportStatus.APPROVED
+        or request.link_expires_at is None
+    ):
         return None
     ctx = _context(request)
     return _render(
@@ -96,7 +100,7 @@ def render_approved(session: Session, message: OutboxMessage) -> RenderedMail | 
 
 def render_declined(session: Session, message: OutboxMessage) -> RenderedMail | None:
     request = reports.request_for(session, message)
-    if request is None or request.status != "declined":
+    if request is None or request.status != ReportStatus.DECLINED:
         return None
     ctx = _context(request)
     subject = f"Your request for the {ctx['report_name']}"

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from test_ratelimit import REDIS_URL, _redis_reason
 
+from subscribe_service.identity.addresses import address_key, normalise_email
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber
-from subscribe_service.mail.outbox import suppress
-from subscribe_service.web.validation import address_key, normalise_email
+from subscribe_service.mail.suppressions import suppress
 
 
 @pytest.fixture

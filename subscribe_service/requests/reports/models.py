@@ -10,6 +10,7 @@ purged after `request_retention_days`, downloads with them.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,7 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from subscribe_service.infra.models import EMAIL_MAX, Base, UTCDateTime, utcnow
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
 
-REPORT_STATUSES: tuple[str, ...] = ("received", "approved", "declined")
+
+class ReportStatus(StrEnum):
+    RECEIVED = "received"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+REPORT_STATUSES: tuple[str, ...] = tuple(status.value for status in ReportStatus)
 REPORT_ID_MAX = 63
 
 
@@ -35,7 +43,7 @@ class ReportRequest(Base):
     report: Mapped[str] = mapped_column(String(REPORT_ID_MAX))
     nda_version: Mapped[str] = mapped_column(String(VERSION_MAX))
     nda_accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.RECEIVED)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Set on approval; the link in the mail stops working after it.
     link_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,147 @@
+"""The subscription's part of /api/openapi.json: the API under /api/ and the pages behind
+the personal links (registered by create_app, merged in by `web.openapi`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.contract import TOPICS
+from subscribe_service.web.openapi import TOKEN_PARAM, _errors, _page_op, form_post
+
+SUBSCRIBE_BODY = {
+    "type": "object",
+    "required": ["email"],
+    "additionalProperties": False,
+    "properties": {
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "topics": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(TOPICS)},
+            "minItems": 1,
+            "description": "Topics to subscribe to; all of them when left out.",
+        },
+        "website": {
+            "type": "string",
+            "maxLength": 1000,
+            "description": "Honeypot: leave empty (hidden in the form).",
+        },
+    },
+}
+EMAIL_ONLY = {
+    "type": "object",
+    "required": ["email"],
+    "additionalProperties": False,
+    "properties": {
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "website": {"type": "string", "maxLength": 1000},
+    },
+}
+ACCEPTED = {
+    "description": "Accepted. The same answer whether or not the address is known.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
+}
+SEE_OTHER = {
+    "description": "Form post: redirect to the site's check-your-email page.",
+    "headers": {"Location": {"schema": {"type": "string"}}},
+}
+
+PATHS: dict[str, Any] = {
+    "/api/subscriptions": form_post(
+        "Ask to subscribe an address (a confirmation email follows)",
+        SUBSCRIBE_BODY,
+        accepted=ACCEPTED,
+        see_other=SEE_OTHER,
+    ),
+    "/api/manage-links": form_post(
+        "Email a fresh preferences link to a subscriber",
+        EMAIL_ONLY,
+        accepted=ACCEPTED,
+        see_other=SEE_OTHER,
+    ),
+    "/confirm/{token}": {
+        "get": _page_op("Show what a confirmation link confirms (changes nothing)"),
+        "post": _page_op("Confirm the subscription"),
+    },
+    "/unsubscribe/{token}": {
+        "get": _page_op("Show the unsubscribe button (changes nothing)"),
+        "post": {
+            **_page_op("One-click unsubscribe (RFC 8058); any body or none"),
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "List-Unsubscribe": {
+                                    "type": "string",
+                                    "enum": ["One-Click"],
+                                }
+                            },
+                        }
+                    },
+                },
+            },
+        },
+    },
+    "/manage/{token}": {
+        "get": _page_op("The preferences page"),
+        "post": {
+            **_page_op(
+                "Save the chosen topics; none means unsubscribe",
+                errors=(400, 403, 404, 410, 413, 422),
+            ),
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "topics": {
+                                    "type": "array",
+                                    "items": {"type": "string", "enum": list(TOPICS)},
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+        },
+    },
+    "/manage/{token}/export": {
+        "post": _page_op("Email the subscriber all their data as JSON", ok="202")
+    },
+    "/manage/{token}/erase": {
+        "post": {
+            **_page_op(
+                "Erase the subscriber's data", errors=(400, 403, 404, 410, 413, 422)
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["confirm"],
+                            "properties": {"confirm": {"type": "string", "enum": ["yes"]}},
+                        }
+                    }
+                },
+            },
+        }
+    },
+    "/export/{token}": {
+        "get": {
+            "summary": "Download the subscriber's data (link from the export email)",
+            "parameters": [TOKEN_PARAM],
+            "responses": {
+                "200": {
+                    "description": "The data as JSON",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                **_errors(400, 404, 410),
+            },
+        }
+    },
+}
