@@ -334,5 +334,42 @@ def render(
     click.echo(f"wrote {out_dir}: {summary}")
 
 
+
+@main.command("complete-site")
+@click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--rendered",
+    "rendered_dir",
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The folder `trustsite render --outputs` wrote and the generator built.",
+)
+@click.option(
+    "--compare",
+    "reference_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A site built by `trustsite build`: exit 1 unless both publish the same files.",
+)
+def complete_site(site_dir: Path, rendered_dir: Path, reference_dir: Path | None) -> None:
+    """Add to a site another generator built what it skipped (dot folders, sitemap.xml.gz).
+
+    For example, after `zensical build`:
+    trustsite complete-site build/zensical/site --rendered build/zensical/docs --compare site
+    """
+    from generator.site.site_files import complete_site as complete
+    from generator.site.site_files import missing_files
+
+    click.echo(f"completed {site_dir}: {complete(rendered_dir, site_dir)}")
+    if reference_dir is None:
+        return
+    lacking, extra = missing_files(site_dir, reference_dir)
+    for name in lacking:
+        click.echo(f"{site_dir}: lacks {name} (published by {reference_dir})", err=True)
+    for name in extra:
+        click.echo(f"{site_dir}: has {name} ({reference_dir} does not)", err=True)
+    if lacking or extra:
+        sys.exit(1)
+    click.echo(f"{site_dir} and {reference_dir} publish the same files")
+
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ import pytest
 from factories import make_change, make_data, make_entry, sample_data
 from lxml import etree
 
+from generator.contract import TOPICS
 from generator.history.changes import build_changes
 from generator.outputs.feeds import EDITORIAL_LABEL, build_feeds
 
@@ -116,12 +117,18 @@ def test_topic_feeds_hold_only_their_topic(feeds: dict[str, bytes]) -> None:
     assert empty.bozo == 0 and empty.entries == []
 
 
+def _feed_paths(kind: str) -> set[str]:
+    """The feeds the contract promises: one per topic and one of everything."""
+    return {f"feeds/{name}.{kind}" for name in (*TOPICS, "all")}
+
+
 def test_every_atom_feed_is_valid_atom_1_0(
     feeds: dict[str, bytes], atom_schema: etree.RelaxNG
 ) -> None:
-    for path, body in feeds.items():
-        if path.endswith(".atom"):
-            assert atom_schema.validate(etree.fromstring(body)), (path, atom_schema.error_log)
+    atom = {path: body for path, body in feeds.items() if path.endswith(".atom")}
+    assert set(atom) >= _feed_paths("atom")  # none missing: an empty loop would prove nothing
+    for path, body in atom.items():
+        assert atom_schema.validate(etree.fromstring(body)), (path, atom_schema.error_log)
 
 
 def test_the_schema_rejects_a_broken_feed(
@@ -133,9 +140,10 @@ def test_the_schema_rejects_a_broken_feed(
 
 
 def test_every_rss_feed_has_the_elements_rss_2_0_requires(feeds: dict[str, bytes]) -> None:
-    for path, body in feeds.items():
-        if not path.endswith(".rss"):
-            continue
+    rss = {path: body for path, body in feeds.items() if path.endswith(".rss")}
+    assert set(rss) >= _feed_paths("rss")
+    assert any(etree.fromstring(body).find("channel/item") is not None for body in rss.values())
+    for path, body in rss.items():
         root = etree.fromstring(body)
         assert root.tag == "rss" and root.get("version") == "2.0"
         channel = root.find("channel")
