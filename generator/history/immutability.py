@@ -28,7 +28,7 @@ from generator.history.manifest import SOURCE_FORMAT, is_version_id, source_path
 from generator.history.sitefetch import FetchError, join, read
 from generator.load.canonical import content_of, sha256_of
 from generator.load.errors import DataError, Issue, display_path
-from generator.load.model import TEXT_TOPICS, SubprocessorChange, TextVersionDoc
+from generator.load.model import TEXT_TOPICS, DpaVersionDoc, SubprocessorChange, TextVersionDoc
 from generator.load.security import SECURITY_DOCUMENTS, SecurityVersionDoc
 from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, locate
 
@@ -37,6 +37,7 @@ from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, l
 # accepted under version 1.0 must stay what 1.0 said.
 FILE_MODELS: dict[str, type[BaseModel]] = {
     **dict.fromkeys(TEXT_TOPICS, TextVersionDoc),
+    "dpa": DpaVersionDoc,  # a text version that may describe its processing (annexes)
     **dict.fromkeys(SECURITY_DOCUMENTS, TextVersionDoc),
     "security": SecurityVersionDoc,  # a text version with its certifications
     "subprocessors": SubprocessorChange,

@@ -20,6 +20,7 @@ from generator.load.model import (
     TransferMechanism,
     TrustData,
 )
+from generator.load.register_fields import ICT_SERVICE_TYPES
 from generator.load.timeline import timeline
 
 FORMAT = "trustsite-subprocessors/1"
@@ -28,6 +29,7 @@ CSV_PATH = "subprocessors.csv"
 SCHEMA_PATH = "schema/subprocessors.schema.json"
 CSV_COLUMNS: tuple[str, ...] = ("id", *SUBPROCESSOR_FIELDS)
 LIST_SEPARATOR = "; "
+LEI_PATTERN = "^[0-9A-Z]{18}[0-9]{2}$"
 
 
 def subprocessors_document(
@@ -63,6 +65,7 @@ def subprocessors_document(
         "format": FORMAT,
         "as_of": today.isoformat(),
         "company": data.site.company.legal_name,
+        "company_lei": data.site.company.lei,
         "url": page_url(data.site, "subprocessors"),
         "version": current.version if current else None,
         "effective": current.change.effective.isoformat() if current else None,
@@ -72,6 +75,8 @@ def subprocessors_document(
 
 
 def _csv_cell(value: object) -> str:
+    if value is None:  # a register field not known for this entry
+        return ""
     if isinstance(value, list):
         return LIST_SEPARATOR.join(str(v) for v in value)
     return str(value)
@@ -112,6 +117,22 @@ def _subprocessor_schema() -> dict[str, object]:
         },
         "website": {"type": "string", "format": "uri"},
         "relationship": {"enum": [r.value for r in Relationship]},
+        "lei": {
+            "type": ["string", "null"],
+            "pattern": LEI_PATTERN,
+            "description": "ISO 17442 Legal Entity Identifier (check digits verified); "
+            "null where not known.",
+        },
+        "ict_service_type": {
+            "enum": [*ICT_SERVICE_TYPES, None],
+            "description": "Type of ICT services, Annex III of Commission Implementing "
+            "Regulation (EU) 2024/2956 (S01-S19); null where not known.",
+        },
+        "parent": {
+            "type": ["string", "null"],
+            "pattern": LEI_PATTERN,
+            "description": "LEI of its ultimate parent undertaking, where known.",
+        },
     }
     return {
         "type": "object",
@@ -196,6 +217,7 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
             "format": {"const": FORMAT},
             "as_of": date,
             "company": {"type": "string"},
+            "company_lei": {"type": ["string", "null"], "pattern": LEI_PATTERN},
             "url": {"type": "string", "format": "uri"},
             "version": {"type": ["string", "null"]},
             "effective": {"type": ["string", "null"], "format": "date"},
@@ -206,6 +228,7 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
             "format",
             "as_of",
             "company",
+            "company_lei",
             "url",
             "version",
             "effective",
