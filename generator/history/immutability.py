@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from generator.history.gitrev import files_at_revision
 from generator.history.manifest import SOURCE_FORMAT, is_version_id, source_path
 from generator.history.sitefetch import FetchError, join, read
+from generator.load.annexes import ANNEXES_TOPIC
 from generator.load.canonical import content_of, sha256_of
 from generator.load.errors import DataError, Issue, display_path
 from generator.load.model import TEXT_TOPICS, DpaVersionDoc, SubprocessorChange, TextVersionDoc
@@ -135,6 +136,8 @@ def _published_entries(site: str, data_dir: Path, links: list[Any]) -> dict[tupl
         topic, version = str(link.get("topic")), str(link.get("version"))
         if not is_version_id(topic, version):
             raise ValueError(f"{topic}/{version} is not a version id")
+        if topic == ANNEXES_TOPIC:
+            continue  # derived from the files compared here, not a file (annex_history)
         if link.get("type") == "version":
             source = _source(site, topic, version)
             entries[(topic, version)] = Entry(

@@ -99,6 +99,7 @@ class Company(_Strict):
     lei: Lei | None = None
     # What the service is in the ITS taxonomy of ICT services (S01-S19, register_fields.py).
     ict_service_type: IctServiceType | None = None
+    country: Country | None = None  # of the headquarters (ISO 3166-1 alpha-2)
 
 
 class Site(_Strict):
