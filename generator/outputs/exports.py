@@ -69,7 +69,10 @@ def subprocessors_document(
         "url": page_url(data.site, "subprocessors"),
         "version": current.version if current else None,
         "effective": current.change.effective.isoformat() if current else None,
-        "subprocessors": [e.model_dump(mode="json") for e in current.entries] if current else [],
+        # A register field not known (lei, ict_service_type, parent) is left out.
+        "subprocessors": [e.model_dump(mode="json", exclude_none=True) for e in current.entries]
+        if current
+        else [],
         "upcoming": sorted(upcoming, key=lambda u: str(u["effective"])),
     }
 
@@ -88,7 +91,7 @@ def subprocessors_csv(entries: list[dict[str, object]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        writer.writerow([_csv_cell(entry[column]) for column in CSV_COLUMNS])
+        writer.writerow([_csv_cell(entry.get(column)) for column in CSV_COLUMNS])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -117,27 +120,28 @@ def _subprocessor_schema() -> dict[str, object]:
         },
         "website": {"type": "string", "format": "uri"},
         "relationship": {"enum": [r.value for r in Relationship]},
-        "lei": {
-            "type": ["string", "null"],
-            "pattern": LEI_PATTERN,
-            "description": "ISO 17442 Legal Entity Identifier (check digits verified); "
-            "null where not known.",
-        },
-        "ict_service_type": {
-            "enum": [*ICT_SERVICE_TYPES, None],
-            "description": "Type of ICT services, Annex III of Commission Implementing "
-            "Regulation (EU) 2024/2956 (S01-S19); null where not known.",
-        },
-        "parent": {
-            "type": ["string", "null"],
-            "pattern": LEI_PATTERN,
-            "description": "LEI of its ultimate parent undertaking, where known.",
-        },
+    }
+    required = list(properties)
+    # Register fields: present only where known (docs/registers.md).
+    properties["lei"] = {
+        "type": "string",
+        "pattern": LEI_PATTERN,
+        "description": "ISO 17442 Legal Entity Identifier, check digits verified.",
+    }
+    properties["ict_service_type"] = {
+        "enum": list(ICT_SERVICE_TYPES),
+        "description": "Type of ICT services: Annex III of Commission Implementing "
+        "Regulation (EU) 2024/2956 (S01-S19).",
+    }
+    properties["parent"] = {
+        "type": "string",
+        "pattern": LEI_PATTERN,
+        "description": "LEI of its ultimate parent undertaking.",
     }
     return {
         "type": "object",
         "properties": properties,
-        "required": list(properties),
+        "required": required,
         "additionalProperties": False,
     }
 
