@@ -99,6 +99,15 @@ def text_editorial_problems(
         return []
     how = how_to_announce(doc, notice_days)
     problems = _structure_problems(previous, doc, how)
+    if getattr(previous, "processing", None) != getattr(doc, "processing", None):
+        # Annex I of the SCCs the client signs: any change there is substance.
+        problems.append(
+            (
+                ("processing",),
+                "changes the description of the processing (Annex I of the Standard "
+                f"Contractual Clauses), which clients must be told about; {how}",
+            )
+        )
     terms = defined_terms(*(s.body for s in previous.sections), *(s.body for s in doc.sections))
     old_sections = {s.id: s for s in previous.sections}
     words = changed = 0

@@ -93,3 +93,47 @@ def test_the_company_lei_is_checked_too(data_files: DataFiles) -> None:
     )
     [error] = data_files.errors()
     assert error.startswith("data/site.yaml:4:3: company.lei: '724500LARKSPURRELA91' is not")
+
+
+# --- the DPA's processing block (SCC Annex I) ------------------------------------------------
+
+PROCESSING = """\
+processing:
+  data_subjects: [Client staff]
+  data_categories: [Email address]
+  sensitive_data: None.
+  frequency: Continuous.
+  nature: Storage.
+  purpose: Providing the service.
+  retention: The term of the contract.
+  supervisory_authority: Autoriteit Persoonsgegevens
+"""
+
+
+def test_a_dpa_version_may_describe_its_processing(data_files: DataFiles) -> None:
+    data_files.replace("dpa/2.0.yaml", "editorial: false\n", "editorial: false\n" + PROCESSING)
+    dpa = data_files.load().texts["dpa"][-1]
+    assert dpa.processing.supervisory_authority == "Autoriteit Persoonsgegevens"  # type: ignore[attr-defined]
+
+
+def test_a_missing_processing_field_is_named_at_its_block(data_files: DataFiles) -> None:
+    block = PROCESSING.replace("  retention: The term of the contract.\n", "")
+    data_files.replace("dpa/2.0.yaml", "editorial: false\n", "editorial: false\n" + block)
+    assert data_files.errors() == [
+        "data/dpa/2.0.yaml:7:1: processing.retention: is required but missing; add it"
+    ]
+
+
+def test_only_a_dpa_describes_processing(data_files: DataFiles) -> None:
+    data_files.replace("privacy/1.0.yaml", "sections:", PROCESSING + "sections:")
+    [error] = data_files.errors()
+    assert error.startswith("data/privacy/1.0.yaml:") and "unknown field 'processing'" in error
+
+
+def test_an_editorial_version_may_not_change_the_processing(data_files: DataFiles) -> None:
+    data_files.replace("dpa/2.0.yaml", "editorial: false\n", "editorial: true\n" + PROCESSING)
+    errors = data_files.errors()
+    assert any(
+        e.startswith("data/dpa/2.0.yaml:7:1: processing: changes the description of the "
+                     "processing (Annex I") for e in errors
+    ), errors
