@@ -22,6 +22,7 @@ from generator.load.model import (
 )
 from generator.load.register_fields import ICT_SERVICE_TYPES
 from generator.load.timeline import timeline
+from generator.outputs.registers import spreadsheet_safe
 
 FORMAT = "trustsite-subprocessors/1"
 JSON_PATH = "subprocessors.json"
@@ -81,8 +82,8 @@ def _csv_cell(value: object) -> str:
     if value is None:  # a register field not known for this entry
         return ""
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(v) for v in value)
-    return str(value)
+        return spreadsheet_safe(LIST_SEPARATOR.join(str(v) for v in value))
+    return spreadsheet_safe(str(value))
 
 
 def subprocessors_csv(entries: list[dict[str, object]]) -> bytes:

@@ -214,8 +214,14 @@ def to_csv(columns: tuple[Column, ...], rows: list[dict[str, str]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.code for c in columns])
     for row in rows:
-        writer.writerow([row[c.code] for c in columns])
+        writer.writerow([spreadsheet_safe(row[c.code]) for c in columns])
     return buffer.getvalue().encode("utf-8")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run: one starting like a formula gets a leading
+    apostrophe (OWASP, CSV injection). No LEI, code or real legal name starts that way."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _service_type(data: TrustData) -> str | None:

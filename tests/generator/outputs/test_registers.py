@@ -97,3 +97,13 @@ def test_b_05_02_puts_us_at_rank_1_and_each_sub_processor_at_rank_2_with_us_as_r
 def test_a_provider_without_an_lei_gets_empty_codes_not_a_guess() -> None:
     before = rows(register_outputs(DEMO, dt.date(2026, 12, 21))[B_05_02_PATH])[1:]
     assert before[1][2:4] == ["", ""] and before[1][4:] == ["2", US, "LEI"]
+
+
+def test_a_name_that_looks_like_a_formula_is_not_run_by_a_spreadsheet() -> None:
+    hostile = '=HYPERLINK("https://evil.example")'
+    change = DEMO.subprocessor_changes[0]
+    entry = change.add[0].model_copy(update={"entity": hostile})
+    first = change.model_copy(update={"add": (entry, *change.add[1:])})
+    data = DEMO.model_copy(update={"subprocessor_changes": (first, *DEMO.subprocessor_changes[1:])})
+    names = [r[4] for r in rows(register_outputs(data, AFTER_LEIS)[B_05_01_PATH])]
+    assert "'" + hostile in names and hostile not in names
