@@ -8,10 +8,12 @@ keeps the hash it was published with (docs/history.md), so a typo fixed in a sec
 practice does not rewrite an annex; anything else that would change what an annex is made
 of changes this content, which `trustsite verify --against` reports.
 
-An annex is committed on the day its DPA version takes effect: before then a change of the
-list announced later could still join Annex III. Versions that took effect before
-trustsite published annexes are committed on the day it started (`ANNEXES_SINCE`), so
-the new links never date from before a history already published.
+An annex is committed the day after its DPA version takes effect. Until then a change
+could still join it: one announced later and effective by that day, even on that very day
+(an editorial change can take effect the day it is announced). From the next day nothing
+can, since no version takes effect before it is announced. Versions that took effect
+before trustsite published annexes are committed on the day it started (`ANNEXES_SINCE`),
+so the new links never date from before a history already published.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ ANNEXES_SINCE = dt.date(2026, 12, 7)
 
 
 def commit_date(annex: Annexes) -> dt.date:
-    """The day the annexes enter history.json: when the version takes effect, at the
-    earliest the day annexes were first published."""
-    return max(annex.effective, ANNEXES_SINCE)
+    """The day the annexes enter history.json: the day after the version takes effect, at
+    the earliest the day annexes were first published."""
+    return max(annex.effective + dt.timedelta(days=1), ANNEXES_SINCE)
 
 
 def annexes_committed(annex: Annexes, today: dt.date) -> bool:

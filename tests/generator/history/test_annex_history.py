@@ -33,12 +33,15 @@ def annex_links(history: dict) -> dict[str, dict]:
     return {link["version"]: link for link in history["links"] if link["topic"] == ANNEXES_TOPIC}
 
 
-def test_annexes_enter_the_history_on_the_day_their_version_takes_effect(tmp_path: Path) -> None:
-    before = annex_links(write_history(tmp_path / "a", dt.date(2026, 12, 14)))
-    on = annex_links(write_history(tmp_path / "b", dt.date(2026, 12, 15)))
-    assert sorted(before) == ["1.0", "2.0"]  # 2.1 is not in effect yet: Annex III may grow
+def test_annexes_enter_the_history_the_day_after_their_version_takes_effect(
+    tmp_path: Path,
+) -> None:
+    # 2.1 takes effect on 2026-12-15: until that day ends, Annex III may still grow.
+    before = annex_links(write_history(tmp_path / "a", dt.date(2026, 12, 15)))
+    on = annex_links(write_history(tmp_path / "b", dt.date(2026, 12, 16)))
+    assert sorted(before) == ["1.0", "2.0"]
     assert sorted(on) == ["1.0", "2.0", "2.1"]
-    assert on["2.1"]["date"] == "2026-12-15" and on["2.1"]["effective"] == "2026-12-15"
+    assert on["2.1"]["date"] == "2026-12-16" and on["2.1"]["effective"] == "2026-12-15"
     # Versions in effect before annexes were published are committed on that day.
     assert on["1.0"]["date"] == ANNEXES_SINCE.isoformat() and on["1.0"]["effective"] == "2023-02-01"
     assert on["1.0"]["source"] == "dpa/1.0/annexes/source.json"
