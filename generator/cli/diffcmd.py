@@ -127,7 +127,7 @@ def _annex_markdown(
     """What changes in the SCC annexes, each as of its version's effective date."""
     changes = annex_changes(annexes_for(data, old, today), annexes_for(data, new, today))
     if not changes:
-        return ["The annexes (I-III) are unchanged.", ""]
+        return []  # unchanged annexes need no line in a pull request's summary
     intro = "Annexes I-III, each as of its version's effective date:"
     return [intro, "", *(f"- {c}" for c in changes), ""]
 

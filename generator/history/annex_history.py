@@ -19,6 +19,7 @@ so the new links never date from before a history already published.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -45,24 +46,29 @@ def as_published(doc: BaseModel) -> str:
     return sha256_of(undo(content_of(doc), getattr(doc, "corrections", ())))
 
 
-def annex_content(annex: Annexes) -> dict[str, Any]:
-    """What the annexes are made of, in canonical form (the content of their source.json)."""
+def annex_content(
+    annex: Annexes, hash_of: Callable[[BaseModel], str] = as_published
+) -> dict[str, Any]:
+    """What the annexes are made of, in canonical form (the content of their source.json).
+
+    `hash_of` gives a source's published hash; the history passes a memo of `as_published`,
+    since every version's annexes name the same early changes of the list."""
     listed = annex.subprocessors
     security = annex.security
     return {
         "effective": annex.effective.isoformat(),
-        "dpa": {"version": annex.dpa.version, "content_hash": as_published(annex.dpa)},
+        "dpa": {"version": annex.dpa.version, "content_hash": hash_of(annex.dpa)},
         "annex_i": {
             "processing": annex.processing is not None,  # the block is in the DPA's content
             "quoted_sections": [s.id for s in annex.processing_sections],
         },
-        "annex_ii": {"security": security.version, "content_hash": as_published(security)}
+        "annex_ii": {"security": security.version, "content_hash": hash_of(security)}
         if security
         else None,
         "annex_iii": {
             "list": listed.version,
             "changes": [
-                {"version": c.version, "content_hash": as_published(c)}
+                {"version": c.version, "content_hash": hash_of(c)}
                 for c in annex.list_changes
             ],
             "entries": [e.id for e in listed.entries],

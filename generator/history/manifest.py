@@ -24,7 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from generator.history.annex_history import annex_content, annexes_committed, commit_date
+from generator.history.annex_history import (
+    annex_content,
+    annexes_committed,
+    as_published,
+    commit_date,
+)
 from generator.history.urls import page_path, site_root
 from generator.load.annexes import ANNEXES_TOPIC, all_annexes
 from generator.load.canonical import canonical_bytes, content_of, sha256_of
@@ -128,9 +133,16 @@ def published(data: TrustData, today: dt.date) -> list[Published]:
 def _annexes(data: TrustData, today: dt.date) -> list[Published]:
     """Each DPA version's SCC annexes, from the day they are committed (annex_history)."""
     found = []
+    hashes: dict[int, str] = {}  # id of a source -> its published hash, computed once
+
+    def hash_of(doc: BaseModel) -> str:
+        if id(doc) not in hashes:
+            hashes[id(doc)] = as_published(doc)
+        return hashes[id(doc)]
+
     for version, annex in all_annexes(data, today).items():
         if annexes_committed(annex, today):
-            content = annex_content(annex)
+            content = annex_content(annex, hash_of)
             found.append(
                 Published(
                     ANNEXES_TOPIC,

@@ -71,9 +71,35 @@ def in_force_on(versions: tuple[Version, ...], day: dt.date) -> Version | None:
 
 def annexes_for(data: TrustData, dpa: TextVersionDoc, today: dt.date) -> Annexes:
     """The annexes of `dpa` as of its effective date, from what is published on `today`."""
+    return _annexes(
+        data, dpa, _published(data, SECURITY, today), _published(data, "subprocessors", today)
+    )
+
+
+def all_annexes(data: TrustData, today: dt.date) -> dict[str, Annexes]:
+    """The annexes of every published DPA version, by version (each timeline folded once:
+    the list's fold is the costly part of a large data set)."""
+    security = _published(data, SECURITY, today)
+    lists = _published(data, "subprocessors", today)
+    return {
+        v.version: _annexes(data, v, security, lists)
+        for v in _published(data, "dpa", today)
+        if isinstance(v, TextVersionDoc)
+    }
+
+
+def _published(data: TrustData, topic: str, today: dt.date) -> tuple[Version, ...]:
+    return timeline(data, topic, today).published
+
+
+def _annexes(
+    data: TrustData,
+    dpa: TextVersionDoc,
+    securities: tuple[Version, ...],
+    lists: tuple[Version, ...],
+) -> Annexes:
     day = dpa.effective
-    security = in_force_on(timeline(data, SECURITY, today).published, day)
-    lists = timeline(data, "subprocessors", today).published
+    security = in_force_on(securities, day)
     listed = in_force_on(lists, day)
     processing = dpa.processing if isinstance(dpa, DpaVersionDoc) else None
     quoted = () if processing else tuple(s for s in dpa.sections if s.id in PROCESSING_SECTIONS)
@@ -88,13 +114,3 @@ def annexes_for(data: TrustData, dpa: TextVersionDoc, today: dt.date) -> Annexes
             v.change for v in lists if isinstance(v, SubprocessorVersion) and dates_of(v)[1] <= day
         ),
     )
-
-
-def all_annexes(data: TrustData, today: dt.date) -> dict[str, Annexes]:
-    """The annexes of every published DPA version, by version."""
-    published = timeline(data, "dpa", today).published
-    return {
-        v.version: annexes_for(data, v, today)
-        for v in published
-        if isinstance(v, TextVersionDoc)
-    }
