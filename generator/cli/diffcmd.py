@@ -23,6 +23,7 @@ from generator.history.markdown_diff import (
     removed_version_markdown,
     text_change_markdown,
 )
+from generator.history.redline import md_escape
 from generator.load.annexes import annexes_for
 from generator.load.errors import DataError
 from generator.load.loader import load_data
@@ -129,7 +130,7 @@ def _annex_markdown(
     if not changes:
         return []  # unchanged annexes need no line in a pull request's summary
     intro = "Annexes I-III, each as of its version's effective date:"
-    return [intro, "", *(f"- {c}" for c in changes), ""]
+    return [intro, "", *(f"- {md_escape(c)}" for c in changes), ""]
 
 
 # --- the working tree against a git revision -----------------------------------------------

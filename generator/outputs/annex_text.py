@@ -8,7 +8,6 @@ sub-processor's name is text, a security practice's body is Markdown).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from generator.load.annexes import Annexes
@@ -17,6 +16,7 @@ from generator.load.countries import display_name
 from generator.load.fields import field_label
 from generator.load.model import SUBPROCESSOR_FIELDS, Section, Subprocessor
 from generator.load.register_fields import ICT_SERVICE_TYPES
+from generator.outputs.markdown_render import escape_inline
 
 ANNEX_TITLES = {
     "annex-i": "Annex I: Parties, description of the processing, supervisory authority",
@@ -36,8 +36,8 @@ class Signer:
 
 
 def escape(text: str) -> str:
-    """Plain text safe inside Markdown: the characters that would start markup escaped."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+    """Plain text inside Markdown, shown exactly as written (the site's own escaping)."""
+    return escape_inline(text)
 
 
 def annex_sections(annexes: Annexes) -> tuple[Section, ...]:
