@@ -55,6 +55,9 @@ FIELD_LABELS: dict[str, str] = {
     "transfer_mechanism": "Transfer mechanism",
     "website": "Website",
     "relationship": "Relationship",
+    "lei": "LEI",
+    "ict_service_type": "ICT service type",
+    "parent": "Ultimate parent LEI",
 }
 SUBPROCESSOR_FIELDS: tuple[str, ...] = tuple(FIELD_LABELS)
 

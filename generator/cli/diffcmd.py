@@ -23,6 +23,8 @@ from generator.history.markdown_diff import (
     removed_version_markdown,
     text_change_markdown,
 )
+from generator.history.redline import md_escape
+from generator.load.annexes import annexes_for
 from generator.load.errors import DataError
 from generator.load.loader import load_data
 from generator.load.model import (
@@ -33,6 +35,7 @@ from generator.load.model import (
     TrustData,
 )
 from generator.load.timeline import Version, all_versions, dates_of
+from generator.outputs.annex_text import annex_changes
 
 
 def diff_markdown(
@@ -111,9 +114,23 @@ def _pair_markdown(
         return list_change_markdown(data, new, previous, diff, today, heading, list_steps)
     assert isinstance(new, TextVersionDoc) and (old is None or isinstance(old, TextVersionDoc))
     text_steps = [s for s in steps or () if isinstance(s, TextVersionDoc)]
-    return text_change_markdown(
+    lines = text_change_markdown(
         data, topic, old, new, today, heading, first=first, steps=text_steps
     )
+    if topic == "dpa" and old is not None:
+        lines += _annex_markdown(data, old, new, today)
+    return lines
+
+
+def _annex_markdown(
+    data: TrustData, old: TextVersionDoc, new: TextVersionDoc, today: dt.date
+) -> list[str]:
+    """What changes in the SCC annexes, each as of its version's effective date."""
+    changes = annex_changes(annexes_for(data, old, today), annexes_for(data, new, today))
+    if not changes:
+        return []  # unchanged annexes need no line in a pull request's summary
+    intro = "Annexes I-III, each as of its version's effective date:"
+    return [intro, "", *(f"- {md_escape(c)}" for c in changes), ""]
 
 
 # --- the working tree against a git revision -----------------------------------------------

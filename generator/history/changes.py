@@ -145,8 +145,9 @@ def diff_to_json(diff: ListDiff | TextDiff) -> dict[str, object]:
         return {"kind": "text", "sections": sections}
     return {
         "kind": "list",
-        "added": [e.model_dump(mode="json") for e in diff.added],
-        "removed": [e.model_dump(mode="json") for e in diff.removed],
+        # A register field not known (lei, ict_service_type, parent) is left out.
+        "added": [e.model_dump(mode="json", exclude_none=True) for e in diff.added],
+        "removed": [e.model_dump(mode="json", exclude_none=True) for e in diff.removed],
         "changed": [
             {
                 "id": c.id,

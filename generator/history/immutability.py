@@ -26,9 +26,10 @@ from pydantic import BaseModel, ValidationError
 from generator.history.gitrev import files_at_revision
 from generator.history.manifest import SOURCE_FORMAT, is_version_id, source_path
 from generator.history.sitefetch import FetchError, join, read
+from generator.load.annexes import ANNEXES_TOPIC
 from generator.load.canonical import content_of, sha256_of
 from generator.load.errors import DataError, Issue, display_path
-from generator.load.model import TEXT_TOPICS, SubprocessorChange, TextVersionDoc
+from generator.load.model import TEXT_TOPICS, DpaVersionDoc, SubprocessorChange, TextVersionDoc
 from generator.load.security import SECURITY_DOCUMENTS, SecurityVersionDoc
 from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, locate
 
@@ -37,6 +38,7 @@ from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, l
 # accepted under version 1.0 must stay what 1.0 said.
 FILE_MODELS: dict[str, type[BaseModel]] = {
     **dict.fromkeys(TEXT_TOPICS, TextVersionDoc),
+    "dpa": DpaVersionDoc,  # a text version that may describe its processing (annexes)
     **dict.fromkeys(SECURITY_DOCUMENTS, TextVersionDoc),
     "security": SecurityVersionDoc,  # a text version with its certifications
     "subprocessors": SubprocessorChange,
@@ -134,6 +136,8 @@ def _published_entries(site: str, data_dir: Path, links: list[Any]) -> dict[tupl
         topic, version = str(link.get("topic")), str(link.get("version"))
         if not is_version_id(topic, version):
             raise ValueError(f"{topic}/{version} is not a version id")
+        if topic == ANNEXES_TOPIC:
+            continue  # derived from the files compared here, not a file (annex_history)
         if link.get("type") == "version":
             source = _source(site, topic, version)
             entries[(topic, version)] = Entry(

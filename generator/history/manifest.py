@@ -24,7 +24,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.history.annex_history import (
+    annex_content,
+    annexes_committed,
+    as_published,
+    commit_date,
+)
 from generator.history.urls import page_path, site_root
+from generator.load.annexes import ANNEXES_TOPIC, all_annexes
 from generator.load.canonical import canonical_bytes, content_of, sha256_of
 from generator.load.corrections import apply_one, undo
 from generator.load.model import TOPICS, Correction, SubprocessorVersion, TrustData, version_key
@@ -84,6 +91,8 @@ def is_version_id(topic: str, version: str) -> bool:
 
 def source_path(topic: str, version: str) -> str:
     """Beside the version's page: `dpa/2.0/source.json`, `security/nda/1.0/source.json`."""
+    if topic == ANNEXES_TOPIC:  # a DPA version's annexes, beside their page
+        return page_path("dpa", version) + "annexes/source.json"
     if topic in SECURITY_DOCUMENTS:  # documents that are not topics live under security/
         return page_path(f"security/{topic}", version) + "source.json"
     return page_path(topic, version) + "source.json"
@@ -117,7 +126,35 @@ def published(data: TrustData, today: dt.date) -> list[Published]:
         for doc in docs
         if doc.announced <= today
     ]
+    found += _annexes(data, today)
     return sorted(found, key=lambda p: (p.announced, p.topic, _label_key(p.version)))
+
+
+def _annexes(data: TrustData, today: dt.date) -> list[Published]:
+    """Each DPA version's SCC annexes, from the day they are committed (annex_history)."""
+    found = []
+    hashes: dict[int, str] = {}  # id of a source -> its published hash, computed once
+
+    def hash_of(doc: BaseModel) -> str:
+        if id(doc) not in hashes:
+            hashes[id(doc)] = as_published(doc)
+        return hashes[id(doc)]
+
+    for version, annex in all_annexes(data, today).items():
+        if annexes_committed(annex, today):
+            content = annex_content(annex, hash_of)
+            found.append(
+                Published(
+                    ANNEXES_TOPIC,
+                    version,
+                    commit_date(annex),
+                    annex.effective,
+                    content,
+                    sha256_of(content),
+                    (),
+                )
+            )
+    return found
 
 
 def _label_key(label: str) -> tuple[int, ...] | tuple[str]:

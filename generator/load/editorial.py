@@ -5,7 +5,8 @@ wording. GDPR Art. 28(2) requires a processor to tell its clients of any intende
 of sub-processors and let them object; a change of a DPA's substance needs the same notice.
 These rules refuse an editorial claim for anything else, and say how to announce it:
 
-- a change of the sub-processor list may only reword `purpose` or `website`; adding or
+- a change of the sub-processor list may only reword `purpose` or `website`, or add or
+  correct a register field (`lei`, `ict_service_type`, `parent`); adding or
   removing an entry, or changing any other field, must be announced;
 - a text version may not add, remove or reorder sections, may not change a protected word
   (see `generator.load.wording`), and may reword at most `SECTION_SHARE` of any section (or
@@ -29,7 +30,10 @@ from generator.load.wording import (
 from generator.load.yamlsafe import KeyPath
 
 # Fields of a sub-processor whose change is wording: what a client could object to stays.
+# The register fields (LEI, ICT service type, parent's LEI) identify the same entity doing
+# the same thing: adding or correcting one is editorial (docs/registers.md).
 WORDING_FIELDS = ("purpose", "website")
+REGISTER_FIELDS = ("lei", "ict_service_type", "parent")
 
 SECTION_SHARE = 0.20
 SECTION_FREE_WORDS = 5
@@ -71,7 +75,7 @@ def list_editorial_problems(doc: SubprocessorChange, notice_days: int | None) ->
     ]
     for entry_id, patch in doc.change.items():
         for name, value in patch.fields().items():
-            if name not in WORDING_FIELDS:
+            if name not in WORDING_FIELDS + REGISTER_FIELDS:
                 label = field_label(name)
                 problems.append(
                     (
@@ -95,6 +99,15 @@ def text_editorial_problems(
         return []
     how = how_to_announce(doc, notice_days)
     problems = _structure_problems(previous, doc, how)
+    if getattr(previous, "processing", None) != getattr(doc, "processing", None):
+        # Annex I of the SCCs the client signs: any change there is substance.
+        problems.append(
+            (
+                ("processing",),
+                "changes the description of the processing (Annex I of the Standard "
+                f"Contractual Clauses), which clients must be told about; {how}",
+            )
+        )
     terms = defined_terms(*(s.body for s in previous.sections), *(s.body for s in doc.sections))
     old_sections = {s.id: s for s in previous.sections}
     words = changed = 0

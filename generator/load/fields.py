@@ -17,7 +17,8 @@ from generator.contract import FIELD_LABELS
 
 def field_label(field: str) -> str:
     """The label inside a sentence: `processing locations`."""
-    return FIELD_LABELS[field].lower()
+    # Acronyms stay in capitals: "LEI", "ICT".
+    return " ".join(w if w.isupper() else w.lower() for w in FIELD_LABELS[field].split())
 
 
 def format_value(value: object) -> str:

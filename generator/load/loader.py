@@ -222,6 +222,8 @@ def _message(e: dict, key: KeyPath, model: type[BaseModel]) -> str:
     name = next((p for p in reversed(key) if isinstance(p, str)), "")
     if kind == "missing":
         return "is required but missing; add it"
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])  # the validator's own words (register_fields.check_lei)
     if kind == "extra_forbidden":
         return _unknown_field(key, model)
     if (

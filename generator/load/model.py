@@ -29,6 +29,7 @@ from generator.contract import (  # noqa: F401
     Status,
     slugify_version,
 )
+from generator.load.register_fields import IctServiceType, Lei
 
 # Countries of the European Economic Area (ISO 3166-1 alpha-2). A sub-processor that
 # processes personal data anywhere else needs a transfer mechanism (GDPR Chapter V).
@@ -94,6 +95,11 @@ class Company(_Strict):
     legal_name: ShortText
     address: ShortText
     description: ShortText | None = None
+    # ISO 17442, check digits verified: the code clients' DORA registers identify us by.
+    lei: Lei | None = None
+    # What the service is in the ITS taxonomy of ICT services (S01-S19, register_fields.py).
+    ict_service_type: IctServiceType | None = None
+    country: Country | None = None  # of the headquarters (ISO 3166-1 alpha-2)
 
 
 class Site(_Strict):
@@ -129,6 +135,28 @@ class Section(_Strict):
     body: LongText  # Markdown; raw HTML is escaped when rendered.
 
 
+class Signatory(_Strict):
+    """Who signs the DPA's annexes for the company."""
+
+    name: ShortText
+    role: ShortText
+
+
+class Processing(_Strict):
+    """A DPA version's description of the processing: Annex I.B and I.C of the Standard
+    Contractual Clauses (Commission Implementing Decision (EU) 2021/914), docs/annexes.md."""
+
+    data_subjects: tuple[ShortText, ...] = Field(min_length=1)
+    data_categories: tuple[ShortText, ...] = Field(min_length=1)
+    sensitive_data: ShortText
+    frequency: ShortText
+    nature: ShortText
+    purpose: ShortText
+    retention: ShortText
+    supervisory_authority: ShortText
+    signatory: Signatory | None = None
+
+
 class TextVersionDoc(_Strict):
     """One version of a text document: `data/<topic>/<version>.yaml`."""
 
@@ -144,6 +172,12 @@ class TextVersionDoc(_Strict):
     @property
     def sort_key(self) -> tuple[int, ...]:
         return version_key(self.version)
+
+
+class DpaVersionDoc(TextVersionDoc):
+    """A DPA version: a text version that may describe the processing for its annexes."""
+
+    processing: Processing | None = None  # SCC Annex I.B and I.C (docs/annexes.md)
 
 
 class Relationship(StrEnum):
@@ -171,6 +205,11 @@ class Subprocessor(_Strict):
     transfer_mechanism: TransferMechanism
     website: HttpUrl
     relationship: Relationship
+    # Register fields (DORA register of information, docs/registers.md): editorial to add
+    # or correct, since what the sub-processor does and where stays the same.
+    lei: Lei | None = None
+    ict_service_type: IctServiceType | None = None
+    parent: Lei | None = None  # the LEI of its ultimate parent undertaking, where known
 
     @property
     def outside_eea(self) -> tuple[str, ...]:
@@ -194,6 +233,9 @@ class SubprocessorPatch(_Strict):
     transfer_mechanism: TransferMechanism | None = None
     website: HttpUrl | None = None
     relationship: Relationship | None = None
+    lei: Lei | None = None
+    ict_service_type: IctServiceType | None = None
+    parent: Lei | None = None
 
     def fields(self) -> dict[str, object]:
         return {k: v for k, v in self if v is not None}

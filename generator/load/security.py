@@ -28,6 +28,7 @@ from pydantic import HttpUrl
 
 from generator.load.errors import DataError, Issue, display_path
 from generator.load.model import (
+    DpaVersionDoc,
     Section,
     ShortText,
     Slug,
@@ -312,6 +313,8 @@ def require_current_certifications(data_dir: Path, data: TrustData, today: dt.da
 
 
 def document_model(topic: str) -> type[TextVersionDoc]:
+    if topic == "dpa":
+        return DpaVersionDoc  # may carry `processing:` for its annexes (docs/annexes.md)
     return SecurityVersionDoc if topic == SECURITY else TextVersionDoc
 
 

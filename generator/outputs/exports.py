@@ -20,7 +20,9 @@ from generator.load.model import (
     TransferMechanism,
     TrustData,
 )
+from generator.load.register_fields import ICT_SERVICE_TYPES
 from generator.load.timeline import timeline
+from generator.outputs.registers import spreadsheet_safe
 
 FORMAT = "trustsite-subprocessors/1"
 JSON_PATH = "subprocessors.json"
@@ -28,6 +30,7 @@ CSV_PATH = "subprocessors.csv"
 SCHEMA_PATH = "schema/subprocessors.schema.json"
 CSV_COLUMNS: tuple[str, ...] = ("id", *SUBPROCESSOR_FIELDS)
 LIST_SEPARATOR = "; "
+LEI_PATTERN = "^[0-9A-Z]{18}[0-9]{2}$"
 
 
 def subprocessors_document(
@@ -63,18 +66,24 @@ def subprocessors_document(
         "format": FORMAT,
         "as_of": today.isoformat(),
         "company": data.site.company.legal_name,
+        "company_lei": data.site.company.lei,
         "url": page_url(data.site, "subprocessors"),
         "version": current.version if current else None,
         "effective": current.change.effective.isoformat() if current else None,
-        "subprocessors": [e.model_dump(mode="json") for e in current.entries] if current else [],
+        # A register field not known (lei, ict_service_type, parent) is left out.
+        "subprocessors": [e.model_dump(mode="json", exclude_none=True) for e in current.entries]
+        if current
+        else [],
         "upcoming": sorted(upcoming, key=lambda u: str(u["effective"])),
     }
 
 
 def _csv_cell(value: object) -> str:
+    if value is None:  # a register field not known for this entry
+        return ""
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(v) for v in value)
-    return str(value)
+        return spreadsheet_safe(LIST_SEPARATOR.join(str(v) for v in value))
+    return spreadsheet_safe(str(value))
 
 
 def subprocessors_csv(entries: list[dict[str, object]]) -> bytes:
@@ -83,7 +92,7 @@ def subprocessors_csv(entries: list[dict[str, object]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        writer.writerow([_csv_cell(entry[column]) for column in CSV_COLUMNS])
+        writer.writerow([_csv_cell(entry.get(column)) for column in CSV_COLUMNS])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -113,10 +122,27 @@ def _subprocessor_schema() -> dict[str, object]:
         "website": {"type": "string", "format": "uri"},
         "relationship": {"enum": [r.value for r in Relationship]},
     }
+    required = list(properties)
+    # Register fields: present only where known (docs/registers.md).
+    properties["lei"] = {
+        "type": "string",
+        "pattern": LEI_PATTERN,
+        "description": "ISO 17442 Legal Entity Identifier, check digits verified.",
+    }
+    properties["ict_service_type"] = {
+        "enum": list(ICT_SERVICE_TYPES),
+        "description": "Type of ICT services: Annex III of Commission Implementing "
+        "Regulation (EU) 2024/2956 (S01-S19).",
+    }
+    properties["parent"] = {
+        "type": "string",
+        "pattern": LEI_PATTERN,
+        "description": "LEI of its ultimate parent undertaking.",
+    }
     return {
         "type": "object",
         "properties": properties,
-        "required": list(properties),
+        "required": required,
         "additionalProperties": False,
     }
 
@@ -196,6 +222,7 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
             "format": {"const": FORMAT},
             "as_of": date,
             "company": {"type": "string"},
+            "company_lei": {"type": ["string", "null"], "pattern": LEI_PATTERN},
             "url": {"type": "string", "format": "uri"},
             "version": {"type": ["string", "null"]},
             "effective": {"type": ["string", "null"], "format": "date"},
@@ -206,6 +233,7 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
             "format",
             "as_of",
             "company",
+            "company_lei",
             "url",
             "version",
             "effective",

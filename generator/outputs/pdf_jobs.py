@@ -26,16 +26,15 @@ from pathlib import Path
 
 from generator.history.urls import dpa_pdf_path
 from generator.load.model import Site, TextVersionDoc, TrustData
-from generator.load.timeline import timeline
 from generator.outputs import pdf, pdf_fonts
 
 log = logging.getLogger(__name__)
 
 
-def _render(site: Site, docs: list[TextVersionDoc]) -> list[bytes]:
+def _render(site: Site, docs: list[tuple[TextVersionDoc, pdf.Appendix]]) -> list[bytes]:
     """Runs in the worker process."""
     fonts = pdf_fonts.find_fonts()
-    return [pdf.render_dpa_pdf(site, doc, fonts) for doc in docs]
+    return [pdf.render_dpa_pdf(site, doc, fonts, appendix) for doc, appendix in docs]
 
 
 class PdfJobs:
@@ -44,15 +43,16 @@ class PdfJobs:
     def __init__(self, data: TrustData, today: dt.date, cache_dir: Path | None):
         self.cache_dir = cache_dir
         self.site = data.site
-        docs = [d for d in timeline(data, "dpa", today).published if isinstance(d, TextVersionDoc)]
+        # Each version with its annexes, which depend on other versions (docs/annexes.md).
+        docs = list(pdf.appendices(data, today).values())
         salt = _code_and_fonts_digest()
-        self.keys = {doc.version: _key(salt, data.site, doc) for doc in docs}
+        self.keys = {doc.version: _key(salt, data.site, doc, extra) for doc, extra in docs}
         self.ready: dict[str, bytes] = {}
-        self.missing: list[TextVersionDoc] = []
-        for doc in docs:
+        self.missing: list[tuple[TextVersionDoc, pdf.Appendix]] = []
+        for doc, extra in docs:
             cached = self._cached(self.keys[doc.version])
             if cached is None:
-                self.missing.append(doc)
+                self.missing.append((doc, extra))
             else:
                 self.ready[doc.version] = cached
         self._pool: cf.ProcessPoolExecutor | None = None
@@ -78,7 +78,7 @@ class PdfJobs:
             finally:
                 if self._pool is not None:
                     self._pool.shutdown()
-            for doc, content in zip(self.missing, rendered, strict=True):
+            for (doc, _), content in zip(self.missing, rendered, strict=True):
                 self.ready[doc.version] = content
                 self._store(self.keys[doc.version], content)
             self.missing = []
@@ -113,7 +113,7 @@ def _code_and_fonts_digest() -> str:
     # The code that decides a PDF's bytes; the layout is read as a file, not imported,
     # since importing it imports fpdf2.
     here = Path(pdf.__file__).parent
-    for name in ("pdf.py", "pdf_fonts.py", "pdf_layout.py"):
+    for name in ("pdf.py", "pdf_fonts.py", "pdf_layout.py", "annex_text.py"):
         digest.update((here / name).read_bytes())
     digest.update(importlib.metadata.version("fpdf2").encode())
     fonts = pdf_fonts.find_fonts()
@@ -124,8 +124,12 @@ def _code_and_fonts_digest() -> str:
     return digest.hexdigest()
 
 
-def _key(salt: str, site: Site, doc: TextVersionDoc) -> str:
+def _key(salt: str, site: Site, doc: TextVersionDoc, appendix: pdf.Appendix) -> str:
     digest = hashlib.sha256(salt.encode())
     digest.update(site.model_dump_json().encode())
     digest.update(doc.model_dump_json().encode())
+    annexes, signers = appendix
+    for section in annexes:
+        digest.update(section.model_dump_json().encode())
+    digest.update(repr(signers).encode())
     return digest.hexdigest()[:32]

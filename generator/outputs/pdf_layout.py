@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Sequence
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace, TextStyle
@@ -16,6 +17,7 @@ from fpdf.fonts import FontFace, TextStyle
 from generator.history.urls import page_url
 from generator.load.clock import long_date
 from generator.load.model import Site, TextVersionDoc
+from generator.outputs.annex_text import Signer
 from generator.outputs.markdown_render import render_markdown
 from generator.outputs.pdf_fonts import BODY_SIZE, MARGIN, Fonts
 
@@ -84,8 +86,8 @@ class DpaPdf(FPDF):
         self.set_font(self._fontset.family, style=style, size=size)
         self.multi_cell(0, height, self._norm(text), new_x="LMARGIN", new_y="NEXT")
 
-    def section(self, title: str, body: str) -> None:
-        if self.page_no() == 1 or self.will_page_break(30):
+    def section(self, title: str, body: str, *, new_page: bool = False) -> None:
+        if new_page or self.page_no() == 1 or self.will_page_break(30):
             self.add_page()
         else:
             self.ln(4)
@@ -102,6 +104,41 @@ class DpaPdf(FPDF):
             tag_styles=self._tag_styles(),
             warn_on_tags_not_matching=False,
         )
+
+    def signature_block(self, signers: Sequence[Signer]) -> None:
+        """A block per party: name, role, date and signature lines, the known ones filled."""
+        if self.will_page_break(30 + 42 * len(signers)):
+            self.add_page()
+        else:
+            self.ln(6)
+        self.start_section(self._norm("Signatures"))
+        self._line("Signatures", size=14, style="B", height=8)
+        self._line(
+            f"Signed for the Standard Contractual Clauses and Annexes I-III above, version "
+            f"{self._doc.version} of the {self._doc.title}.",
+            size=BODY_SIZE,
+            height=5,
+        )
+        for signer in signers:
+            self.ln(5)
+            self._line(signer.party, size=BODY_SIZE + 1, style="B", height=6)
+            for label, value in (
+                ("Name", signer.name),
+                ("Role", signer.role),
+                ("Date", None),
+                ("Signature", None),
+            ):
+                self._signature_line(label, value)
+
+    def _signature_line(self, label: str, value: str | None) -> None:
+        self.set_font(self._fontset.family, size=BODY_SIZE)
+        self.cell(28, 9, self._norm(f"{label}:"))
+        if value:
+            self.cell(0, 9, self._norm(value), new_x="LMARGIN", new_y="NEXT")
+            return
+        x, y = self.get_x(), self.get_y() + 7
+        self.line(x, y, x + 110, y)  # a line to write on
+        self.ln(9)
 
     def _tag_styles(self) -> dict[str, TextStyle | FontFace]:
         # fpdf2 sets code in Courier, a core font that cannot encode most of Unicode:

@@ -40,6 +40,10 @@ from generator.site.since_pages import (
     subprocessor_histories,
 )
 from generator.site.subprocessor_pages import add_subprocessors
+from generator.site.annex_pages import add_annex_pages
+from generator.load.annexes import all_annexes
+from generator.outputs.annex_text import annex_changes
+from generator.outputs.registers import register_context, register_outputs
 from generator.site.text_pages import add_text_topic, dpa_request_versions
 from generator.load.timeline import TopicTimeline, timeline
 from generator.history.urls import feed_path
@@ -51,6 +55,7 @@ EXPORTS: tuple[tuple[str, str], ...] = (
     ("subprocessors.json", "Current sub-processors as JSON"),
     ("subprocessors.csv", "Current sub-processors as CSV"),
     ("schema/subprocessors.schema.json", "JSON Schema of the sub-processor export"),
+    ("registers/", "DORA register of information: templates B_05.01 and B_05.02 (CSV)"),
 )
 
 
@@ -67,6 +72,14 @@ def render_pages(
     lines = {topic: timeline(data, topic, today) for topic in TOPICS}
     pages: dict[str, str] = {}
     histories = subprocessor_histories(lines["subprocessors"])
+    annexes = all_annexes(data, today)
+
+    def annex_diff(old: str, new: str) -> list[str]:
+        """What changed in the SCC annexes from DPA `old` to `new` (redlines, since-pages)."""
+        if old not in annexes or new not in annexes:
+            return []
+        return annex_changes(annexes[old], annexes[new])
+
     # (id(entry), anchor, link) -> row; entries are shared between versions
     row_memo: dict[tuple[int, bool, str], str] = {}
 
@@ -100,6 +113,7 @@ def render_pages(
                 dpa_request_action=service_action(data.site, "dpa-requests"),
                 subject_request_action=service_action(data.site, "subject-requests"),
                 provenance=provenance or {},
+                annex_diff=annex_diff,
                 **context,
             )
         )
@@ -108,6 +122,7 @@ def render_pages(
     for topic in TEXT_TOPICS:
         add_text_topic(add, lines[topic], by_id, data)
         add_text_since(add, lines[topic], by_id)
+    add_annex_pages(add, lines["dpa"], by_id, annexes, data.site, today)
     add_subprocessors(add, lines["subprocessors"], by_id)
     add_subprocessor_since(add, lines["subprocessors"], by_id, histories)
     add_entry_pages(add, histories)
@@ -126,6 +141,7 @@ def render_pages(
         request_versions=dpa_request_versions(lines["dpa"]),
     )
     add("requests/data-subject/index.md", "request_data_subject.md.j2")
+    add("registers/index.md", "registers.md.j2", **register_context(data, today))
     return pages
 
 
@@ -192,6 +208,7 @@ def site_outputs(
     outputs.update(build_feeds(data, records))
     outputs["feeds/sitemap.xml"] = build_feed_sitemap(data.site)
     outputs.update(build_exports(data, today, records))
+    outputs.update(register_outputs(data, today))
     outputs.update(security_outputs(data, today))
     outputs.update(history_outputs(data, today, signer_from_environment(data.site.signing_key)))
     outputs.update(picture_outputs(data, today))

@@ -220,3 +220,13 @@ def test_an_edited_published_change_is_flagged_and_its_effect_shown(repo: Path) 
     ) in report
     # Later lists inherit the entry, but their own files did not change.
     assert "2025-05-15" not in report
+
+
+def test_a_dpa_diff_lists_what_changes_in_its_annexes() -> None:
+    demo = Path(__file__).resolve().parents[3] / "data"
+    args = ["diff", "dpa", "--data", str(demo), "--from", "2.1", "--to", "2.2"]
+    result = CliRunner().invoke(main, [*args, "--today", "2026-12-07"])
+    assert result.exit_code == 0, result.output
+    assert "Annexes I-III, each as of its version's effective date:" in result.output
+    assert "- Annex III: adds Verbena Language Services GmbH." in result.output
+    assert "- Annex I: the processing is now described field by field" in result.output

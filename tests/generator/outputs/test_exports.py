@@ -91,7 +91,10 @@ def test_schema_is_draft_2020_12_with_its_id_on_the_site(exports: dict[str, byte
 def test_schema_describes_exactly_the_model_fields(exports: dict[str, bytes]) -> None:
     entry = json.loads(exports["schema/subprocessors.schema.json"])["$defs"]["subprocessor"]
     assert set(entry["properties"]) == set(Subprocessor.model_fields)
-    assert set(entry["required"]) == set(Subprocessor.model_fields)
+    # The register fields are optional: present only where known.
+    optional = {"lei", "ict_service_type", "parent"}
+    assert set(entry["required"]) == set(Subprocessor.model_fields) - optional
+    assert entry["properties"]["ict_service_type"]["enum"] == [f"S{n:02}" for n in range(1, 20)]
     assert entry["properties"]["transfer_mechanism"]["enum"] == [m.value for m in TransferMechanism]
     assert entry["properties"]["relationship"]["enum"] == [r.value for r in Relationship]
 
@@ -116,7 +119,11 @@ def test_csv_round_trips_to_the_same_entries() -> None:
     assert rows[1]["data_categories"] == "Email address; Name, as given"
     parsed = [
         Subprocessor.model_validate(
-            {k: v.split("; ") if k in LIST_FIELDS else v for k, v in row.items()}
+            {
+                k: v.split("; ") if k in LIST_FIELDS else v
+                for k, v in row.items()
+                if v or k not in ("lei", "ict_service_type", "parent")  # empty: not known
+            }
         )
         for row in rows
     ]
@@ -137,3 +144,23 @@ def test_before_the_first_list_takes_effect_the_exports_are_empty_but_valid() ->
 
 def test_two_builds_give_identical_bytes() -> None:
     assert build_exports(sample_data(), TODAY) == build_exports(sample_data(), TODAY)
+
+
+def test_register_fields_are_published_where_known_and_valid_against_the_schema() -> None:
+    lei = "5493004NIMBUSFIELD58"
+    known = make_entry("b-host").model_copy(update={"lei": lei, "ict_service_type": "S17"})
+    data = make_data(
+        changes=(make_change("2025-01-01", "2025-01-01", add=(known, make_entry("c-mail"))),)
+    )
+    files = build_exports(data, TODAY)
+    document = json.loads(files["subprocessors.json"])
+    schema = json.loads(files["schema/subprocessors.schema.json"])
+    jsonschema.Draft202012Validator(schema).validate(document)
+    by_id = {e["id"]: e for e in document["subprocessors"]}
+    assert by_id["b-host"]["lei"] == lei and by_id["b-host"]["ict_service_type"] == "S17"
+    assert "lei" not in by_id["c-mail"]  # unknown: left out, not null
+    rows = list(csv.DictReader(io.StringIO(files["subprocessors.csv"].decode(), newline="")))
+    assert [(r["id"], r["lei"], r["ict_service_type"]) for r in rows] == [
+        ("b-host", lei, "S17"),
+        ("c-mail", "", ""),
+    ]

@@ -11,6 +11,7 @@ import pytest
 
 from generator.history.urls import dpa_pdf_path
 from generator.load.model import Company, Contacts, Section, Site, TextVersionDoc, TrustData
+from generator.outputs.annex_text import ANNEX_TITLES
 from generator.outputs.pdf import dpa_pdfs, render_dpa_pdf
 from generator.outputs.pdf_fonts import core_fonts, find_fonts, to_latin1
 
@@ -123,7 +124,12 @@ def test_sections_render_headings_lists_and_escaped_html():
     assert "Personal data breaches We tell you within 48 hours." in text
     assert "Page 2 of" in text
     outline = [entry["/Title"] for entry in _reader(pdf).outline]
-    assert outline == ["Definitions", "Personal data breaches"]
+    assert outline == [
+        "Definitions",
+        "Personal data breaches",
+        *ANNEX_TITLES.values(),  # the SCC annexes follow the sections (docs/annexes.md)
+        "Signatures",
+    ]
 
 
 def test_metadata_comes_from_the_data():
