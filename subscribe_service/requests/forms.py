@@ -21,7 +21,7 @@ from subscribe_service.requests.models import (
 from subscribe_service.web.validation import InvalidInput, normalise_email
 
 HONEYPOT = "website"
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,2}\Z")  # ASCII digits; \Z: no trailing newline
 
 
 @dataclass(frozen=True)

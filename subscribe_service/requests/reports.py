@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from generator.contract import ServiceInfo, current_on
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import (
@@ -102,6 +103,29 @@ def parse_report_request(data: dict[str, object]) -> ReportRequestForm:
         nda_version=version,
         honeypot=_honeypot(data),
     )
+
+
+def check_offered(site: ServiceInfo, form: ReportRequestForm, *, today: dt.date) -> None:
+    """InvalidInput unless the site offers `form.report` on request and `form.nda_version`
+    is the NDA the form shows: the one in force on the build date, or today (a version
+    that took effect overnight, before the daily build). A `public` certification, a file
+    of the private folder that no certification offers, or an NDA version never published
+    (or no longer in force) is refused alike."""
+    if site.report_name(form.report) is None:
+        raise InvalidInput("report", "There is no such report; choose one listed on the page.")
+    shown = {
+        v.version
+        for v in (current_on(site.nda, site.as_of), current_on(site.nda, today))
+        if v is not None
+    }
+    if form.nda_version not in shown:
+        detail = (
+            f"`nda_version` must be the version of the NDA the page shows "
+            f"({', '.join(sorted(shown))}); reload the page and accept it."
+            if shown
+            else "No NDA is published yet, so no report can be requested; write to us."
+        )
+        raise InvalidInput("nda_version", detail)
 
 
 def reports_dir(app: Flask | None = None) -> Path:

@@ -22,7 +22,6 @@ from subscribe_service.requests.settings import NotConfigured, get_settings
 from subscribe_service.requests.views import _accepted
 from subscribe_service.web.api import read_body
 from subscribe_service.web.problems import problem
-from subscribe_service.web.validation import InvalidInput
 
 bp = Blueprint("reports", __name__)
 
@@ -34,9 +33,11 @@ def report_request() -> Response:
     form = reports.parse_report_request(read_body(field_max=1000))
     if form.honeypot:
         return _accepted()
-    if reports.report_file(form.report) is None:
-        raise InvalidInput("report", "There is no such report; choose one listed on the page.")
     site = get_settings().require_site()
+    reports.reports_dir()  # 503 when no report can be served at all
+    # Only what the site offers, whatever files the private folder holds: the answer is
+    # the same whether or not a file exists (approving waits for a missing one).
+    reports.check_offered(site, form, today=dt.datetime.now(dt.UTC).date())
     session = get_session()
     reports.record_report_request(session, form, team_address=team_address(site))
     session.commit()
