@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from subscribe_service.requests.forms import (
     one_line,
 )
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
+from subscribe_service.requests.records import mails_about, request_id_in
 from subscribe_service.requests.reports_models import (
     ReportDownload,
     ReportRequest,
@@ -295,16 +297,22 @@ def _as_json(session: Session, r: ReportRequest) -> dict[str, Any]:
     }
 
 
-def delete_requests(session: Session, ids: set[int]) -> int:
-    """Delete requests, their downloads and every mail about them; the number of mails."""
-    if not ids:
-        return 0
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind.in_(KINDS)))
-    doomed = [m.id for m in rows if m.payload.get("request_id") in ids]
+def delete_requests(
+    session: Session,
+    ids: set[int],
+    *,
+    recipients: Collection[str] = (),
+    older_than: dt.datetime | None = None,
+) -> int:
+    """Delete requests, their downloads and every mail about them; the number of mails.
+    `recipients` and `older_than` also take mails whose payload names no request
+    (records.mails_about)."""
+    doomed = mails_about(session, KINDS, ids, recipients=recipients, older_than=older_than)
     if doomed:
         session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))
-    session.execute(delete(ReportDownload).where(ReportDownload.request_id.in_(ids)))
-    session.execute(delete(ReportRequest).where(ReportRequest.id.in_(ids)))
+    if ids:
+        session.execute(delete(ReportDownload).where(ReportDownload.request_id.in_(ids)))
+        session.execute(delete(ReportRequest).where(ReportRequest.id.in_(ids)))
     session.flush()
     return len(doomed)
 
@@ -313,12 +321,12 @@ def purge(session: Session, retention_days: int, now: dt.datetime | None = None)
     """Delete report requests older than the retention period; how many."""
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
     ids = set(session.scalars(select(ReportRequest.id).where(ReportRequest.created_at < cutoff)))
-    delete_requests(session, ids)
+    delete_requests(session, ids, older_than=cutoff)
     return len(ids)
 
 
 def request_for(session: Session, message: OutboxMessage) -> ReportRequest | None:
-    request_id = message.payload.get("request_id")
-    if message.kind not in KINDS or not isinstance(request_id, int):
+    request_id = request_id_in(message.payload)
+    if message.kind not in KINDS or request_id is None:
         return None
     return session.get(ReportRequest, request_id)

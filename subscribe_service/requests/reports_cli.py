@@ -84,7 +84,7 @@ def add_commands(group: AppGroup) -> None:
 def erase_report(ref: str) -> None:
     with session_scope(current_app) as session:
         request = get_report_request(session, ref)
-        reports.delete_requests(session, {request.id})
+        reports.delete_requests(session, {request.id}, recipients=[request.email])
 
 
 def purge_reports(app: Flask) -> int:
