@@ -37,6 +37,9 @@ NAMING_CONVENTION = {
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "bounced", "cancelled")
 EMAIL_MAX = 254  # RFC 5321 path limit
+# The largest id of a row (an INTEGER key on PostgreSQL): a larger number names no row, and
+# PostgreSQL raises for it in a query rather than finding nothing.
+MAX_ROW_ID = 2**31 - 1
 
 
 def _topic_order(topic: str) -> int:

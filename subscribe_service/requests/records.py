@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
-from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.infra.models import MAX_ROW_ID, OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import DpaRequestForm, SubjectRequestForm, company_key
 from subscribe_service.requests.models import REQUEST_STATUSES, DpaRequest, SubjectRequest
@@ -112,9 +112,6 @@ def record_subject_request(
     enqueue(session, kind=SUBJECT_ACK, recipient=form.email, payload=payload)
     enqueue(session, kind=SUBJECT_REFERRAL, recipient=privacy_address, payload=payload)
     return request
-
-
-MAX_ROW_ID = 2**31 - 1  # an INTEGER key on PostgreSQL; larger ids cannot name a row
 
 
 def request_for(session: Session, message: OutboxMessage) -> Request | None:

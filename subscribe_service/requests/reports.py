@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from subscribe_service.requests.reports_models import (
 )
 from subscribe_service.web import tokens
 from subscribe_service.web.validation import InvalidInput, normalise_email
+
+log = logging.getLogger("subscribe_service.requests")
 
 PURPOSE = "report"
 REPORT_RECEIVED = "report_request_received"  # to the requester
@@ -224,7 +227,12 @@ def read_download(session: Session, token: str, now: dt.datetime | None = None) 
     except tokens.TokenError as err:
         raise LinkRefused(400, err.detail) from None
     gone = "This link no longer works. Ask for the report again on our security page."
-    request = session.get(ReportRequest, data.subscriber_id)
+    try:
+        request = session.get(ReportRequest, data.subscriber_id)
+    except ValueError as err:  # a date SQLite holds as text that is not a date
+        session.rollback()
+        log.error("report-%d cannot be read (%s); its link is refused", data.subscriber_id, err)
+        raise LinkRefused(410, gone) from None
     if (
         request is None
         or request.status != "approved"
@@ -247,6 +255,17 @@ def read_download(session: Session, token: str, now: dt.datetime | None = None) 
     # fails for the second one, which answers like the check above (`already_used`).
     session.add(ReportDownload(request_id=request.id, day=day, downloaded_at=now))
     return request
+
+
+def release_download(session: Session, request_id: int, now: dt.datetime | None = None) -> None:
+    """Give back today's download of a request when nothing could be served after all."""
+    day = (now or utcnow()).date().isoformat()
+    session.execute(
+        delete(ReportDownload).where(
+            ReportDownload.request_id == request_id, ReportDownload.day == day
+        )
+    )
+    session.commit()
 
 
 def already_used(now: dt.datetime) -> LinkRefused:
