@@ -54,6 +54,7 @@ KINDS = (REPORT_RECEIVED, REPORT_TEAM, REPORT_APPROVED, REPORT_DECLINED)
 
 _REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _YES = {"yes", "true", "on", "1"}
+NO_SUCH_REPORT = "There is no such report; choose one listed on the page."
 
 
 class ReportNotConfigured(RuntimeError):
@@ -90,8 +91,10 @@ FIELDS = {"name", "email", "company", "report", "nda_version", "accept_nda", HON
 def parse_report_request(data: dict[str, object]) -> ReportRequestForm:
     _refuse_unknown(data, FIELDS)
     report = data.get("report")
-    if not isinstance(report, str) or not _REPORT_ID.match(report):
+    if not isinstance(report, str) or not report:
         raise InvalidInput("report", "Choose the report you need in `report`.")
+    if not _REPORT_ID.match(report):  # answered like any report not on offer
+        raise InvalidInput("report", NO_SUCH_REPORT)
     version = data.get("nda_version")
     if not isinstance(version, str) or len(version) > VERSION_MAX or not _VERSION.match(version):
         raise InvalidInput("nda_version", "`nda_version` is the NDA version shown on the form.")
@@ -117,7 +120,7 @@ def check_offered(site: ServiceInfo, form: ReportRequestForm, *, today: dt.date)
     of the private folder that no certification offers, or an NDA version never published
     (or no longer in force) is refused alike."""
     if site.report_name(form.report) is None:
-        raise InvalidInput("report", "There is no such report; choose one listed on the page.")
+        raise InvalidInput("report", NO_SUCH_REPORT)
     shown = {
         v.version
         for v in (current_on(site.nda, site.as_of), current_on(site.nda, today))

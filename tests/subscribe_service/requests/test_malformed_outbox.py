@@ -1,11 +1,13 @@
-"""An outbox row whose payload is malformed (`[]`, `null`, a string, an id that is not a whole
-number, on SQLite even text that is not JSON) neither blocks `requests erase` or `requests
-purge` nor outlives them, and is never sent; on SQLite and PostgreSQL."""
+"""An outbox row whose payload is malformed (the corpus's `outbox_payloads`: `[]`, `null`, a
+string, an id that is not a row's; on SQLite even text that is not JSON) neither blocks
+`requests erase` or `requests purge` nor outlives them, and is never sent; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from requests_data import RETENTION_DAYS, sql
@@ -17,7 +19,8 @@ from subscribe_service.requests.reports import REPORT_APPROVED, REPORT_RECEIVED,
 
 DPA = {"name": "Ada Brandt", "email": "ada@client.example", "company": "Client Shop GmbH"}
 OTHER = "zed@other.example"
-MALFORMED = [[], None, "request 1", {"request_id": "1"}, {"request_id": True}, {"id": 1}]
+CORPUS = json.loads((Path(__file__).parents[2] / "fixtures/hostile/corpus.json").read_text())
+MALFORMED = [entry["payload"] for entry in CORPUS["outbox_payloads"]]
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def test_erase_takes_malformed_mails_to_the_requester_along(app):
 
 def test_purge_takes_old_malformed_mails_along(app):
     old = [_queue(app, SUBJECT_ACK, OTHER, payload) for payload in MALFORMED]
-    old.append(_queue(app, REPORT_TEAM, OTHER, {"request_id": 10**30}))
+    old.append(_queue(app, REPORT_TEAM, OTHER, []))
     if app.config["DATABASE_URL"].startswith("sqlite"):
         old.append(_queue_text(app, REPORT_RECEIVED, OTHER, "[[["))
     long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=RETENTION_DAYS + 1)
@@ -77,7 +80,8 @@ def test_purge_takes_old_malformed_mails_along(app):
     result = app.test_cli_runner().invoke(args=["requests", "purge"])
 
     assert result.exit_code == 0, result.output
-    assert "and 6 mail(s) about them" in result.output  # the report mails are counted apart
+    # Every malformed request mail; the report mails are counted apart.
+    assert f"and {len(MALFORMED)} mail(s) about them" in result.output
     assert _left(app) == {young}
 
 
