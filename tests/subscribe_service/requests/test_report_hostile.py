@@ -131,3 +131,7 @@ def test_a_forged_or_corrupt_link_is_a_clear_4xx(backend_app, probe):
     assert response.status_code == probe["refused"], response.data[:300]
     assert response.headers["Content-Type"] == "application/problem+json"
     assert sql(backend_app, "SELECT count(*) FROM report_downloads")[0][0] == 0
+    if "corrupt" in probe:  # and the damaged row can still be erased
+        erased = backend_app.test_cli_runner().invoke(args=["requests", "erase", "report-1"])
+        assert erased.output == "report-1 erased\n"
+        assert sql(backend_app, "SELECT count(*) FROM report_requests")[0][0] == 0
