@@ -10,6 +10,11 @@ A site that was never built (or a file that does not validate) is not fatal: the
 starts, subscriptions work, and what needs the file raises `SiteNotPublished` with the
 reason (the request endpoints answer 503). A file that was read once stays in use while a
 build swaps the site folder, or if a later file is broken; the problem is logged.
+
+The file is read like any untrusted input: a regular file only, opened without blocking
+(a FIFO or a link to /dev/zero never hangs a request or the sender), at most MAX_BYTES,
+nested at most MAX_DEPTH levels (Python's parser would recurse past its stack). A broken
+file is read and logged once, not on every request.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Gated security reports: the request form, the team's decision, the download link.
 
-A request names a report (a certification id of `data/security/`, whose PDF is
-`<id>.pdf` in TRUSTSITE_REPORTS_DIR) and accepts a version of the click-through NDA. The
+A request names a report the site offers on request (a certification id of the built
+site's `service.json`, whose PDF is `<id>.pdf` in TRUSTSITE_REPORTS_DIR) and accepts the
+version of the click-through NDA the form shows. The
 security team approves or declines it with `flask --app subscribe_service requests
 approve|decline ID`. Approval mails a signed link (purpose `report`, bound to the request
 and to the approval) that works until `link_expires_at` (TRUSTSITE_REPORT_LINK_DAYS, 7 by
