@@ -175,7 +175,7 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
 def make_app(db_url: str, smtp_port: int) -> Flask:
     app = create_app(
         {
-            "SECRET_KEY": "benchmark-secret",
+            "SECRET_KEY": "benchmark-secret-0123456789abcdef",
             "DATABASE_URL": db_url,
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp_port,

@@ -59,7 +59,7 @@ def sender_process(db_url: str, smtp_port: int, log: Path) -> Iterator[subproces
     """`flask send` polling the outbox; yields once it has said it is polling."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TRUSTSITE_")},
-        "TRUSTSITE_SECRET_KEY": "benchmark-secret",
+        "TRUSTSITE_SECRET_KEY": "benchmark-secret-0123456789abcdef",
         "TRUSTSITE_DATABASE_URL": db_url,
         "TRUSTSITE_MAIL_SERVER": "127.0.0.1",
         "TRUSTSITE_MAIL_PORT": str(smtp_port),

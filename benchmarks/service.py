@@ -133,7 +133,7 @@ def migrate(url: str) -> None:
     from subscribe_service import create_app
     from subscribe_service.infra.migrate import upgrade
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-0123456789abcdef0123"})
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision otherwise
     upgrade(app)
     app.extensions["trustsite.db"].dispose()
@@ -148,7 +148,7 @@ def gunicorn(url: str, args: argparse.Namespace) -> Iterator[int]:
     env = {
         **os.environ,
         "TRUSTSITE_DATABASE_URL": url,
-        "TRUSTSITE_SECRET_KEY": "bench-secret",
+        "TRUSTSITE_SECRET_KEY": "bench-secret-0123456789abcdef0123",
         # The limiter runs (its cost is part of the figure) but never refuses here.
         "TRUSTSITE_LIMIT_PER_IP": "1000000000 per minute",
         "TRUSTSITE_LIMIT_PER_ADDRESS": "5 per hour",

@@ -106,6 +106,7 @@ def main(
     app = create_app(
         {
             "SERVE_SITE": True,
+            "DEVELOPMENT": True,  # the development secret is fine here, and only here
             "SITE_DIR": str(site_dir.resolve()),
             "MAIL_SERVER": host,
             "MAIL_PORT": smtp_port,

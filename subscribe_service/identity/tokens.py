@@ -15,6 +15,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from subscribe_service.infra.models import MAX_ROW_ID
+
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -29,6 +31,10 @@ PURPOSES: dict[str, int | None] = {
 }
 
 MAX_TOKEN_LENGTH = 1000
+# A token's numbers are checked before any query: the subscriber's (or request's) row id
+# fits PostgreSQL's INTEGER (MAX_ROW_ID), the version (a counter, or an approval's Unix
+# time) 64 bits.
+MAX_VERSION = 2**63 - 1
 
 
 class TokenError(Exception):
@@ -93,9 +99,18 @@ def read_token(purpose: str, token: str, config: Any = None) -> TokenData:
         raise TokenError("invalid", "This link is incomplete or damaged.") from None
     if (
         not isinstance(payload, dict)
-        or not isinstance(payload.get("s"), int)
-        or not isinstance(payload.get("v"), int)
+        or not _in_range(payload.get("s"), 1, MAX_ROW_ID)
+        or not _in_range(payload.get("v"), 0, MAX_VERSION)
     ):
         raise TokenError("invalid", "This link is incomplete or damaged.")
     extra = {k: v for k, v in payload.items() if k not in ("s", "v")}
+    # Whole numbers riding along are row ids too (a notice's): one a database cannot hold
+    # would fail there (PostgreSQL raises for a key beyond its INTEGER), not here.
+    if any(isinstance(v, int) and not _in_range(v, 0, MAX_ROW_ID) for v in extra.values()):
+        raise TokenError("invalid", "This link is incomplete or damaged.")
     return TokenData(payload["s"], payload["v"], extra)
+
+
+def _in_range(value: object, low: int, high: int) -> bool:
+    """A whole number (not a bool) within [low, high]."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

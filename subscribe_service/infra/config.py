@@ -9,6 +9,7 @@ derived from it, like `MAIL_DOMAIN` from the site URL, and is not a setting.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from email.utils import formataddr
 from pathlib import Path
@@ -20,6 +21,9 @@ from flask import Flask
 from subscribe_service.infra.published_site import init_published_site
 
 DEV_SECRET = "trustsite-dev-secret-do-not-use-in-production"
+MIN_SECRET_BYTES = 32
+PLACEHOLDER_SECRETS = ("replace-with-a-long-random-value",)  # deploy/trustsite.env.example
+WEAK_SECRET_EXIT = 3
 # Settings of earlier versions whose values now come from the built site (service.json).
 NO_LONGER_SETTINGS = ("COMPANY_NAME", "DATA_DIR")
 
@@ -44,6 +48,7 @@ def defaults() -> dict[str, Any]:
         "SERVICE_URL": None,  # derived: the site URL (one origin in development)
         "SITE_DIR": "site",
         "SERVE_SITE": False,  # serve SITE_DIR at / (development; on with --debug too)
+        "DEVELOPMENT": False,  # the local stack of `make run`: the development secret is fine
         "TEMPLATE_DIR": None,  # searched before the built-in templates
         "ALLOWED_ORIGINS": "",  # extra origins allowed to post, comma-separated
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -103,12 +108,54 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     cfg["ORIGIN_ALLOW_LIST"] = sorted({cfg["SITE_ORIGIN"], cfg["SERVICE_ORIGIN"], *extra})
     # Flask-Limiter reads these names.
     cfg["RATELIMIT_STORAGE_URI"] = cfg["RATELIMIT_STORAGE_URI"] or "memory://"
+    _check_the_secret(app)
+
+
+def _check_the_secret(app: Flask) -> None:
+    """Every link in every mail is signed with SECRET_KEY: with a known or short one,
+    anyone can forge a link for someone else's subscription or report. Outside debug,
+    tests and the local development stack (`make run`), such a secret stops the start
+    with what to do, rather than a warning in a log nobody reads."""
+    cfg = app.config
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = DEV_SECRET
-        log.warning(
-            "TRUSTSITE_SECRET_KEY is not set: using the development secret. "
-            "Anyone can forge links with it; set a long random value in production."
-        )
+    problems = [
+        problem
+        for name, key in [("TRUSTSITE_SECRET_KEY", cfg["SECRET_KEY"])]
+        + [("TRUSTSITE_OLD_SECRET_KEYS", old) for old in _old_keys(cfg["OLD_SECRET_KEYS"])]
+        if (problem := _weakness(name, str(key)))
+    ]
+    if not problems:
+        return
+    if app.debug or app.testing or cfg.get("DEVELOPMENT"):
+        log.warning("%s; fine for development only, never in production", problems[0])
+        return
+    print(
+        f"trustsite: refusing to start: {problems[0]}. Anyone could forge the links the "
+        "service mails. Set TRUSTSITE_SECRET_KEY to a long random value, made with\n"
+        "  python3 -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
+        "(the development secret is only accepted with --debug, or by `make run`).",
+        file=sys.stderr,
+    )
+    # No traceback; and 3 is gunicorn's "worker failed to boot", on which its master
+    # stops instead of starting the worker again and again.
+    raise SystemExit(WEAK_SECRET_EXIT)
+
+
+def _old_keys(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [key.strip() for key in value.split(",") if key.strip()]
+    return [str(key) for key in value or []]
+
+
+def _weakness(name: str, key: str) -> str | None:
+    if key == DEV_SECRET:
+        return f"{name} is the development secret (or not set)"
+    if key in PLACEHOLDER_SECRETS:
+        return f"{name} is the example's placeholder"
+    if len(key.encode("utf-8")) < MIN_SECRET_BYTES:
+        return f"{name} is shorter than {MIN_SECRET_BYTES} bytes"
+    return None
 
 
 def _follow_the_published_company(app: Flask) -> None:

@@ -46,17 +46,21 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     callers that run one statement and handle a dropped connection themselves.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {}
+    # An error's message would otherwise quote the statement's values (names, addresses,
+    # companies) into every log line and error report that shows it.
+    options: dict[str, Any] = {"hide_parameters": True}
     if autocommit:
         # No transaction is ever left open, so nothing to roll back when a connection
         # goes back to the pool (a call per statement saved).
-        options = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
+        options |= {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
     if parsed.get_backend_name() != "sqlite":
         # Pre-ping costs a round trip per checkout, and keeps a database restart from
         # answering anyone with an error.
-        return create_engine(
+        engine = create_engine(
             url, pool_pre_ping=not autocommit, pool_size=5, max_overflow=10, **options
         )
+        event.listen(engine, "handle_error", _without_detail)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30}, **options)
@@ -73,6 +77,22 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
         cur.close()
 
     return engine
+
+
+def without_detail(err: BaseException) -> BaseException:
+    """`err`, a driver's error, without PostgreSQL's DETAIL and what follows it: "Failing
+    row contains (...)" and "Key (email)=(...)" quote the very values hide_parameters
+    keeps out of the message. The structured fields (err.diag) are left as they are."""
+    if err.args and isinstance(err.args[0], str) and "\nDETAIL:" in err.args[0]:
+        err.args = (err.args[0].partition("\nDETAIL:")[0], *err.args[1:])
+    return err
+
+
+def _without_detail(context: Any) -> None:
+    """handle_error: SQLAlchemy's error has copied the driver's message already."""
+    without_detail(context.original_exception)
+    if context.sqlalchemy_exception is not None:
+        without_detail(context.sqlalchemy_exception)
 
 
 _WRITE_LOCKS: dict[str, tuple[threading.Lock, int]] = {}

@@ -56,6 +56,9 @@ class OutboxStatus(StrEnum):
 
 
 EMAIL_MAX = 254  # RFC 5321 path limit
+# The largest id of a row (an INTEGER key on PostgreSQL): a larger number names no row, and
+# PostgreSQL raises for it in a query rather than finding nothing.
+MAX_ROW_ID = 2**31 - 1
 
 
 def _topic_order(topic: str) -> int:

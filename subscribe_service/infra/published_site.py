@@ -10,12 +10,20 @@ A site that was never built (or a file that does not validate) is not fatal: the
 starts, subscriptions work, and what needs the file raises `SiteNotPublished` with the
 reason (the request endpoints answer 503). A file that was read once stays in use while a
 build swaps the site folder, or if a later file is broken; the problem is logged.
+
+The file is read like any untrusted input: a regular file only, opened without blocking
+(a FIFO or a link to /dev/zero never hangs a request or the sender), at most MAX_BYTES,
+nested at most MAX_DEPTH levels (Python's parser would recurse past its stack). A broken
+file is read and logged once, not on every request.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import stat as stat_module
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +38,10 @@ log = logging.getLogger("subscribe_service")
 EXTENSION = "trustsite.published_site"
 FILE_NAME = "service.json"
 MAX_BYTES = 1024 * 1024  # the generator writes a few KB
+MAX_DEPTH = 16  # the generator writes three levels
+# A string (brackets inside do not nest; one left open runs to the end) or a bracket, in one
+# left-to-right pass: linear in the file's size, whatever its quotes and escapes.
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 
 class SiteNotPublished(RuntimeError):
@@ -44,6 +56,8 @@ class PublishedSite:
         self._key: tuple[int, int, int] | None = None
         self._info: ServiceInfo | None = None
         self._problem: str | None = None
+        self._bad_key: tuple[int, int, int] | None = None  # the last file that failed
+        self._bad_problem: str | None = None
 
     def info(self) -> ServiceInfo:
         """The published file as it is now (or as it was last readable); a new problem is
@@ -66,7 +80,11 @@ class PublishedSite:
             return self._info
 
     def _refresh(self, *, quiet: bool) -> str | None:
-        """Read the file again if it changed since; None, or what is wrong with it."""
+        """Read the file again if it changed since; None, or what is wrong with it.
+
+        A file that failed is remembered with its problem, so a broken build is read
+        (and logged) once, not on every request.
+        """
         try:
             stat = self.path.stat()
         except OSError as err:
@@ -74,14 +92,15 @@ class PublishedSite:
         key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if key == self._key:
             return None
-        if stat.st_size > MAX_BYTES:
-            return f"{self.path} is {stat.st_size} bytes, over the limit of {MAX_BYTES}"
+        if key == self._bad_key:
+            return self._bad_problem
         try:
-            info = _parse(self.path.read_bytes())
+            info = _parse(_read_regular_file(self.path))
         except OSError as err:
             return f"{self.path} cannot be read ({err.strerror}); build the site first"
         except ValueError as err:
-            return f"{self.path} is not a {SERVICE_FORMAT} file: {err}"
+            self._bad_key, self._bad_problem = key, f"{self.path} {err}"
+            return self._bad_problem
         self._key, self._info = key, info
         if not quiet:
             log.info("read %s (built for %s)", self.path, info.as_of.isoformat())
@@ -90,14 +109,41 @@ class PublishedSite:
         return None
 
 
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes, at most MAX_BYTES, or ValueError when it is not a regular file or
+    too large. Opened without blocking: a FIFO (or a link to one) would wait for a writer
+    forever; the type is checked on the opened descriptor, so a link swapped in between a
+    check and the open (to /dev/zero, say) is caught too; and no more than the cap is ever
+    read, whatever the size `stat` said."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        opened = os.fstat(fd)
+        if not stat_module.S_ISREG(opened.st_mode):
+            raise ValueError("is not a regular file (a FIFO, a device or a folder); rebuild")
+        if opened.st_size > MAX_BYTES:
+            raise ValueError(f"is {opened.st_size} bytes, over the limit of {MAX_BYTES}")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            content = handle.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(content) > MAX_BYTES:
+        raise ValueError(f"is more than {MAX_BYTES} bytes, over the limit of {MAX_BYTES}")
+    return content
+
+
 def _parse(content: bytes) -> ServiceInfo:
     try:
+        _check_depth(content)
         raw = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"not JSON ({err})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ValueError(f"is not a {SERVICE_FORMAT} file: not JSON ({err})") from None
     if not isinstance(raw, dict) or raw.get("format") != SERVICE_FORMAT:
         found = raw.get("format") if isinstance(raw, dict) else None
-        raise ValueError(f"format is {found!r}; this service reads {SERVICE_FORMAT!r}")
+        raise ValueError(
+            f"is not a {SERVICE_FORMAT} file: format is {found!r}; "
+            f"this service reads {SERVICE_FORMAT!r}"
+        )
     try:
         return ServiceInfo.model_validate(raw)
     except ValidationError as err:
@@ -105,7 +151,23 @@ def _parse(content: bytes) -> ServiceInfo:
         where = ".".join(str(part) for part in first["loc"])
         more = err.error_count() - 1
         also = f" (and {more} more problems)" if more else ""
-        raise ValueError(f"{where}: {first['msg']}{also}") from None
+        raise ValueError(f"is not a {SERVICE_FORMAT} file: {where}: {first['msg']}{also}") from None
+
+
+def _check_depth(content: bytes) -> None:
+    """ValueError when brackets nest deeper than MAX_DEPTH (outside strings): Python's
+    parser would recurse once per level and run out of stack."""
+    depth = 0
+    for token in _TOKENS.finditer(content):
+        bracket = token[0]
+        if bracket in (b"[", b"{"):
+            depth += 1
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+        if depth > MAX_DEPTH:
+            raise ValueError(
+                f"is not a {SERVICE_FORMAT} file: nested more than {MAX_DEPTH} levels deep"
+            )
 
 
 def init_published_site(

@@ -33,6 +33,8 @@ from sqlalchemy import Engine as DbEngine  # SQLAlchemy's, not the delivery engi
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 
+from subscribe_service.infra.db import without_detail
+
 Row = dict[str, Any]
 GROUP_MAX = 200  # rows per statement, far under SQLite's limit on bound parameters
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -186,7 +188,14 @@ class _DriverInsert:
                     self._drop(err)
                 if attempt == 2 or not disconnected:
                     # As SQLAlchemy would raise it (OperationalError is answered with 503).
-                    raise DBAPIError.instance(sql, params, err, dialect.loaded_dbapi.Error) from err
+                    # Its values (addresses) stay out of the message, as the engine's do.
+                    raise DBAPIError.instance(
+                        sql,
+                        params,
+                        without_detail(err),
+                        dialect.loaded_dbapi.Error,
+                        hide_parameters=True,
+                    ) from err
 
     def _open(self) -> Any:
         self._connection = self._engine.raw_connection()

@@ -21,7 +21,7 @@ from subscribe_service.requests.models import (
 )
 
 HONEYPOT = "website"
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,2}\Z")  # ASCII digits; \Z: no trailing newline
 
 
 @dataclass(frozen=True)

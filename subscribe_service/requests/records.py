@@ -8,15 +8,16 @@ that has not gone out yet (the renderer finds nothing and the sender cancels it)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from subscribe_service.identity.addresses import address_key
-from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.infra.models import MAX_ROW_ID, OutboxMessage, utcnow
 from subscribe_service.mail.outbox import enqueue
 from subscribe_service.requests.forms import DpaRequestForm, SubjectRequestForm, company_key
 from subscribe_service.requests.models import (
@@ -130,12 +131,63 @@ def record_subject_request(
 
 
 def request_for(session: Session, message: OutboxMessage) -> Request | None:
-    """The request an outbox row is about, or None once it was erased or purged."""
+    """The request an outbox row is about, or None once it was erased or purged (or when
+    the row does not say which: a malformed payload is not sent)."""
     model = KINDS.get(message.kind)
-    request_id = message.payload.get("request_id")
-    if model is None or not isinstance(request_id, int):
+    request_id = request_id_in(message.payload)
+    if model is None or request_id is None:
         return None
     return session.get(model, request_id)
+
+
+def request_id_in(payload: object) -> int | None:
+    """The `request_id` of an outbox payload (as stored, or as its JSON text), or None when
+    the payload is malformed: not JSON, not an object, or without an id a row can have."""
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            return None
+    request_id = payload.get("request_id") if isinstance(payload, dict) else None
+    if isinstance(request_id, bool) or not isinstance(request_id, int):
+        return None
+    return request_id if 0 < request_id <= MAX_ROW_ID else None
+
+
+def mails_about(
+    session: Session,
+    kinds: Collection[str],
+    ids: set[int],
+    *,
+    recipients: Collection[str] = (),
+    older_than: dt.datetime | None = None,
+) -> list[int]:
+    """The outbox rows of `kinds` about one of the requests `ids`. A row whose payload is
+    malformed names no request: it goes with an erased request it was addressed to
+    (`recipients`) and with the retention purge (`older_than`), so it can neither block
+    an erasure or a purge nor outlive them. Payloads are read as text and parsed here
+    (a JSON column's own parsing would fail on a broken one), and filtered in Python:
+    JSON path queries differ between SQLite and PostgreSQL, and request mails are few."""
+    addressed = {r.casefold() for r in recipients}
+    rows = session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.recipient,
+            OutboxMessage.created_at,
+            cast(OutboxMessage.payload, Text),
+        ).where(OutboxMessage.kind.in_(list(kinds)))
+    )
+    doomed = []
+    for pk, recipient, created_at, payload in rows:
+        request_id = request_id_in(payload)
+        if request_id is not None:
+            if request_id in ids:
+                doomed.append(pk)
+        elif recipient.casefold() in addressed or (
+            older_than is not None and created_at < older_than
+        ):
+            doomed.append(pk)
+    return doomed
 
 
 # --- the `requests` command's operations ---------------------------------------------------
@@ -187,7 +239,7 @@ def update_status(
 def erase(session: Session, ref: str) -> None:
     """Delete a request and every mail about it (sent or not: the copies hold its data)."""
     request = get_request(session, ref)
-    _delete_mails(session, type(request), {request.id})
+    _delete_mails(session, type(request), {request.id}, recipients=[request.email])
     session.delete(request)
     session.flush()
 
@@ -212,7 +264,7 @@ def purge(session: Session, retention_days: int, now: dt.datetime | None = None)
     mails = 0
     for name, model in (("dpa", DpaRequest), ("subject", SubjectRequest)):
         ids = set(session.scalars(select(model.id).where(model.created_at < cutoff)))
-        mails += _delete_mails(session, model, ids)
+        mails += _delete_mails(session, model, ids, older_than=cutoff)
         if ids:
             session.execute(delete(model).where(model.id.in_(ids)))
         counts[name] = len(ids)
@@ -221,15 +273,15 @@ def purge(session: Session, retention_days: int, now: dt.datetime | None = None)
 
 
 def _delete_mails(
-    session: Session, model: type[DpaRequest] | type[SubjectRequest], ids: set[int]
+    session: Session,
+    model: type[DpaRequest] | type[SubjectRequest],
+    ids: set[int],
+    *,
+    recipients: Collection[str] = (),
+    older_than: dt.datetime | None = None,
 ) -> int:
-    if not ids:
-        return 0
     kinds = [kind for kind, target in KINDS.items() if target is model]
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind.in_(kinds)))
-    # Filtered here rather than in SQL: JSON path queries differ between SQLite and
-    # PostgreSQL, and request mails are few.
-    doomed = [m.id for m in rows if m.payload.get("request_id") in ids]
+    doomed = mails_about(session, kinds, ids, recipients=recipients, older_than=older_than)
     if doomed:
         session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))
     return len(doomed)

@@ -7,13 +7,15 @@ names what to fix when it is:
   than MAX_DEPTH (Python's parser would run out of stack: a 500), with a key twice (which
   of the two counts is anyone's guess), NaN/Infinity or a number of more than
   MAX_NUMBER_DIGITS digits (400);
-- a urlencoded form whose escapes are not UTF-8 (400);
+- a urlencoded form whose escapes are not UTF-8 (400), or a multipart field whose bytes
+  are not text in its charset (422 naming the field), rather than stored with U+FFFD;
 - text holding a control character other than tab and line breaks, or half of a UTF-16
   pair, in any field, key or value, JSON or form (422 naming the field): PostgreSQL
   refuses NUL outright (a DataError, once a 500), SQLite stores it and the sender mails it,
   and neither belongs in a name, an address or a reason. Fields that must be one line
   refuse line breaks in their own parsers;
-- not a form on the pages that post forms (415).
+- not a form on the pages that post forms (415);
+- streamed (chunked) and longer than MAX_CONTENT_LENGTH (413, as with a Content-Length).
 
 A JSON body parsed here is what `request.get_json()` returns later (not parsed twice);
 the app's JSON provider parses with the same rules for any other caller.
@@ -29,6 +31,17 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_options_header
+from werkzeug.sansio.multipart import (
+    Data,
+    Epilogue,
+    Event,
+    Field,
+    File,
+    MultipartDecoder,
+    NeedData,
+)
 
 from subscribe_service.identity.addresses import InvalidInput
 
@@ -65,6 +78,7 @@ def check_body() -> None:
         return
     if request.endpoint is None:
         return  # 404/405: nothing will read the body
+    _refuse_a_cut_body()
     mimetype = request.mimetype
     if request.is_json:
         if request.endpoint in FORM_ONLY:
@@ -73,14 +87,31 @@ def check_body() -> None:
         request._cached_json = (data, data)  # get_json() returns this, silent or not
         check_text(data)
     elif mimetype in FORM_TYPES:
+        raw = request.get_data(cache=True)  # before the form: it is parsed from these bytes
         if mimetype == URLENCODED:
-            _check_urlencoded(request.get_data(cache=True))
+            _check_urlencoded(raw)
+        elif any("\ufffd" in value for values in request.form.listvalues() for value in values):
+            _check_multipart(raw)
         for key, values in request.form.lists():
             check_text({key: values if len(values) > 1 else values[0]})
         if request.files:
             raise InvalidInput("body", "Files cannot be sent here; send the form's fields.", 415)
     elif request.endpoint in FORM_ONLY and _has_body():
         raise InvalidInput("body", "This page takes the form on its page.", 415)
+
+
+def _refuse_a_cut_body() -> None:
+    """413 for a streamed (chunked) body longer than MAX_CONTENT_LENGTH. Werkzeug refuses
+    such a body when it declares its length, but reads a streamed one only up to the limit
+    and quietly drops the rest: a valid JSON prefix followed by 70 KB of anything passed as
+    that prefix alone. The whole body is one document or it is refused."""
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None:
+        return
+    if "wsgi.input_terminated" not in request.environ:
+        return  # werkzeug reads no streamed body at all from such a server
+    if len(request.get_data(cache=True)) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def _has_body() -> bool:
@@ -160,6 +191,45 @@ def _check_urlencoded(raw: bytes) -> None:
         raise InvalidInput(
             "body", "The form is not valid UTF-8; send the form as UTF-8.", 400
         ) from None
+
+
+def _check_multipart(raw: bytes) -> None:
+    """422 for a multipart field whose bytes are not text in its charset (UTF-8 unless
+    the part declares another): werkzeug decodes such bytes to U+FFFD, and the field
+    would be stored as something its sender never wrote. Only run when a value holds a
+    U+FFFD, which a sender may also have meant: so the bytes decide."""
+    boundary = request.mimetype_params.get("boundary", "")
+    decoder = MultipartDecoder(boundary.encode("latin-1", "replace"))
+    decoder.receive_data(raw)
+    decoder.receive_data(None)
+    field, charset, chunks = None, "utf-8", []
+    while not isinstance(event := _next(decoder), NeedData | Epilogue):
+        if isinstance(event, Field | File):  # files are refused on their own, below
+            field = event.name if isinstance(event, Field) else None
+            charset, chunks = _part_charset(event.headers.get("Content-Type", "")), []
+        elif isinstance(event, Data) and field is not None:
+            chunks.append(event.data)
+            if not event.more_data:
+                try:
+                    b"".join(chunks).decode(charset)
+                except UnicodeDecodeError:
+                    shown = _shown(field)
+                    raise InvalidInput(
+                        shown, f"`{shown}` is not valid {charset.upper()}; send the form as UTF-8."
+                    ) from None
+
+
+def _next(decoder: MultipartDecoder) -> Event:
+    try:
+        return decoder.next_event()
+    except ValueError:
+        raise InvalidInput("body", "The form is not valid multipart/form-data.", 400) from None
+
+
+def _part_charset(content_type: str) -> str:
+    """The charset werkzeug decodes a part with: the one it declares, among these four."""
+    declared = parse_options_header(content_type)[1].get("charset", "").lower()
+    return declared if declared in {"ascii", "us-ascii", "utf-8", "iso-8859-1"} else "utf-8"
 
 
 def check_text(data: Any) -> None:

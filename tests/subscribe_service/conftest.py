@@ -30,7 +30,7 @@ from subscribe_service.mail.sender import Counts, drain
 PG_ADMIN_URL = os.environ.get(
     "TRUSTSITE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-TEST_SECRET = "test-secret-0123456789abcdef"
+TEST_SECRET = "test-secret-0123456789abcdef-0123456789"
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
     for name in list(os.environ):
         if name.startswith("TRUSTSITE_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("FLASK_DEBUG", "1")  # `flask --debug run`: the development secret is fine
     with caplog.at_level(logging.WARNING, logger="subscribe_service"):
         app = create_app()
     cfg = app.config
@@ -32,7 +33,7 @@ def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
     assert (cfg["MAIL_SERVER"], cfg["MAIL_PORT"]) == ("localhost", 8025)
     assert cfg["SITE_URL"] == "http://127.0.0.1:8000/"
     assert cfg["SECRET_KEY"] == DEV_SECRET
-    assert "TRUSTSITE_SECRET_KEY is not set" in caplog.text
+    assert "TRUSTSITE_SECRET_KEY is the development secret (or not set)" in caplog.text
     with app.app_context():
         from subscribe_service.infra.db import get_engine
 
@@ -43,12 +44,12 @@ def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):
 def test_configuration_from_the_environment(tmp_path, monkeypatch, published_site):
     monkeypatch.setenv("TRUSTSITE_SITE_URL", "https://trust.larkspur.example")
     monkeypatch.setenv("TRUSTSITE_MAIL_PORT", "2525")
-    monkeypatch.setenv("TRUSTSITE_SECRET_KEY", "from-env")
+    monkeypatch.setenv("TRUSTSITE_SECRET_KEY", "from-env-" + "0" * 32)
     monkeypatch.setenv("TRUSTSITE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     monkeypatch.setenv("TRUSTSITE_SITE_DIR", str(published_site))
     app = create_app()
     assert app.config["SITE_URL"] == "https://trust.larkspur.example/"
-    assert app.config["MAIL_PORT"] == 2525 and app.config["SECRET_KEY"] == "from-env"
+    assert app.config["MAIL_PORT"] == 2525 and app.config["SECRET_KEY"] == "from-env-" + "0" * 32
     # The company's name is the one site.yaml gave the build (service.json), not a setting.
     assert app.config["MAIL_DEFAULT_SENDER"] == "Larkspur Relay <notices@trust.larkspur.example>"
 
@@ -71,7 +72,7 @@ def test_the_company_comes_from_the_built_site_only(tmp_path, monkeypatch, caplo
 def test_flask_db_upgrade_command(tmp_path):
     """`flask --app subscribe_service db upgrade` as an operator runs it."""
     env = {**os.environ, "TRUSTSITE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    env["TRUSTSITE_SECRET_KEY"] = "cli"
+    env["TRUSTSITE_SECRET_KEY"] = "cli-" + "0" * 32
     run = [sys.executable, "-m", "flask", "--app", "subscribe_service", "db"]
     up = subprocess.run([*run, "upgrade"], env=env, capture_output=True, text=True, timeout=120)
     assert up.returncode == 0, up.stderr
@@ -79,7 +80,7 @@ def test_flask_db_upgrade_command(tmp_path):
         [*run, "current"], env=env, capture_output=True, text=True, timeout=120
     )
     assert "(head)" in current.stdout
-    app = create_app({"DATABASE_URL": env["TRUSTSITE_DATABASE_URL"], "SECRET_KEY": "x"})
+    app = create_app({"DATABASE_URL": env["TRUSTSITE_DATABASE_URL"], "SECRET_KEY": "x" * 32})
     with app.app_context():
         from subscribe_service.infra.db import get_engine
 

@@ -26,7 +26,7 @@ def run_online() -> None:
     # The `db` commands hand over the app's own connection (SQLite pragmas included).
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(config.get_main_option("sqlalchemy.url"), hide_parameters=True)
         with engine.connect() as conn:
             _migrate(conn)
         return

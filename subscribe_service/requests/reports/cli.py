@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.models import MAX_ROW_ID
 from subscribe_service.requests.reports import gate as reports
 from subscribe_service.requests.reports.models import REPORT_STATUSES, ReportRequest
 from subscribe_service.requests.settings import NotConfigured, get_settings
@@ -20,11 +21,15 @@ from subscribe_service.requests.settings import NotConfigured, get_settings
 log = logging.getLogger("subscribe_service.requests")
 
 
-def get_report_request(session: Session, ref: str) -> ReportRequest:
+def report_number(ref: str) -> int:
     kind, _, number = ref.strip().lower().partition("-")
-    if kind != "report" or not number.isdigit():
+    if kind != "report" or not number.isdigit() or int(number) > MAX_ROW_ID:
         raise click.ClickException(f"{ref!r} is not a report request id; write it as report-12")
-    request = session.get(ReportRequest, int(number))
+    return int(number)
+
+
+def get_report_request(session: Session, ref: str) -> ReportRequest:
+    request = session.get(ReportRequest, report_number(ref))
     if request is None:
         raise click.ClickException(f"no request {ref} (it may have been erased or purged)")
     return request
@@ -82,9 +87,16 @@ def add_commands(group: AppGroup) -> None:
 
 
 def erase_report(ref: str) -> None:
+    """Only the id and the address are read: a row whose dates were damaged is erased too."""
     with session_scope(current_app) as session:
-        request = get_report_request(session, ref)
-        reports.delete_requests(session, {request.id})
+        found = session.execute(
+            select(ReportRequest.id, ReportRequest.email).where(
+                ReportRequest.id == report_number(ref)
+            )
+        ).first()
+        if found is None:
+            raise click.ClickException(f"no request {ref} (it may have been erased or purged)")
+        reports.delete_requests(session, {found.id}, recipients=[found.email])
 
 
 def purge_reports(app: Flask) -> int:

@@ -1,7 +1,8 @@
 """Gated security reports: the request form, the team's decision, the download link.
 
-A request names a report (a certification id of `data/security/`, whose PDF is
-`<id>.pdf` in TRUSTSITE_REPORTS_DIR) and accepts a version of the click-through NDA. The
+A request names a report the site offers on request (a certification id of the built
+site's `service.json`, whose PDF is `<id>.pdf` in TRUSTSITE_REPORTS_DIR) and accepts the
+version of the click-through NDA the form shows. The
 security team approves or declines it with `flask --app subscribe_service requests
 approve|decline ID`. Approval mails a signed link (purpose `report`, bound to the request
 and to the approval) that works until `link_expires_at` (TRUSTSITE_REPORT_LINK_DAYS, 7 by
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from generator.contract import ServiceInfo, current_on
 from subscribe_service.identity import tokens
 from subscribe_service.identity.addresses import InvalidInput, normalise_email
 from subscribe_service.infra.models import OutboxMessage, utcnow
@@ -34,12 +38,14 @@ from subscribe_service.requests.forms import (
     one_line,
 )
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
-from subscribe_service.requests.records import add_and_queue
+from subscribe_service.requests.records import add_and_queue, mails_about, request_id_in
 from subscribe_service.requests.reports.models import (
     ReportDownload,
     ReportRequest,
     ReportStatus,
 )
+
+log = logging.getLogger("subscribe_service.requests")
 
 PURPOSE = "report"
 REPORT_RECEIVED = "report_request_received"  # to the requester
@@ -50,6 +56,7 @@ KINDS = (REPORT_RECEIVED, REPORT_TEAM, REPORT_APPROVED, REPORT_DECLINED)
 
 _REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _YES = {"yes", "true", "on", "1"}
+NO_SUCH_REPORT = "There is no such report; choose one listed on the page."
 
 
 class ReportNotConfigured(RuntimeError):
@@ -86,8 +93,10 @@ FIELDS = {"name", "email", "company", "report", "nda_version", "accept_nda", HON
 def parse_report_request(data: dict[str, object]) -> ReportRequestForm:
     _refuse_unknown(data, FIELDS)
     report = data.get("report")
-    if not isinstance(report, str) or not _REPORT_ID.match(report):
+    if not isinstance(report, str) or not report:
         raise InvalidInput("report", "Choose the report you need in `report`.")
+    if not _REPORT_ID.match(report):  # answered like any report not on offer
+        raise InvalidInput("report", NO_SUCH_REPORT)
     version = data.get("nda_version")
     if not isinstance(version, str) or len(version) > VERSION_MAX or not _VERSION.match(version):
         raise InvalidInput("nda_version", "`nda_version` is the NDA version shown on the form.")
@@ -104,6 +113,29 @@ def parse_report_request(data: dict[str, object]) -> ReportRequestForm:
         nda_version=version,
         honeypot=_honeypot(data),
     )
+
+
+def check_offered(site: ServiceInfo, form: ReportRequestForm, *, today: dt.date) -> None:
+    """InvalidInput unless the site offers `form.report` on request and `form.nda_version`
+    is the NDA the form shows: the one in force on the build date, or today (a version
+    that took effect overnight, before the daily build). A `public` certification, a file
+    of the private folder that no certification offers, or an NDA version never published
+    (or no longer in force) is refused alike."""
+    if site.report_name(form.report) is None:
+        raise InvalidInput("report", NO_SUCH_REPORT)
+    shown = {
+        v.version
+        for v in (current_on(site.nda, site.as_of), current_on(site.nda, today))
+        if v is not None
+    }
+    if form.nda_version not in shown:
+        detail = (
+            f"`nda_version` must be the version of the NDA the page shows "
+            f"({', '.join(sorted(shown))}); reload the page and accept it."
+            if shown
+            else "No NDA is published yet, so no report can be requested; write to us."
+        )
+        raise InvalidInput("nda_version", detail)
 
 
 def reports_dir(app: Flask | None = None) -> Path:
@@ -196,7 +228,12 @@ def read_download(session: Session, token: str, now: dt.datetime | None = None) 
     except tokens.TokenError as err:
         raise LinkRefused(400, err.detail) from None
     gone = "This link no longer works. Ask for the report again on our security page."
-    request = session.get(ReportRequest, data.subscriber_id)
+    try:
+        request = session.get(ReportRequest, data.subscriber_id)
+    except ValueError as err:  # a date SQLite holds as text that is not a date
+        session.rollback()
+        log.error("report-%d cannot be read (%s); its link is refused", data.subscriber_id, err)
+        raise LinkRefused(410, gone) from None
     if (
         request is None
         or request.status != ReportStatus.APPROVED
@@ -219,6 +256,17 @@ def read_download(session: Session, token: str, now: dt.datetime | None = None) 
     # fails for the second one, which answers like the check above (`already_used`).
     session.add(ReportDownload(request_id=request.id, day=day, downloaded_at=now))
     return request
+
+
+def release_download(session: Session, request_id: int, now: dt.datetime | None = None) -> None:
+    """Give back today's download of a request when nothing could be served after all."""
+    day = (now or utcnow()).date().isoformat()
+    session.execute(
+        delete(ReportDownload).where(
+            ReportDownload.request_id == request_id, ReportDownload.day == day
+        )
+    )
+    session.commit()
 
 
 def already_used(now: dt.datetime) -> LinkRefused:
@@ -269,16 +317,22 @@ def _as_json(session: Session, r: ReportRequest) -> dict[str, Any]:
     }
 
 
-def delete_requests(session: Session, ids: set[int]) -> int:
-    """Delete requests, their downloads and every mail about them; the number of mails."""
-    if not ids:
-        return 0
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind.in_(KINDS)))
-    doomed = [m.id for m in rows if m.payload.get("request_id") in ids]
+def delete_requests(
+    session: Session,
+    ids: set[int],
+    *,
+    recipients: Collection[str] = (),
+    older_than: dt.datetime | None = None,
+) -> int:
+    """Delete requests, their downloads and every mail about them; the number of mails.
+    `recipients` and `older_than` also take mails whose payload names no request
+    (records.mails_about)."""
+    doomed = mails_about(session, KINDS, ids, recipients=recipients, older_than=older_than)
     if doomed:
         session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))
-    session.execute(delete(ReportDownload).where(ReportDownload.request_id.in_(ids)))
-    session.execute(delete(ReportRequest).where(ReportRequest.id.in_(ids)))
+    if ids:
+        session.execute(delete(ReportDownload).where(ReportDownload.request_id.in_(ids)))
+        session.execute(delete(ReportRequest).where(ReportRequest.id.in_(ids)))
     session.flush()
     return len(doomed)
 
@@ -287,12 +341,12 @@ def purge(session: Session, retention_days: int, now: dt.datetime | None = None)
     """Delete report requests older than the retention period; how many."""
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
     ids = set(session.scalars(select(ReportRequest.id).where(ReportRequest.created_at < cutoff)))
-    delete_requests(session, ids)
+    delete_requests(session, ids, older_than=cutoff)
     return len(ids)
 
 
 def request_for(session: Session, message: OutboxMessage) -> ReportRequest | None:
-    request_id = message.payload.get("request_id")
-    if message.kind not in KINDS or not isinstance(request_id, int):
+    request_id = request_id_in(message.payload)
+    if message.kind not in KINDS or request_id is None:
         return None
     return session.get(ReportRequest, request_id)

@@ -18,13 +18,15 @@ REPORT_REQUEST = {
         "report": {
             "type": "string",
             "pattern": r"^[a-z0-9][a-z0-9-]{0,62}$",
-            "description": "The id of a certification whose report is available on request.",
+            "description": "The id of a certification whose report the site offers on "
+            "request; any other id is refused.",
         },
         "nda_version": {
             "type": "string",
             "maxLength": VERSION_MAX,
-            "pattern": r"^\d+(\.\d+){0,2}$",
-            "description": "The version of the click-through NDA shown on the form.",
+            "pattern": r"^[0-9]+(\.[0-9]+){0,2}$",
+            "description": "The version of the click-through NDA the form shows (the one in "
+            "force); any other version is refused.",
         },
         "accept_nda": {
             "description": "Acceptance of that NDA: true, or the form's checkbox value yes.",

@@ -14,11 +14,15 @@ import datetime as dt
 from flask import Blueprint, Response, current_app
 from sqlalchemy.exc import IntegrityError
 
-from subscribe_service.identity.addresses import InvalidInput
 from subscribe_service.infra.db import get_session
 from subscribe_service.requests.reports import gate as reports
 from subscribe_service.requests.reports.mails import team_address
-from subscribe_service.requests.reports.stamp import stamp, stamp_text, stamping_available
+from subscribe_service.requests.reports.stamp import (
+    off_the_event_loop,
+    stamp,
+    stamp_text,
+    stamping_available,
+)
 from subscribe_service.requests.settings import NotConfigured, get_settings
 from subscribe_service.requests.views import _accepted
 from subscribe_service.web.problems import problem
@@ -34,9 +38,11 @@ def report_request() -> Response:
     form = reports.parse_report_request(read_body(field_max=1000))
     if form.honeypot:
         return _accepted()
-    if reports.report_file(form.report) is None:
-        raise InvalidInput("report", "There is no such report; choose one listed on the page.")
     site = get_settings().require_site()
+    reports.reports_dir()  # 503 when no report can be served at all
+    # Only what the site offers, whatever files the private folder holds: the answer is
+    # the same whether or not a file exists (approving waits for a missing one).
+    reports.check_offered(site, form, today=dt.datetime.now(dt.UTC).date())
     session = get_session()
     reports.record_report_request(session, form, team_address=team_address(site))
     session.commit()
@@ -52,17 +58,27 @@ def download(token: str) -> Response:
         session.rollback()  # not recorded: nothing was served
         current_app.logger.error("report file for %s is missing or too large", request.ref)
         return problem(503, "Report unavailable", "The report cannot be served right now.")
-    content = path.read_bytes()
-    if current_app.config.get("REPORTS_STAMP") and stamping_available():
-        content = stamp(content, stamp_text(request.email, dt.datetime.now(dt.UTC).date()))
+    request_id, ref, report, email = request.id, request.ref, request.report, request.email
+    # The day's download is claimed (committed) before the file is read and stamped: of
+    # parallel downloads of one link, one gets the claim and stamps, the others are told
+    # at once (429), in this process or any other, instead of each stamping first.
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise reports.already_used(dt.datetime.now(dt.UTC)) from None
-    current_app.logger.info("report %s downloaded for %s", request.report, request.ref)
+    try:
+        content = path.read_bytes()
+    except OSError as err:
+        reports.release_download(session, request_id)  # nothing was served: try again
+        current_app.logger.error("report file for %s cannot be read: %s", ref, err.strerror)
+        return problem(503, "Report unavailable", "The report cannot be served right now.")
+    if current_app.config.get("REPORTS_STAMP") and stamping_available():
+        text = stamp_text(email, dt.datetime.now(dt.UTC).date())
+        content = off_the_event_loop(stamp, content, text)
+    current_app.logger.info("report %s downloaded for %s", report, ref)
     response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{request.report}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{report}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

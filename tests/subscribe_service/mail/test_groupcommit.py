@@ -162,7 +162,7 @@ def test_a_database_that_cannot_be_reached_answers_503_not_500():
     from subscribe_service import create_app
 
     app = create_app(
-        {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none", "SECRET_KEY": "x"}
+        {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none", "SECRET_KEY": "x" * 32}
     )
     response = app.test_client().post("/api/subscriptions", json={"email": "a@example.com"})
     assert response.status_code == 503

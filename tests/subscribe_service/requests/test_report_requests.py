@@ -43,6 +43,8 @@ def reports_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "private-reports"
     folder.mkdir()
     (folder / "soc-2-type-2.pdf").write_bytes(_report_pdf(3))
+    # In the private folder, but offered by no certification of the site.
+    (folder / "internal-pentest-2026.pdf").write_bytes(_report_pdf(1))
     return folder
 
 
@@ -159,9 +161,15 @@ def test_declining_after_approval_revokes_the_link(app, client, runner, smtp_ser
     [
         ({"accept_nda": ""}, "accept_nda"),
         ({"accept_nda": "no"}, "accept_nda"),
-        ({"report": "iso-27001"}, "report"),  # public, so no file in the private folder
+        ({"report": "iso-27001"}, "report"),  # a public certification: not on request
+        ({"report": "internal-pentest-2026"}, "report"),  # a file no certification offers
+        ({"report": "no-such-report"}, "report"),
         ({"report": "../site.yaml"}, "report"),
         ({"nda_version": "latest"}, "nda_version"),
+        ({"nda_version": "99.99.99"}, "nda_version"),  # never published
+        ({"nda_version": "\u0661.\u0660"}, "nda_version"),  # Arabic-Indic digits for 1.0
+        ({"nda_version": "1.0\n"}, "nda_version"),
+        ({"nda_version": "1.0 "}, "nda_version"),
         ({"email": "not an address"}, "email"),
         ({"name": "Ada\r\nBcc: x@y.example"}, "name"),
     ],
@@ -172,6 +180,20 @@ def test_bad_requests_name_the_field_and_record_nothing(app, client, change, fie
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert field in response.get_data(as_text=True)
     assert sql(app, "SELECT count(*) FROM report_requests")[0][0] == 0
+
+
+def test_the_answer_does_not_tell_which_files_exist(app, client, reports_dir):
+    """A file no certification offers and a name with no file get the same refusal; an
+    offered report whose file is not there yet is accepted like one whose file is."""
+    def ask(report: str):
+        return client.post("/api/report-requests", json={**FORM, "report": report})
+
+    with_file, without = ask("internal-pentest-2026"), ask("internal-pentest-2027")
+    assert with_file.status_code == without.status_code == 422
+    assert with_file.get_json() == without.get_json()
+    (reports_dir / "soc-2-type-2.pdf").unlink()
+    assert client.post("/api/report-requests", json=FORM).status_code == 202
+    assert sql(app, "SELECT report FROM report_requests") == [("soc-2-type-2",)]
 
 
 def test_erase_and_purge_take_downloads_and_mails_along(app, client, runner, smtp_server, send_all):

@@ -158,7 +158,7 @@ def test_limits_hold_across_two_gunicorn_workers(make_app, tmp_path: Path):
     env = {
         **os.environ,
         "TRUSTSITE_DATABASE_URL": f"sqlite:///{db}",
-        "TRUSTSITE_SECRET_KEY": "gunicorn-test-secret",
+        "TRUSTSITE_SECRET_KEY": "gunicorn-test-secret-0123456789abcdef",
         "TRUSTSITE_RATELIMIT_STORAGE_URI": REDIS_URL,
         "TRUSTSITE_RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "TRUSTSITE_LIMIT_PER_IP": "6 per minute",
