@@ -15,7 +15,7 @@ from requests_data import RETENTION_DAYS, sql
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.requests.records import DPA_COPY, DPA_TEAM, SUBJECT_ACK
-from subscribe_service.requests.reports import REPORT_APPROVED, REPORT_RECEIVED, REPORT_TEAM
+from subscribe_service.requests.reports.gate import REPORT_APPROVED, REPORT_RECEIVED, REPORT_TEAM
 
 DPA = {"name": "Ada Brandt", "email": "ada@client.example", "company": "Client Shop GmbH"}
 OTHER = "zed@other.example"
