@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from generator import contract
 from generator.load.model import (
     TEXT_TOPICS,
     Status,
@@ -90,6 +91,27 @@ class TopicTimeline:
     statuses: dict[str, Status]  # version -> status, published versions only
     current: Version | None
     upcoming: tuple[Version, ...]  # oldest first
+    today: dt.date | None = None
+
+    @property
+    def dated(self) -> list[tuple[str, dt.date]]:
+        """(version, effective date) of the published versions, what the contract's date
+        functions read."""
+        return [(v.version, dates_of(v)[1]) for v in self.published]
+
+    def in_force_on(self, day: dt.date) -> str | None:
+        """The version in force on `day` (the contract's one rule)."""
+        return contract.in_force_on(self.dated, day)
+
+    def in_force_before(self, version: str) -> list[contract.InForcePeriod]:
+        """What is in force from the build date until `version` takes effect: empty unless
+        it is still to come. "2.0 until 14 December, then 2.1 until 20 January"."""
+        if self.today is None:
+            return []
+        effective = dict(self.dated)[version]
+        return contract.in_force_between(
+            self.dated, self.today, effective - dt.timedelta(days=1)
+        )
 
     def previous(self, version: str) -> Version | None:
         """The published version before `version`, or None for the first one."""
@@ -99,13 +121,19 @@ class TopicTimeline:
 
 
 def timeline(data: TrustData, topic: str, today: dt.date) -> TopicTimeline:
+    """The topic on `today`: which version is in force comes from the contract's one rule
+    (`contract.in_force_on`); the versions after it are upcoming, those before it past."""
     published = tuple(v for v in all_versions(data, topic) if dates_of(v)[0] <= today)
+    dated = [(v.version, dates_of(v)[1]) for v in published]
+    in_force = contract.in_force_on(dated, today)
     statuses: dict[str, Status] = {}
-    for index, version in enumerate(published):
-        announced, effective = dates_of(version)
-        later = published[index + 1] if index + 1 < len(published) else None
-        next_effective = dates_of(later)[1] if later is not None else None
-        statuses[version.version] = status_of(announced, effective, next_effective, today)
-    current = next((v for v in published if statuses[v.version] is Status.current), None)
+    for label, effective in dated:
+        if label == in_force:
+            statuses[label] = Status.current
+        elif effective > today:
+            statuses[label] = Status.upcoming
+        else:
+            statuses[label] = Status.past
+    current = next((v for v in published if v.version == in_force), None)
     upcoming = tuple(v for v in published if statuses[v.version] is Status.upcoming)
-    return TopicTimeline(topic, published, statuses, current, upcoming)
+    return TopicTimeline(topic, published, statuses, current, upcoming, today)
