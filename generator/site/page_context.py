@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from generator import contract
 from generator.history.changes import ChangeRecord
+from generator.history.correction_words import place_name
 from generator.history.substance import substance_of
 from generator.history.urls import list_change_path, page_path, redline_path
 from generator.load import countries
@@ -182,6 +183,7 @@ def template_env() -> Environment:
         topic_titles=TOPIC_TITLES,
         mechanisms=MECHANISMS,
         field_labels=FIELD_LABELS,
+        place_name=place_name,
         data_subject_topics=DATA_SUBJECT_TOPICS,
         # `{#id}` after a Markdown heading (attr_list); Jinja would read `{#` as a comment.
         anchor=lambda anchor_id: Markup("{#%s}") % anchor_id,

@@ -39,7 +39,7 @@ WARNED = (
 
 
 def test_a_late_merge_that_shortens_the_notice_is_refused_with_the_earliest_date(
-    repo: DataFiles, published_site: Path
+    repo: DataFiles, published_site: Path  # noqa: F811  (the fixtures imported above)
 ) -> None:
     repo.write("subprocessors/2025-02-04.yaml", LATE.format(effective="2025-02-04"))
     # `check` alone counts from `announced` (30 days): it cannot know when the merge is.
@@ -49,7 +49,7 @@ def test_a_late_merge_that_shortens_the_notice_is_refused_with_the_earliest_date
 
 
 def test_the_earliest_allowed_date_passes_with_a_warning_about_announced(
-    repo: DataFiles, published_site: Path
+    repo: DataFiles, published_site: Path  # noqa: F811  (the fixtures imported above)
 ) -> None:
     repo.write("subprocessors/2025-02-14.yaml", LATE.format(effective="2025-02-14"))
     result = check("--base", "main")
@@ -61,7 +61,7 @@ def test_the_earliest_allowed_date_passes_with_a_warning_about_announced(
 
 
 def test_a_version_announced_today_with_the_full_period_passes_without_warning(
-    repo: DataFiles,
+    repo: DataFiles,  # noqa: F811
 ) -> None:
     text = LATE.format(effective="2025-02-14").replace("2025-01-05", "2025-01-15")
     repo.write("subprocessors/2025-02-14.yaml", text)
