@@ -225,11 +225,12 @@ def in_force_between(
 
 
 def in_force_words(periods: Sequence[InForcePeriod], start: dt.date) -> str:
-    """`version 2.0 until 14 December 2026, then version 2.1 until 20 January 2027`; a
-    period that begins after `start` says when it begins."""
+    """`version 2.0 until 14 December 2026, then version 2.1 until 20 January 2027`; when
+    nothing is in force on `start` yet, the first period says when it begins (the others
+    begin the day after the one before)."""
     parts = []
-    for period in periods:
-        since = f" from {long_date(period.since)}" if period.since > start else ""
+    for index, period in enumerate(periods):
+        since = f" from {long_date(period.since)}" if index == 0 and period.since > start else ""
         parts.append(f"version {period.version}{since} until {long_date(period.until)}")
     return ", then ".join(parts)
 
