@@ -103,7 +103,9 @@ def test_subscribe_with_javascript_confirm_get_a_notice_object_and_unsubscribe(
     page.get_by_role("button", name="Send my objection").click()
     page.get_by_role("heading", name="Objection received").wait_for()
     # The service judges by the real clock, long past the fixture's 2025 deadline.
-    assert "It arrived after the deadline of 31 July 2025" in page.locator("main").inner_text()
+    assert "It arrived after the deadline, the end of 31 July 2025 (UTC)." in page.locator(
+        "main"
+    ).inner_text()
     accessible(page, "objection received page")
     live.send()
     live.one_mail_to(email, "Your objection to")
