@@ -245,16 +245,25 @@ def objection_deadline(
     return None if editorial or last < announced else last
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    # Only the names of the IANA database: never a folder of it ("Europe"), a file beside
+    # the zones ("zone.tab") or the machine's own "localtime".
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "posixrules", "Factory"}
+
+
 def zone_of(name: str) -> dt.tzinfo:
     """The IANA time zone `name` (ValueError if there is none of that name)."""
     if name == "UTC":
         return dt.UTC
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"'{name}' is not a time zone; write an IANA name such as Europe/Amsterdam or UTC"
-        ) from None
+    if name in _zone_names():
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (OSError, ValueError):  # listed, yet unreadable: said as below
+            pass
+    raise ValueError(
+        f"'{name}' is not a time zone; write an IANA name such as Europe/Amsterdam or UTC"
+    )
 
 
 def _zone_name(name: str) -> str:
