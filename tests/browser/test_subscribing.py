@@ -86,7 +86,12 @@ def test_subscribe_with_javascript_confirm_get_a_notice_object_and_unsubscribe(
     notice = live.one_mail_to(email, "sub-processor change")
     body = text_of(notice)
     assert "Gamma Metrics Oy" in body and "Measures product usage" in body
-    assert re.search(r"Object by:\s+31 July 2025", body), body
+    assert re.search(r"Object by:\s+the end of 31 July 2025 \(UTC\)", body), body
+    assert (
+        "In force until then: version 2024-09-01 until 30 June 2025, then version 2025-07-01 "
+        "until 31 July 2025." in body
+    )
+    assert "Processing locations: Finland (FI)" in body
 
     # The rebuilt site shows the change to come.
     page.goto("/subprocessors/")
