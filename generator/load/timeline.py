@@ -120,20 +120,22 @@ class TopicTimeline:
         return self.published[index - 1] if index > 0 else None
 
 
+def published_status(
+    label: str, effective: dt.date, in_force: str | None, today: dt.date
+) -> Status:
+    """A published version's status, given the version in force on `today`."""
+    if label == in_force:
+        return Status.current
+    return Status.upcoming if effective > today else Status.past
+
+
 def timeline(data: TrustData, topic: str, today: dt.date) -> TopicTimeline:
     """The topic on `today`: which version is in force comes from the contract's one rule
     (`contract.in_force_on`); the versions after it are upcoming, those before it past."""
     published = tuple(v for v in all_versions(data, topic) if dates_of(v)[0] <= today)
     dated = [(v.version, dates_of(v)[1]) for v in published]
     in_force = contract.in_force_on(dated, today)
-    statuses: dict[str, Status] = {}
-    for label, effective in dated:
-        if label == in_force:
-            statuses[label] = Status.current
-        elif effective > today:
-            statuses[label] = Status.upcoming
-        else:
-            statuses[label] = Status.past
+    statuses = {label: published_status(label, e, in_force, today) for label, e in dated}
     current = next((v for v in published if v.version == in_force), None)
     upcoming = tuple(v for v in published if statuses[v.version] is Status.upcoming)
     return TopicTimeline(topic, published, statuses, current, upcoming, today)

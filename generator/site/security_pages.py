@@ -27,7 +27,7 @@ from generator.load.security import (
     SecurityVersionDoc,
     cert_state,
 )
-from generator.load.timeline import TopicTimeline
+from generator.load.timeline import TopicTimeline, published_status
 from generator.site.page_context import AddPage, service_action, version_context
 
 SECURITY_TXT = ".well-known/security.txt"
@@ -122,13 +122,7 @@ def _add_document(
     in_force = contract.in_force_on([(d.version, d.effective) for d in published], today)
     views = []
     for doc in published:
-        status = (
-            Status.current
-            if doc.version == in_force
-            else Status.upcoming
-            if doc.effective > today
-            else Status.past
-        )
+        status = published_status(doc.version, doc.effective, in_force, today)
         views.append({"doc": doc, "status": status, "path": document_path(name, doc.version)})
     current = next((v for v in views if v["status"] is Status.current), None)
     for view in views:
