@@ -11,6 +11,7 @@ walks day by day and formats dates by hand), and shares no code with generator.c
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import tempfile
 from functools import cache
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from generator.history.changes import build_changes, to_change
 from generator.load.model import Correction, TrustData
+from generator.outputs.feeds import entry_content
 from generator.site.pages import render_pages
 from subscribe_service import create_app
 from subscribe_service.infra.models import Notice
@@ -215,8 +217,22 @@ def test_every_date_statement_matches_the_oracle(timeline: tuple[TrustData, dt.d
         stated_deadline = deadline if record.effective > today else None
         change = to_change(record).model_dump(mode="json")
         said = [page_text(pages[f"{record.topic}/{record.version}/index.md"])]
-        if record.effective > today:  # a pending change is what a notice goes out about
+        if record.effective > today:
+            # The topic's page lists what is to come; a notice goes out about it.
+            listed = page_text(pages[f"{record.topic}/index.md"])
+            assert expected is None or expected in listed, (record.id, expected, listed)
+            assert stated_deadline is None or stated_deadline in listed, record.id
             said.append(notice_text(change, site))
+        # The feed entry keeps the deadline once it has passed: it is the record's.
+        entry = page_text(html.unescape(entry_content(record)))
+        if deadline is None:
+            assert "Objections are accepted" not in entry, (record.id, entry)
+        else:
+            assert deadline in entry, (record.id, deadline, entry)
+        if expected is None:
+            assert "In force until then" not in entry, (record.id, entry)
+        else:
+            assert expected in entry, (record.id, expected, entry)
         words = change["in_force_before_text"]
         assert (f"In force until then: {words}." if words else None) == expected, record.id
         for text in said:
