@@ -256,7 +256,8 @@ def test_will_notify_becoming_could_notify_is_not_editorial(data_files: DataFile
     )
     assert [e for e in data_files.errors() if "reword" not in e] == [
         'data/dpa/2.0.yaml:13:5: sections[1].body: "We will notify" became "We could notify": an '
-        f"editorial version may not change a word of modality (will, would, could, can, may, might, must, shall, should); {HOW}"
+        "editorial version may not change a word of modality (will, would, could, can, may, "
+        f"might, must, shall, should); {HOW}"
     ]
 
 

@@ -107,7 +107,8 @@ def test_objecting_twice_updates_and_keeps_the_first_arrival(
 def test_late_objection_is_recorded_and_marked_late(app, changes_file, smtp_server, send_all):
     path = object_path(app, changes_file, smtp_server, send_all, NEW_SUBPROCESSOR)
     answer = post_reason(app.test_client(), path, "")
-    assert "It arrived after the deadline, the end of 28 February 2025 (UTC)." in answer.get_data(as_text=True)
+    late = "It arrived after the deadline, the end of 28 February 2025 (UTC)."
+    assert late in answer.get_data(as_text=True)
     send_all(app)
     [alert] = smtp_server.messages_to(PRIVACY)
     assert alert["Subject"].startswith("Objection (after the deadline) to subprocessors/")
