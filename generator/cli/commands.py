@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from generator.load.clock import resolve_today
-from generator.load.errors import BuildError, DataError
+from generator.load.errors import BuildError, DataError, Issue
 from generator.load.model import TOPICS
 
 
@@ -85,7 +85,10 @@ def check(
 
     issues = []
     if base is not None or published_site is not None:
-        issues = _published_issues(data_dir, resolve_today(today), base, published_site)
+        warned: list[Issue] = []
+        issues = _published_issues(data_dir, resolve_today(today), base, published_site, warned)
+        for warning in warned:
+            click.echo(str(warning), err=True)
     try:
         data = load_data(data_dir)
         errors, warnings = check_certifications(data_dir, data, resolve_today(today))
@@ -104,12 +107,14 @@ def check(
     )
 
 
-def _published_issues(data_dir: Path, today: dt.date, base: str | None, site: str | None):
+def _published_issues(
+    data_dir: Path, today: dt.date, base: str | None, site: str | None, warnings: list[Issue]
+) -> list[Issue]:
     from generator.history.immutability import check_published
     from generator.history.sitefetch import FetchError
 
     try:
-        return check_published(data_dir, today, base=base, site=site)
+        return check_published(data_dir, today, base=base, site=site, warnings=warnings)
     except (ValueError, FetchError) as err:
         raise click.ClickException(str(err)) from None
 

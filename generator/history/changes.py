@@ -59,11 +59,20 @@ class ChangeRecord:
     diff: ListDiff | TextDiff
     content_hash: str = ""  # SHA-256 of the content as published (history.json)
     corrections: tuple[CorrectionStep, ...] = ()  # each with the content hash after it
+    in_force_before: tuple[contract.InForcePeriod, ...] = ()  # from the build date on
+    in_force_before_text: str | None = None  # contract.in_force_words of the above
+    objection_deadline_text: str | None = None  # contract.objections_sentence
 
 
 def _history_fields(topic: str, version: SubprocessorVersion | TextVersionDoc) -> dict[str, Any]:
     published = published_version(topic, version)
     return {"content_hash": published.content_hash, "corrections": published.steps}
+
+
+def _in_force_fields(line: TopicTimeline, version: str) -> dict[str, Any]:
+    periods = tuple(line.in_force_before(version))
+    text = contract.in_force_words(periods, line.today) if periods and line.today else None
+    return {"in_force_before": periods, "in_force_before_text": text}
 
 
 def _list_record(
@@ -84,6 +93,12 @@ def _list_record(
         announced=change.announced,
         effective=change.effective,
         objection_deadline=change.objection_deadline,
+        objection_deadline_text=(
+            contract.objections_sentence(change.objection_deadline, data.site.timezone)
+            if change.objection_deadline
+            else None
+        ),
+        **_in_force_fields(line, version.version),
         editorial=change.editorial,
         status=line.statuses[version.version],
         url=url,
@@ -109,6 +124,7 @@ def _text_record(data: TrustData, line: TopicTimeline, doc: TextVersionDoc) -> C
         announced=doc.announced,
         effective=doc.effective,
         objection_deadline=None,
+        **_in_force_fields(line, doc.version),
         editorial=doc.editorial,
         status=line.statuses[doc.version],
         url=url,
@@ -195,6 +211,9 @@ def to_change(record: ChangeRecord) -> contract.Change:
             )
             for step in record.corrections
         ],
+        in_force_before=list(record.in_force_before),
+        in_force_before_text=record.in_force_before_text,
+        objection_deadline_text=record.objection_deadline_text,
     )
 
 
@@ -206,6 +225,7 @@ def changes_json(data: TrustData, records: Sequence[ChangeRecord], today: dt.dat
             url=site_root(data.site),
             company=data.site.company.name,
             privacy_contact=data.site.contacts.privacy,
+            timezone=data.site.timezone,
         ),
         changes=[to_change(r) for r in records],
     )

@@ -61,6 +61,9 @@ class Entry:
     content_hash: str
     corrections: list[dict[str, Any]] = field(default_factory=list)
     positions: Positions = field(default_factory=dict)
+    # Read from the working tree only: what notice a new version gives (history/notice.py).
+    effective: dt.date | None = None
+    editorial: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -94,6 +97,8 @@ def read_tree(data_dir: Path, shown_root: Path | None = None) -> dict[tuple[str,
                 sha256_of(content),
                 corrections,
                 positions,
+                doc.effective,  # type: ignore[attr-defined]
+                bool(getattr(doc, "editorial", False)),
             )
             entries.setdefault(entry.key, entry)
     return entries
@@ -193,7 +198,7 @@ def compare(
         if new.content_hash != old.content_hash:
             at = _difference_in_file(old.content, new) if old.content is not None else ()
             what = f"{field_name(at)} differs" if at else "its content differs"
-            issues.append(_issue(new, at, f"{said} and cannot change: {what}; {ADVICE}"))
+            issues.append(issue_at(new, at, f"{said} and cannot change: {what}; {ADVICE}"))
         issues += _corrections(old, new, said)
     latest = max((e.latest_date for e in published.values()), default=None)
     if latest is not None:
@@ -232,7 +237,7 @@ def _corrections(old: Entry, new: Entry, said: str) -> list[Issue]:
     for index, published in enumerate(old.corrections):
         if index >= len(new.corrections):
             return [
-                _issue(
+                issue_at(
                     new,
                     ("corrections",),
                     f"{said}; its correction {index + 1} was removed; "
@@ -242,7 +247,7 @@ def _corrections(old: Entry, new: Entry, said: str) -> list[Issue]:
         written = new.corrections[index]
         if any(written.get(k) != v for k, v in published.items()):
             issues.append(
-                _issue(
+                issue_at(
                     new,
                     ("corrections", index),
                     f"{said}; its correction {index + 1} was published and cannot change; put "
@@ -263,7 +268,7 @@ def _backdated(
     for key, new in sorted(after.items()):
         if key not in published and latest > new.announced:
             issues.append(
-                _issue(
+                issue_at(
                     new,
                     ("announced",),
                     f"announced: {new.announced} is before {latest}, the newest date already "
@@ -277,7 +282,7 @@ def _backdated(
             day = dt.date.fromisoformat(c["date"])
             if new.announced <= today and not latest <= day <= today:
                 issues.append(
-                    _issue(
+                    issue_at(
                         new,
                         ("corrections", index, "date"),
                         f"date: {day} is not between {latest}, the newest date already "
@@ -287,7 +292,7 @@ def _backdated(
     return issues
 
 
-def _issue(entry: Entry, key: KeyPath, message: str) -> Issue:
+def issue_at(entry: Entry, key: KeyPath, message: str) -> Issue:
     line, col = locate(entry.positions, key)
     return Issue(entry.path, line, col, message)
 
@@ -324,13 +329,33 @@ def _similarity(old: Entry, new: Entry) -> float:
 
 
 def check_published(
-    data_dir: Path, today: dt.date, *, base: str | None = None, site: str | None = None
+    data_dir: Path,
+    today: dt.date,
+    *,
+    base: str | None = None,
+    site: str | None = None,
+    warnings: list[Issue] | None = None,
 ) -> list[Issue]:
-    """The issues of `--base` and `--published` (ValueError, FetchError: cannot compare)."""
+    """The issues of `--base` and `--published` (ValueError, FetchError: cannot compare);
+    warnings (an `announced` date in the past) are appended to `warnings` if given."""
+    # Imported here: notice.py builds on this module's Entry.
+    from generator.history.notice import notice_days, notice_findings
+
     after = read_tree(data_dir)
+    days = notice_days(data_dir)
     issues: list[Issue] = []
-    if base is not None:
-        issues += compare(read_revision(data_dir, base), after, today, f"at {base}")
-    if site is not None:
-        issues += compare(read_published(site, data_dir), after, today, f"in {site}")
+    found: list[Issue] = []
+    for before, where in (
+        (read_revision(data_dir, base) if base is not None else None, f"at {base}"),
+        (read_published(site, data_dir) if site is not None else None, f"in {site}"),
+    ):
+        if before is None:
+            continue
+        issues += compare(before, after, today, where)
+        published = {k: e for k, e in before.items() if e.announced <= today}
+        errors, said = notice_findings(published, after, today, days, where)
+        issues += errors
+        found += said
+    if warnings is not None:
+        warnings += sorted(set(found))
     return sorted(set(issues))

@@ -13,14 +13,17 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from generator.history.correction_words import correction_words
 from generator.history.diff import ListDiff, diff_lists, diff_texts, words_unchanged
 from generator.history.markdown_redline import redline_github, redline_github_inline
 from generator.history.redline import md_escape
 from generator.load.fields import describe_change, field_label, format_value
 from generator.load.model import (
     TOPIC_TITLES,
+    Correction,
     Status,
     Subprocessor,
+    SubprocessorChange,
     SubprocessorVersion,
     TextVersionDoc,
     TrustData,
@@ -221,10 +224,30 @@ def meta_changes_markdown(topic: str, old: object, new: object) -> list[str]:
     for field in sorted(before.keys() | after.keys()):
         if field.split(".")[0] in _CONTENT_FIELDS or before.get(field) == after.get(field):
             continue
+        if field == "corrections":
+            lines += _correction_lines(old, new)
+            continue
         old_value = _cell(before[field]) if field in before else "(absent)"
         new_value = _cell(after[field]) if field in after else "(absent)"
         lines.append(f"- `{field}`: {old_value} → {new_value}")
     return [*lines, ""] if len(lines) > 2 else lines
+
+
+def _correction_lines(old: BaseModel, new: BaseModel) -> list[str]:
+    """Each correction added, in words: `Correction: section “Audits”: 'x' → 'y' (why, by,
+    date)`; a published correction edited or removed is `trustsite check --base`'s to refuse."""
+    before: tuple[Correction, ...] = getattr(old, "corrections", ())
+    after: tuple[Correction, ...] = getattr(new, "corrections", ())
+    doc = new if isinstance(new, TextVersionDoc | SubprocessorChange) else None
+    lines = [
+        f"- Correction: {md_escape(correction_words(doc, c))}" for c in after if c not in before
+    ]
+    lines += [
+        f"- Correction removed: {md_escape(correction_words(doc, c))}"
+        for c in before
+        if c not in after
+    ]
+    return lines
 
 
 def edited_version_markdown(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from generator import contract
+
 
 def resolve_today(today: dt.date | str | None = None) -> dt.date:
     """`today` if given, else `SOURCE_DATE_EPOCH` (reproducible builds), else the UTC date."""
@@ -18,13 +20,5 @@ def resolve_today(today: dt.date | str | None = None) -> dt.date:
     return dt.datetime.now(tz=dt.UTC).date()
 
 
-# Month names spelt out here, not by strftime's %B, which follows the machine's locale.
-_MONTHS = [
-    *["January", "February", "March", "April", "May", "June"],
-    *["July", "August", "September", "October", "November", "December"],
-]
-
-
-def long_date(day: dt.date) -> str:
-    """`1 June 2025`: unambiguous for readers on both sides of the Atlantic."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+# `1 June 2025`: the contract's, so the site and the service's mails write dates alike.
+long_date = contract.long_date

@@ -105,6 +105,8 @@ def apply_one(
         )
     found = [(path, text) for path, text in leaves if correction.old in text]
     count = sum(text.count(correction.old) for _, text in found)
+    if count == 0:
+        return _apply_across_lines(content, correction, key, defined, leaves)
     if count != 1:
         where = "does not occur" if count == 0 else f"occurs {count} times"
         raise CorrectionError(
@@ -135,11 +137,92 @@ def apply_one(
 def undo(content: dict[str, Any], corrections: tuple[Correction, ...]) -> dict[str, Any]:
     """The content as published, from the corrected content (each `new` occurs once)."""
     for correction in reversed(corrections):
-        for path, text in _leaves_in(content, correction.place):
-            if correction.new in text:
-                content = set_at(content, path, text.replace(correction.new, correction.old))
+        leaves = list(_leaves_in(content, correction.place))
+        exact = next(((p, t) for p, t in leaves if correction.new in t), None)
+        if exact is not None:
+            path, text = exact
+            content = set_at(content, path, text.replace(correction.new, correction.old))
+            continue
+        # Applied across a line break (_apply_across_lines): put the old words back
+        # between the file's own spaces and line breaks.
+        for path, text in leaves:
+            match = _spaced(correction.new).search(text)
+            if match:
+                undone = text[: match.start()] + _respace(match.group(), correction.old)
+                content = set_at(content, path, undone + text[match.end() :])
                 break
     return content
+
+
+# --- a correction's `old` across the file's line breaks --------------------------------------
+
+
+def _single_spaced(text: str) -> bool:
+    return bool(text.split()) and text == " ".join(text.split())
+
+
+def _spaced(text: str) -> re.Pattern[str]:
+    """`text`'s words with any run of whitespace between them: how a wrapped file has them."""
+    return re.compile(r"\s+".join(re.escape(word) for word in text.split()))
+
+
+def _respace(span: str, words: str) -> str:
+    """`words` (as many as `span` has) between `span`'s own separators, so that the line
+    breaks of the file stay where they were and the edit can be undone word for word."""
+    separators = re.findall(r"\s+", span)
+    new = words.split()
+    return "".join(w + (separators[i] if i < len(separators) else "") for i, w in enumerate(new))
+
+
+def _apply_across_lines(
+    content: dict[str, Any],
+    correction: Correction,
+    key: KeyPath,
+    defined: frozenset[str],
+    leaves: list[tuple[Path_, str]],
+) -> tuple[dict[str, Any], Path_]:
+    """`old` written on one line matches the file's text wrapped over several: an editor
+    copies the words, not the line breaks. The words are then replaced one for one."""
+    old, new = correction.old, correction.new
+    matches = (
+        [(path, text, m) for path, text in leaves for m in _spaced(old).finditer(text)]
+        if _single_spaced(old) and _single_spaced(new)
+        else []
+    )
+    if len(matches) != 1:
+        where = "does not occur" if not matches else f"occurs {len(matches)} times"
+        raise CorrectionError(
+            (*key, "old"),
+            f"old: this text {where} in '{correction.place}'; copy it exactly, with enough "
+            "words around it to occur once",
+        )
+    path, text, match = matches[0]
+    if len(new.split()) != len(old.split()):
+        raise CorrectionError(
+            (*key, "new"),
+            f"new: old is found across a line break in '{correction.place}', so new must have "
+            "as many words as old (a typo fix); to add or remove words, quote only words on "
+            "one line of the file",
+        )
+    reason = meaning_change(path, text, old, new, defined)
+    if reason:
+        raise CorrectionError(
+            (*key, "new"),
+            f"new: a correction may not change meaning, and this one {reason}; "
+            "publish a new version instead (trustsite new-version)",
+        )
+    after = text[: match.start()] + _respace(match.group(), new) + text[match.end() :]
+    result = set_at(content, path, after)
+    occurrences = sum(
+        len(_spaced(new).findall(t)) for _, t in _leaves_in(result, correction.place)
+    )
+    if occurrences != 1:
+        raise CorrectionError(
+            (*key, "new"),
+            f"new: this text would then occur more than once in '{correction.place}'; "
+            "quote more words around the change in both old and new",
+        )
+    return result, path
 
 
 def meaning_change(

@@ -13,6 +13,7 @@ from functools import cache
 
 import pycountry
 
+from generator import contract
 from generator.load.model import SubprocessorChange
 from generator.load.yamlsafe import KeyPath
 
@@ -41,17 +42,9 @@ def exists(code: str) -> bool:
     return _country(code) is not None
 
 
-def display_name(code: str) -> str:
-    """`South Korea` rather than ISO's `Korea, Republic of`: the name a reader searches for."""
-    country = _country(code)
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
-
-
-def shown(code: str) -> str:
-    """`United Kingdom (GB)`."""
-    return f"{display_name(code)} ({code})" if exists(code) else code
+# A country's name and its label are the contract's, which the service's mails use too.
+display_name = contract.country_name
+shown = contract.country_label
 
 
 def code_problem(value: str, *, many: bool) -> str | None:

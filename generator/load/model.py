@@ -27,6 +27,8 @@ from generator.contract import (  # noqa: F401
     Email,
     Slug,
     Status,
+    TimeZoneName,
+    objection_deadline,
     slugify_version,
 )
 from generator.load.register_fields import IctServiceType, Lei
@@ -115,6 +117,8 @@ class Site(_Strict):
     signing_key: PublicKey | None = None
     repository_url: HttpUrl | None = None
     request_retention_days: int = Field(default=90, ge=1, le=3650)
+    # The IANA time zone whose days the objection deadline counts (docs/data-format.md).
+    timezone: TimeZoneName = "UTC"
 
 
 class Correction(_Strict):
@@ -262,11 +266,8 @@ class SubprocessorChange(_Strict):
 
     @property
     def objection_deadline(self) -> dt.date | None:
-        """The last day to object: the day before the change takes effect. None when there
-        is nothing to object to (editorial) or no day to object on (effective the day it
-        is announced): a deadline before the announcement would be a broken promise."""
-        last = self.effective - dt.timedelta(days=1)
-        return None if self.editorial or last < self.announced else last
+        """The last day to object (the contract's one rule, `objection_deadline`)."""
+        return objection_deadline(self.announced, self.effective, self.editorial)
 
 
 class SubprocessorVersion(BaseModel):

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from generator import contract
 from generator.load.model import (
     TEXT_TOPICS,
     Status,
@@ -90,6 +91,27 @@ class TopicTimeline:
     statuses: dict[str, Status]  # version -> status, published versions only
     current: Version | None
     upcoming: tuple[Version, ...]  # oldest first
+    today: dt.date | None = None
+
+    @property
+    def dated(self) -> list[tuple[str, dt.date]]:
+        """(version, effective date) of the published versions, what the contract's date
+        functions read."""
+        return [(v.version, dates_of(v)[1]) for v in self.published]
+
+    def in_force_on(self, day: dt.date) -> str | None:
+        """The version in force on `day` (the contract's one rule)."""
+        return contract.in_force_on(self.dated, day)
+
+    def in_force_before(self, version: str) -> list[contract.InForcePeriod]:
+        """What is in force from the build date until `version` takes effect: empty unless
+        it is still to come. "2.0 until 14 December, then 2.1 until 20 January"."""
+        if self.today is None:
+            return []
+        effective = dict(self.dated)[version]
+        return contract.in_force_between(
+            self.dated, self.today, effective - dt.timedelta(days=1)
+        )
 
     def previous(self, version: str) -> Version | None:
         """The published version before `version`, or None for the first one."""
@@ -98,14 +120,22 @@ class TopicTimeline:
         return self.published[index - 1] if index > 0 else None
 
 
+def published_status(
+    label: str, effective: dt.date, in_force: str | None, today: dt.date
+) -> Status:
+    """A published version's status, given the version in force on `today`."""
+    if label == in_force:
+        return Status.current
+    return Status.upcoming if effective > today else Status.past
+
+
 def timeline(data: TrustData, topic: str, today: dt.date) -> TopicTimeline:
+    """The topic on `today`: which version is in force comes from the contract's one rule
+    (`contract.in_force_on`); the versions after it are upcoming, those before it past."""
     published = tuple(v for v in all_versions(data, topic) if dates_of(v)[0] <= today)
-    statuses: dict[str, Status] = {}
-    for index, version in enumerate(published):
-        announced, effective = dates_of(version)
-        later = published[index + 1] if index + 1 < len(published) else None
-        next_effective = dates_of(later)[1] if later is not None else None
-        statuses[version.version] = status_of(announced, effective, next_effective, today)
-    current = next((v for v in published if statuses[v.version] is Status.current), None)
+    dated = [(v.version, dates_of(v)[1]) for v in published]
+    in_force = contract.in_force_on(dated, today)
+    statuses = {label: published_status(label, e, in_force, today) for label, e in dated}
+    current = next((v for v in published if v.version == in_force), None)
     upcoming = tuple(v for v in published if statuses[v.version] is Status.upcoming)
-    return TopicTimeline(topic, published, statuses, current, upcoming)
+    return TopicTimeline(topic, published, statuses, current, upcoming, today)

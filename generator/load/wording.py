@@ -10,7 +10,8 @@ what a clause obliges, so changing them is never a matter of wording:
 - negations, which turn a clause into its opposite: not, no, never, none, nor, neither,
   without, cannot, nothing, nobody, nowhere, and `-n't`; `unless` and `except`, which
   turn a clause off for a case, count too;
-- words of obligation: must, shall, may, should, might (`may` is also the month);
+- words of modality, which say whether something is owed or merely possible: will, would,
+  could, can, may, might, must, shall, should (`may` is also the month);
 - defined terms: any term written in bold (`**Personal Data**`) anywhere in either
   version, wherever it is used.
 """
@@ -45,7 +46,7 @@ SYMBOLS = frozenset("%€$£¥")
 NEGATIONS = _set(
     "not no never none nor neither without cannot nothing nobody nowhere unless except"
 )
-OBLIGATIONS = _set("must shall may should might")
+OBLIGATIONS = _set("will would could can may might must shall should")
 
 # Categories, in the order a message names them when one change touches several.
 NUMBER, NEGATION, OBLIGATION, TERM = "number", "negation", "obligation", "term"
@@ -53,7 +54,7 @@ NUMBER, NEGATION, OBLIGATION, TERM = "number", "negation", "obligation", "term"
 DESCRIBED = {
     NUMBER: "a number, date, duration, percentage or amount",
     NEGATION: "a negation (not, no, never, without ...)",
-    OBLIGATION: "a word of obligation (must, shall, may, should, might)",
+    OBLIGATION: "a word of modality (will, would, could, can, may, might, must, shall, should)",
     TERM: "a defined term (a bold term)",
 }
 

@@ -33,6 +33,7 @@ from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from generator.load.errors import DataError, Issue, display_path
+from generator.load.yamlhints import lone_surrogate
 from generator.load.yamlsyntax import EMPTY_MESSAGE, explain
 
 MAX_BYTES = 1024 * 1024
@@ -230,7 +231,22 @@ def load_yaml(path: Path) -> tuple[object, Positions]:
     data = builder.build(root, ())
     if builder.issues:
         raise DataError(builder.issues)
+    # The pure-Python parser accepts "\ud800"; libyaml refuses it (yamlsyntax): the same
+    # message either way, before the lone half of a pair reaches a hash or a page.
+    surrogate = lone_surrogate(text) if _has_surrogate(data) else None
+    if surrogate is not None:
+        raise DataError([Issue(shown, *surrogate)])
     return data, builder.positions
+
+
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 def locate(positions: Mapping[KeyPath, tuple[int, int]], path: KeyPath) -> tuple[int, int]:

@@ -20,6 +20,8 @@ from typing import Protocol
 
 import yaml
 
+from generator.load import yamlhints
+
 
 class _Mark(Protocol):
     """A parser's position (PyYAML's `Mark` or libyaml's own class): 0-based."""
@@ -114,6 +116,9 @@ def _explain(err: yaml.YAMLError, text: str) -> Explained:
         if explanation is not None:
             return explanation
     assert mark is not None
+    hint = _text_hint(lines, text, problem, mark, context_mark)
+    if hint is not None:
+        return Explained(*hint)
     if "could not find expected ':'" in problem and context_mark is not None:
         return _missing_colon(lines, context_mark.line)
     if "mapping values are not allowed" in problem:
@@ -131,6 +136,25 @@ def _explain(err: yaml.YAMLError, text: str) -> Explained:
             mark.line + 1, 1, "a second document starts here ('---'); keep one per file"
         )
     return _out_of_line(lines, mark.line, mark.column, context_mark)
+
+
+def _text_hint(
+    lines: _Text, text: str, problem: str, mark: _Mark, context_mark: _Mark | None
+) -> yamlhints.Hint | None:
+    """A mistake the parser misnames, read from the text (generator.load.yamlhints)."""
+    if "unicode character escape" in problem.lower():
+        return yamlhints.lone_surrogate(text)
+    no_colon = "could not find expected ':'" in problem and context_mark is not None
+    blamed = context_mark.line if no_colon and context_mark else mark.line
+    return (
+        yamlhints.curly_quotes(lines.lines, mark.line)
+        or yamlhints.no_space_after_colon(lines.lines, blamed)
+        or (
+            yamlhints.block_text_without_bar(lines.lines, mark.line)
+            if "mapping values are not allowed" in problem
+            else None
+        )
+    )
 
 
 def _tab(lines: _Text, error_line: int) -> Explained | None:

@@ -53,6 +53,10 @@ def subprocessors_document(
             "objection_deadline": r.objection_deadline.isoformat()
             if r.objection_deadline
             else None,
+            # The deadline and what applies until then, in the words the site and the
+            # notices use (generator.contract), for the people reading the export.
+            "objection_deadline_text": r.objection_deadline_text,
+            "in_force_before_text": r.in_force_before_text,
             "editorial": r.editorial,
             "summary": r.summary,
             "url": r.url,
@@ -193,6 +197,8 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
             "announced": date,
             "effective": date,
             "objection_deadline": {"type": ["string", "null"], "format": "date"},
+            "objection_deadline_text": {"type": ["string", "null"]},
+            "in_force_before_text": {"type": ["string", "null"]},
             "editorial": {"type": "boolean"},
             "summary": {"type": "string"},
             "url": {"type": "string", "format": "uri"},

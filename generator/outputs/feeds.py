@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape as xml_escape
 
 from feedgen.feed import FeedGenerator
 
+from generator.contract import long_date, value_words
 from generator.history.changes import ChangeRecord
 from generator.history.diff import ListDiff, TextDiff
 from generator.history.substance import Substance, substance_of
 from generator.history.urls import absolute_url, feed_path, page_url
-from generator.load.fields import describe_change, field_label, format_value
+from generator.load.fields import describe_change, field_label
 from generator.load.model import TOPIC_TITLES, TOPICS, Site, TrustData
 from generator.outputs.feed_headlines import headline, updated_instants
 
@@ -61,8 +62,9 @@ def _list_summary(diff: ListDiff) -> list[str]:
     parts = []
     if diff.added:
         lines = [
-            f"{e(s.entity)}: {e(s.purpose)} ({e(format_value(s.processing_locations))}; "
-            f"transfer mechanism {e(format_value(s.transfer_mechanism))})"
+            f"{e(s.entity)}: {e(s.purpose)} "
+            f"({e(value_words('processing_locations', s.processing_locations))}; "
+            f"transfer mechanism: {e(value_words('transfer_mechanism', s.transfer_mechanism))})"
             for s in diff.added
         ]
         parts.append("<p>Added:</p>" + _list_items(lines))
@@ -72,7 +74,7 @@ def _list_summary(diff: ListDiff) -> list[str]:
         lines = [
             f"{e(c.entity)}: "
             + "; ".join(
-                f"{field_label(f.field)}: {describe_change(f.old, f.new, _escaped)}"
+                f"{field_label(f.field)}: {describe_change(f.old, f.new, _escaped(f.field))}"
                 for f in c.fields
             )
             for c in diff.changed
@@ -81,8 +83,9 @@ def _list_summary(diff: ListDiff) -> list[str]:
     return parts
 
 
-def _escaped(value: object) -> str:
-    return html.escape(format_value(value))
+def _escaped(field: str) -> Callable[[object], str]:
+    """One value of `field` in words for people (`United Kingdom (GB)`), escaped."""
+    return lambda value: html.escape(value_words(field, value))
 
 
 def _text_summary(diff: TextDiff) -> list[str]:
@@ -104,9 +107,11 @@ def _text_summary(diff: TextDiff) -> list[str]:
 def entry_content(record: ChangeRecord, substance: Substance | None = None) -> str:
     """The entry body (HTML): the summary, the dates, and what changed. An editorial entry
     leads with the change in substance it follows (`substance`), so it never hides it."""
-    dates = f"Announced {record.announced}. Takes effect {record.effective}."
-    if record.objection_deadline is not None and not record.editorial:
-        dates += f" Objections are accepted until {record.objection_deadline}."
+    dates = f"Announced {long_date(record.announced)}. Takes effect {long_date(record.effective)}."
+    if record.in_force_before_text:
+        dates += f" In force until then: {html.escape(record.in_force_before_text)}."
+    if record.objection_deadline_text is not None and not record.editorial:
+        dates += f" {html.escape(record.objection_deadline_text)}"
     if record.editorial:
         dates += f" {EDITORIAL_LABEL}: the wording changed, the substance did not."
     parts = _substance_parts(substance) if substance else []

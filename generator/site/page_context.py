@@ -16,32 +16,26 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from generator.load import countries
+from generator import contract
 from generator.history.changes import ChangeRecord
+from generator.history.correction_words import place_name
+from generator.history.substance import substance_of
+from generator.history.urls import list_change_path, page_path, redline_path
+from generator.load import countries
+from generator.load.clock import long_date
 from generator.load.fields import FIELD_LABELS
-from generator.site.list_filter import filter_facets
-from generator.outputs.markdown_render import escape_inline, render_markdown
 from generator.load.model import (
     TOPIC_TITLES,
-    Relationship,
     Site,
     Subprocessor,
     SubprocessorVersion,
     TextVersionDoc,
 )
-from generator.history.substance import substance_of
-from generator.load.clock import long_date
 from generator.load.timeline import TopicTimeline
-from generator.history.urls import list_change_path, page_path, redline_path
+from generator.outputs.markdown_render import escape_inline, render_markdown
+from generator.site.list_filter import filter_facets
 
-
-MECHANISMS: dict[str, str] = {
-    "none": "None needed (EEA only)",
-    "adequacy": "Adequacy decision",
-    "SCCs": "Standard Contractual Clauses",
-    "DPF": "EU-U.S. Data Privacy Framework",
-    "BCRs": "Binding Corporate Rules",
-}
+MECHANISMS: dict[str, str] = contract.MECHANISM_LABELS
 # The documents whose header box points to the data subject request page: the ones a person
 # whose data reached us through a client is likely to read first.
 DATA_SUBJECT_TOPICS: tuple[str, ...] = ("privacy", "faq")
@@ -62,18 +56,8 @@ def country(code: str) -> str:
 
 
 def field_value(field: str, value: object) -> str:
-    """A sub-processor field as a reader should see it."""
-    if field in ("processing_locations",):
-        return ", ".join(country(str(c)) for c in value)  # type: ignore[attr-defined]
-    if field == "corporate_location":
-        return country(str(value))
-    if field == "transfer_mechanism":
-        return MECHANISMS.get(str(value), str(value))
-    if field == "relationship":
-        return "Affiliate" if str(value) == Relationship.affiliate else "Third party"
-    if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+    """A sub-processor field as a reader should see it (the contract's words for people)."""
+    return contract.value_words(field, value)
 
 
 def subprocessor_row(entry: Subprocessor, anchor: bool = True, extra: str = "") -> str:
@@ -157,6 +141,8 @@ def version_context(
         "replaced_on": _effective(later) if later is not None else None,
         "replaced_until": _effective(later) - dt.timedelta(days=1) if later else None,
         "current_version": current.version if current is not None else None,
+        "today": line.today,
+        "in_force_before": line.in_force_before(version.version),
         "path": page_path(line.topic, version.version),
         "pdf": pdf_path(version.version) if pdf_path else None,
         # An editorial version leads with the change in substance before it.
@@ -197,6 +183,7 @@ def template_env() -> Environment:
         topic_titles=TOPIC_TITLES,
         mechanisms=MECHANISMS,
         field_labels=FIELD_LABELS,
+        place_name=place_name,
         data_subject_topics=DATA_SUBJECT_TOPICS,
         # `{#id}` after a Markdown heading (attr_list); Jinja would read `{#` as a comment.
         anchor=lambda anchor_id: Markup("{#%s}") % anchor_id,

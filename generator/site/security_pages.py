@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from generator import contract
 from generator.history.changes import ChangeRecord
+from generator.history.urls import absolute_url, page_path
 from generator.load.model import Status, TextVersionDoc, TrustData
-from generator.site.page_context import AddPage, service_action, version_context
 from generator.load.security import (
     SECURITY,
     SECURITY_DOCUMENTS,
@@ -26,8 +27,8 @@ from generator.load.security import (
     SecurityVersionDoc,
     cert_state,
 )
-from generator.load.timeline import TopicTimeline, status_of
-from generator.history.urls import absolute_url, page_path
+from generator.load.timeline import TopicTimeline, published_status
+from generator.site.page_context import AddPage, service_action, version_context
 
 SECURITY_TXT = ".well-known/security.txt"
 # RFC 9116 2.5.5: Expires should be less than a year ahead; the daily build renews it.
@@ -108,8 +109,8 @@ def _published(docs: Sequence[TextVersionDoc], today: dt.date) -> list[TextVersi
 
 def _current_document(data: TrustData, name: str, today: dt.date) -> TextVersionDoc | None:
     published = _published(data.documents.get(name, ()), today)
-    in_force = [d for d in published if d.effective <= today]
-    return in_force[-1] if in_force else None
+    label = contract.in_force_on([(d.version, d.effective) for d in published], today)
+    return next((d for d in published if d.version == label), None)
 
 
 def _add_document(
@@ -118,10 +119,10 @@ def _add_document(
     published = _published(docs, today)
     if not published:
         return
+    in_force = contract.in_force_on([(d.version, d.effective) for d in published], today)
     views = []
-    for index, doc in enumerate(published):
-        later = published[index + 1] if index + 1 < len(published) else None
-        status = status_of(doc.announced, doc.effective, later.effective if later else None, today)
+    for doc in published:
+        status = published_status(doc.version, doc.effective, in_force, today)
         views.append({"doc": doc, "status": status, "path": document_path(name, doc.version)})
     current = next((v for v in views if v["status"] is Status.current), None)
     for view in views:

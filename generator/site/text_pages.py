@@ -8,12 +8,12 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from generator.history.changes import ChangeRecord
-from generator.load.model import TOPIC_TITLES, Site, Status, TextVersionDoc, TrustData
-from generator.site.page_context import AddPage, version_context
 from generator.history.redline import redline_inline_html
-from generator.site.rendered_redline import rendered_sections
-from generator.load.timeline import TopicTimeline
 from generator.history.urls import dpa_pdf_path, page_path, redline_path
+from generator.load.model import TOPIC_TITLES, Site, Status, TextVersionDoc, TrustData
+from generator.load.timeline import TopicTimeline
+from generator.site.page_context import AddPage, version_context
+from generator.site.rendered_redline import rendered_sections
 
 
 def add_text_topic(
@@ -61,8 +61,11 @@ def add_text_topic(
 
 
 def dpa_request_versions(line: TopicTimeline) -> list[str]:
-    """The choices of "version you signed" in the DPA request form: published, newest first."""
-    return [doc.version for doc in reversed(line.published)]
+    """The choices of "version you signed" in the DPA request form, newest first: only
+    versions already in force on the build date (current or past). Nobody has signed one
+    that is still to take effect."""
+    signable = (Status.current, Status.past)
+    return [v.version for v in reversed(line.published) if line.statuses[v.version] in signable]
 
 
 def _pdf_path_function(topic: str, site: Site) -> Callable[[str], str] | None:

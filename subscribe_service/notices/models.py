@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from generator.contract import objection_on_time
 from subscribe_service.infra.models import Base, Notice, Subscriber, UTCDateTime, utcnow
 
 REASON_MAX = 5000  # characters; a paragraph or two, never a document
@@ -42,6 +43,13 @@ class Objection(Base):
 
     @property
     def on_time(self) -> bool:
-        """Arrived on or before the deadline (a UTC calendar day); no deadline: on time."""
-        deadline = self.deadline
-        return deadline is None or self.objected_at.date() <= deadline
+        """Arrived before the end of the deadline's day in the company's time zone (the
+        contract's one rule); no deadline: on time."""
+        zone = (self.notice.site or {}).get("timezone") or "UTC"
+        at = self.objected_at
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)  # stored in UTC (UTCDateTime)
+        try:
+            return objection_on_time(self.deadline, zone, at)
+        except ValueError:  # a zone notify would have refused: count in UTC
+            return objection_on_time(self.deadline, "UTC", at)

@@ -13,7 +13,15 @@ from typing import Any
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-from generator.contract import FIELD_LABELS, TOPIC_TITLES
+from generator.contract import (
+    FIELD_LABELS,
+    TOPIC_TITLES,
+    deadline_words,
+    objections_sentence,
+    value_words,
+    zone_of,
+)
+from generator.contract import long_date as contract_long_date
 from subscribe_service.identity import links, tokens
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber, SubscriberStatus
 from subscribe_service.mail.message import RenderedMail
@@ -38,20 +46,39 @@ def accepts_objections(notice: Notice) -> bool:
 
 
 def long_date(value: str | dt.date | None) -> str:
-    """`2025-03-01` -> `1 March 2025`: unambiguous for readers in every country."""
+    """`2025-03-01` -> `1 March 2025`, as the site writes it (the contract's `long_date`)."""
     if not value:
         return ""
-    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day.day} {day:%B %Y}"
+    return contract_long_date(dt.date.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def field_value(value: Any) -> str:
-    """A sub-processor field as a reader sees it: lists joined, an empty value as "(none)"."""
-    if value is None or value == [] or value == "":
-        return "(none)"
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+def field_value(field: str, value: Any) -> str:
+    """A sub-processor field in words for people, as the site shows it: `United Kingdom
+    (GB)`, `Standard Contractual Clauses`, `Third party` (the contract's one table)."""
+    return value_words(field, value)
+
+
+def notice_zone(notice: Notice) -> str:
+    """The company's time zone as the notice's changes.json stated it (UTC before it did)."""
+    zone = (notice.site or {}).get("timezone") or "UTC"
+    try:
+        zone_of(zone)
+    except ValueError:
+        return "UTC"  # notify validated it; a row edited by hand must not break every mail
+    return zone
+
+
+def date_context(notice: Notice) -> dict[str, Any]:
+    """The deadline and what is in force until the change, in the contract's words: the
+    same as on the site (`deadline` is "the end of 20 January 2027 (UTC)")."""
+    change, zone = notice.change, notice_zone(notice)
+    value = change.get("objection_deadline")
+    deadline = dt.date.fromisoformat(value) if value else None
+    return {
+        "deadline": deadline_words(deadline, zone) if deadline else None,
+        "objections_sentence": objections_sentence(deadline, zone) if deadline else None,
+        "in_force_text": change.get("in_force_before_text"),
+    }
 
 
 def _one_line(text: str) -> str:
@@ -68,6 +95,7 @@ def _notice_context(notice: Notice, site: dict[str, Any]) -> dict[str, Any]:
         "field_labels": FIELD_LABELS,
         "field_value": field_value,
         "long_date": long_date,
+        **date_context(notice),
     }
 
 

@@ -26,6 +26,7 @@ from subscribe_service.notices.objections import (
 from subscribe_service.notices.render import (
     FIELD_LABELS,
     accepts_objections,
+    date_context,
     field_value,
     long_date,
     notice_site,
@@ -94,6 +95,7 @@ def _context(subscriber: Subscriber, notice: Notice) -> dict[str, Any]:
         "field_labels": FIELD_LABELS,
         "field_value": field_value,
         "long_date": long_date,
+        **date_context(notice),
     }
 
 

@@ -13,6 +13,7 @@ instead, so the requester always gets an answer.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from generator.contract import ServiceInfo, page_path
+from generator.contract import ServiceInfo, in_force_between, long_date, page_path
 from subscribe_service.identity.links import site_url
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail.message import RenderedMail
@@ -119,13 +120,26 @@ def _dpa_context(
         "site": site,
         "request": request,
         "version": version,
-        "effective": f"{doc.effective.day} {doc.effective:%B %Y}" if doc else None,
+        "effective": long_date(doc.effective) if doc else None,
+        "replaced": replacements(site, dt.datetime.now(dt.UTC).date()) if doc else [],
         "version_url": site_url(page_path("dpa", version)) if version else None,
         "dpa_url": site_url(page_path("dpa")),
         "versions_url": site_url(page_path("dpa") + "versions/"),
         "attached": attached,
         "signed_differs": bool(request.signed_version and request.signed_version != version),
     }
+
+
+def replacements(site: ServiceInfo, today: dt.date) -> list[str]:
+    """`Version 2.1 replaces version 2.0 on 15 December 2026.`, for each pending version,
+    from the contract's one rule of what is in force when."""
+    dated = [(v.version, v.effective) for v in site.dpa]
+    last = max((e for _, e in dated), default=today)
+    periods = in_force_between(dated, today, last)
+    return [
+        f"Version {new.version} replaces version {old.version} on {long_date(new.since)}."
+        for old, new in itertools.pairwise(periods)
+    ]
 
 
 def _team_context(site: ServiceInfo, request: DpaRequest | SubjectRequest) -> dict[str, Any]:

@@ -45,7 +45,10 @@ DPA_REQUEST = {
             "type": "string",
             "maxLength": VERSION_MAX,
             "pattern": r"^(\d+(\.\d+){0,2})?$",
-            "description": "The DPA version the company signed, if known.",
+            "description": (
+                "The DPA version the company signed, if known: one already in force (a "
+                "version announced but not yet effective is refused with 422)."
+            ),
         },
         "website": HONEYPOT,
     },

@@ -14,6 +14,8 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, jsonify, redirect
 
+from generator.contract import ServiceInfo, long_date
+from subscribe_service.identity.addresses import InvalidInput
 from subscribe_service.infra.db import get_session
 from subscribe_service.requests import records
 from subscribe_service.requests.forms import parse_dpa_request, parse_subject_request
@@ -51,7 +53,9 @@ def dpa_request() -> Response:
         return _accepted()
     settings = get_settings()
     site = settings.require_site()
-    current = settings.current_dpa(dt.datetime.now(dt.UTC).date())
+    today = dt.datetime.now(dt.UTC).date()
+    _check_signed(site, form.signed_version, today)
+    current = settings.current_dpa(today)
     session = get_session()
     records.record_dpa_request(
         session,
@@ -62,6 +66,20 @@ def dpa_request() -> Response:
     )
     session.commit()
     return _accepted()
+
+
+def _check_signed(site: ServiceInfo, version: str | None, today: dt.date) -> None:
+    """A version one says one signed must have been in force: not a pending one (the form
+    offers only versions in force; a script might send any)."""
+    doc = site.dpa_version(version) if version else None
+    # An unknown version is the privacy team's to sort out (the site may be newer than the
+    # service's copy); a pending one is a mistake the requester can fix.
+    if doc is not None and doc.effective > today:
+        raise InvalidInput(
+            "signed_version",
+            f"DPA version {version} takes effect on {long_date(doc.effective)}: nobody has "
+            "signed it yet. Choose the version you signed, or leave it empty if unsure.",
+        )
 
 
 @bp.post("/subject-requests")

@@ -45,7 +45,7 @@ def test_sub_processor_list_shows_the_entities_in_force(page: Any, live: LiveSit
     # The upcoming removal is announced above the list, with its objection deadline.
     upcoming = page.locator("#upcoming + .ts-upcoming")
     assert "Removes Delta Desk Ltd" in upcoming.inner_text()
-    assert "Objections accepted until 30 June 2025" in upcoming.inner_text()
+    assert "Objections are accepted until the end of 30 June 2025 (UTC)." in upcoming.inner_text()
 
 
 def test_sub_processor_permalink_shows_what_changed(page: Any, live: LiveSite) -> None:

@@ -86,7 +86,12 @@ def test_subscribe_with_javascript_confirm_get_a_notice_object_and_unsubscribe(
     notice = live.one_mail_to(email, "sub-processor change")
     body = text_of(notice)
     assert "Gamma Metrics Oy" in body and "Measures product usage" in body
-    assert re.search(r"Object by:\s+31 July 2025", body), body
+    assert re.search(r"Object by:\s+the end of 31 July 2025 \(UTC\)", body), body
+    assert (
+        "In force until then: version 2024-09-01 until 30 June 2025, then version 2025-07-01 "
+        "until 31 July 2025." in body
+    )
+    assert "Processing locations: Finland (FI)" in body
 
     # The rebuilt site shows the change to come.
     page.goto("/subprocessors/")
@@ -103,7 +108,9 @@ def test_subscribe_with_javascript_confirm_get_a_notice_object_and_unsubscribe(
     page.get_by_role("button", name="Send my objection").click()
     page.get_by_role("heading", name="Objection received").wait_for()
     # The service judges by the real clock, long past the fixture's 2025 deadline.
-    assert "It arrived after the deadline of 31 July 2025" in page.locator("main").inner_text()
+    assert "It arrived after the deadline, the end of 31 July 2025 (UTC)." in page.locator(
+        "main"
+    ).inner_text()
     accessible(page, "objection received page")
     live.send()
     live.one_mail_to(email, "Your objection to")

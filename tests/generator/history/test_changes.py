@@ -25,6 +25,9 @@ RECORD_KEYS = {
     "announced",
     "effective",
     "objection_deadline",
+    "objection_deadline_text",
+    "in_force_before",
+    "in_force_before_text",
     "editorial",
     "status",
     "url",
@@ -55,6 +58,7 @@ def test_every_published_change_oldest_first_and_drafts_left_out() -> None:
         "url": "https://trust.larkspur.example/",
         "company": "Larkspur Relay",
         "privacy_contact": "privacy@larkspur.example",
+        "timezone": "UTC",
     }
 
 
@@ -74,6 +78,11 @@ def test_a_subprocessor_change_record_matches_the_documented_example() -> None:
         "announced": "2025-01-20",
         "effective": "2025-03-01",
         "objection_deadline": "2025-02-28",
+        "objection_deadline_text": (
+            "Objections are accepted until the end of 28 February 2025 (UTC)."
+        ),
+        "in_force_before": [],
+        "in_force_before_text": None,
         "editorial": False,
         "status": "current",
         "url": "https://trust.larkspur.example/subprocessors/2025-03-01/",

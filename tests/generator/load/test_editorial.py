@@ -227,7 +227,13 @@ def test_a_changed_duration_is_refused(dpa: DataFiles) -> None:
             "We inform you",
             "We may inform you",
             '"We tell you" became "We may inform you"',
-            "a word of obligation (must, shall, may, should, might)",
+            "a word of modality (will, would, could, can, may, might, must, shall, should)",
+        ),
+        (
+            "We inform you",
+            "We will inform you",
+            '"We tell you" became "We will inform you"',
+            "a word of modality (will, would, could, can, may, might, must, shall, should)",
         ),
     ],
 )
@@ -239,6 +245,19 @@ def test_protected_words_are_refused_with_the_change_quoted(
     assert [e for e in dpa.errors() if "rewords" not in e and "reworded" not in e] == [
         f"data/dpa/2.0.yaml:13:5: sections[1].body: {quoted}: an editorial version may not "
         f"change {what}; {HOW}"
+    ]
+
+
+def test_will_notify_becoming_could_notify_is_not_editorial(data_files: DataFiles) -> None:
+    """A promise turned into a possibility: "will" -> "could" changes what is owed."""
+    data_files.replace("dpa/1.0.yaml", "We tell you about", "We will notify you of")
+    data_files.write(
+        DPA, DPA_2_0.replace("We inform you of a breach", "We could notify you of a breach")
+    )
+    assert [e for e in data_files.errors() if "reword" not in e] == [
+        'data/dpa/2.0.yaml:13:5: sections[1].body: "We will notify" became "We could notify": an '
+        "editorial version may not change a word of modality (will, would, could, can, may, "
+        f"might, must, shall, should); {HOW}"
     ]
 
 

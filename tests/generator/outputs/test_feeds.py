@@ -81,13 +81,16 @@ def test_list_entry_says_who_was_added_removed_and_changed(feeds: dict[str, byte
     content = entry.content[0].value
 
     assert entry.content[0].type == "text/html"
-    assert "Takes effect 2025-03-01" in content
-    assert "Objections are accepted until 2025-02-28" in content
+    assert "Takes effect 1 March 2025" in content
+    assert "Objections are accepted until the end of 28 February 2025 (UTC)." in content
     added, rest = content.split("Removed:")
-    assert "Brightwave Mail Inc.: Sends transactional email (US; transfer mechanism SCCs)" in added
+    assert (
+        "Brightwave Mail Inc.: Sends transactional email (United States (US); "
+        "transfer mechanism: Standard Contractual Clauses)"
+    ) in added
     removed, changed = rest.split("Changed:")
     assert "Old Sms B.V." in removed
-    assert "Cloudnine Hosting B.V.: processing locations: adds IE" in changed
+    assert "Cloudnine Hosting B.V.: processing locations: adds Ireland (IE)" in changed
     assert "subprocessors/2025-03-01/#what-changed" in content
 
 

@@ -159,7 +159,8 @@ def test_subprocessors_page_puts_announced_changes_first(pages: dict[str, str]) 
     assert headings == ["upcoming", "third-parties", "affiliates", "locations", "follow"]
     (upcoming,) = html.xpath("//div[contains(@class, 'ts-upcoming')]")
     assert "Takes effect 1 July 2025" in text(upcoming)
-    assert "Objections accepted until 30 June 2025" in text(upcoming)
+    assert "Objections are accepted until the end of 30 June 2025 (UTC)." in text(upcoming)
+    assert "In force until then: version 2024-09-01 until 30 June 2025." in text(upcoming)
     assert "Removed (1)" in text(upcoming) and "Delta Desk Ltd" in text(upcoming)
 
 
@@ -255,7 +256,8 @@ def test_request_forms_post_to_the_service_even_on_another_origin(data: TrustDat
         assert form.xpath(".//input/@name")[:3] == ["name", "email", "company"]
         (select,) = form.xpath(".//select[@name='signed_version']")
         options = [(o.get("value"), text(o)) for o in select.xpath("option")]
-        assert options == [("", "Don't know"), ("2.0", "Version 2.0"), ("1.0", "Version 1.0")]
+        # Only versions already in force: nobody has signed a pending one.
+        assert options == [("", "I'm not sure"), ("2.0", "Version 2.0"), ("1.0", "Version 1.0")]
     form = _request_form(pages["requests/data-subject/index.md"])
     assert form.get("action") == "https://service.example.test/api/subject-requests"
     names = form.xpath(".//*[@name]/@name")

@@ -152,9 +152,13 @@ def test_added_subprocessor_reaches_each_confirmed_subscriber_once(
         assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert mail["Auto-Submitted"] == "auto-generated"
         text = text_of(mail).replace("\r\n", "\n")
-        assert "* Echo Analytics Inc.\n" in text and "    Transfer mechanism: DPF" in text
-        assert "* Alpha Hosting GmbH\n    Processing locations: DE -> DE, IE" in text
-        assert f"Object by:     {long_date(record['objection_deadline'])}" in text
+        assert "* Echo Analytics Inc.\n" in text
+        assert "    Transfer mechanism: EU-U.S. Data Privacy Framework" in text
+        assert (
+            "* Alpha Hosting GmbH\n"
+            "    Processing locations: Germany (DE) -> Germany (DE), Ireland (IE)"
+        ) in text
+        assert f"Object by:     the end of {long_date(record['objection_deadline'])} (UTC)" in text
         assert record["url"] in text and record["diff_url"] in text
         assert path_of(link(mail, "object")).startswith("/object/")
 

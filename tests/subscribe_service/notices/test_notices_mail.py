@@ -53,25 +53,32 @@ def test_subprocessor_notice_says_what_changed_and_how_to_object(
         "Sub-processor list, effective 2025-03-01",
         "Announced:     20 January 2025",
         "Takes effect:  1 March 2025",
-        "Object by:     28 February 2025",
-        "Object by:     28 February 2025\n\nADDED (1)\n\n* Brightwave Mail Inc.\n",
-        "    Transfer mechanism: SCCs",
+        "Object by:     the end of 28 February 2025 (UTC)",
+        "Object by:     the end of 28 February 2025 (UTC)\n\nADDED (1)\n\n* Brightwave Mail Inc.\n",
+        # Words for people, the site's own (generator.contract.value_words).
+        "    Transfer mechanism: Standard Contractual Clauses",
         "    Data categories: Email address, Name",  # the site's label (generator.contract)
-        "    Relationship: third-party\n\nREMOVED (1)\n\n* Old Pager Ltd (On-call alerting)\n\n",
+        "    Relationship: Third party\n\nREMOVED (1)\n\n* Old Pager Ltd (On-call alerting)\n\n",
         "CHANGED (1)\n\n* CloudNine Hosting GmbH",
-        "    Processing locations: DE -> DE, IE",
+        "    Processing locations: Germany (DE) -> Germany (DE), Ireland (IE)",
         "    Purpose: Hosts the messaging platform -> Hosts the messaging platform and its backups",
         "and its backups\n\nRead the new list:\n"
         "https://trust.larkspur.example/subprocessors/2025-03-01/\nSee what changed:\n"
         "https://trust.larkspur.example/subprocessors/2025-03-01/#what-changed\n\n"
-        "OBJECT TO THIS CHANGE\nIf you object to this change, tell us before 28 February 2025",
+        "OBJECT TO THIS CHANGE\n"
+        "Objections are accepted until the end of 28 February 2025 (UTC). To object,",
     ):
         assert expected in text, expected
     html = html_of(mail)
     assert "<td>Added</td>" in html.replace('"', "").replace(
         " style=border:1px solid #ccc;padding:6px;vertical-align:top;", ""
     )
-    assert '<del class="old">DE</del> &rarr; <ins class="new">DE, IE</ins>' in html
+    assert (
+        '<del class="old">Germany (DE)</del> &rarr; '
+        '<ins class="new">Germany (DE), Ireland (IE)</ins>'
+    ) in html
+    assert "Objections are accepted until the end of 28 February 2025 (UTC)." in html
+    assert "before 28 February" not in text + html  # one deadline, said one way
     assert "Old Pager Ltd" in html and "Brightwave Mail Inc." in html
 
     # Personal links: objection, preferences, leaving the topic and leaving everything.

@@ -50,7 +50,7 @@ def test_objection_is_recorded_and_both_sides_get_a_mail(app, changes_file, smtp
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Sub-processor list, effective 2025-03-01" in html
-    assert "Brightwave Mail Inc." in html and '<del class="old">DE</del>' in html
+    assert "Brightwave Mail Inc." in html and '<del class="old">Germany (DE)</del>' in html
     assert '<textarea id="reason" name="reason"' in html
     assert page.headers["Cache-Control"] == "no-store"
     assert 'style="' not in html  # the page's CSP allows no inline style
@@ -60,7 +60,7 @@ def test_objection_is_recorded_and_both_sides_get_a_mail(app, changes_file, smtp
     assert answer.status_code == 200
     text = answer.get_data(as_text=True)
     assert "Objection received" in text
-    assert "It arrived before the deadline of 28 February 2099." in text
+    assert "It arrived before the deadline, the end of 28 February 2099 (UTC)." in text
     [objection] = objections(app)
     assert objection.reason == "We cannot accept transfers to the US.\nCall us."
 
@@ -107,7 +107,8 @@ def test_objecting_twice_updates_and_keeps_the_first_arrival(
 def test_late_objection_is_recorded_and_marked_late(app, changes_file, smtp_server, send_all):
     path = object_path(app, changes_file, smtp_server, send_all, NEW_SUBPROCESSOR)
     answer = post_reason(app.test_client(), path, "")
-    assert "It arrived after the deadline of 28 February 2025." in answer.get_data(as_text=True)
+    late = "It arrived after the deadline, the end of 28 February 2025 (UTC)."
+    assert late in answer.get_data(as_text=True)
     send_all(app)
     [alert] = smtp_server.messages_to(PRIVACY)
     assert alert["Subject"].startswith("Objection (after the deadline) to subprocessors/")
