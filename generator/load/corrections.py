@@ -239,3 +239,11 @@ def set_at(content: Any, path: Path_, value: str) -> Any:
     copy = list(content)
     copy[head] = set_at(content[head], rest, value)  # type: ignore[index]
     return copy
+
+
+def place_names(content: dict[str, Any], place: str, path: Path_) -> bool:
+    """Whether `place` names the string at `path` (as the loader resolves places)."""
+    try:
+        return any(found == path for found, _ in _leaves_in(content, place))
+    except (KeyError, IndexError, TypeError):
+        return False
