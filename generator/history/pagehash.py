@@ -5,9 +5,9 @@ of the built HTML ("48 hours" -> "96 hours" in `/dpa/2.0/index.html`) cannot pas
 `trustsite verify`, each build records, under `pages` in history.json, a hash of every
 version page's document, and the signature covers it. The document is the page's
 `<article>` element (the theme's navigation, header and footer are outside it), read as a
-sequence of its text (character references decoded) and of the target of each link, with
-whitespace collapsed: identical builds give identical hashes, while any change of a word,
-a number, a character or a link target changes it.
+sequence of its text (character references decoded), a space at each element boundary
+and the target of each link, with whitespace collapsed: identical builds give identical
+hashes, while any change of a word, a number, a character or a link target changes it.
 
 The hashes are kept beside the chain, not in it: a page also shows what changes over time
 (its status, the corrections since), so they commit to this build's pages, and a new
@@ -43,10 +43,16 @@ class _Article(HTMLParser):
             return
         if tag == "article":
             self.depth += 1
+        if self.depth:
+            # Every element boundary is a space, so text cannot move between elements
+            # unnoticed ("<p>a</p><p>bc</p>" is not "<p>ab</p><p>c</p>").
+            self.parts.append(" ")
         if self.depth and tag == "a":
             self.parts.append(f"\x00href={dict(attrs).get('href') or ''}\x00")
 
     def handle_endtag(self, tag: str) -> None:
+        if self.depth and not self.done:
+            self.parts.append(" ")
         if tag == "article" and self.depth and not self.done:
             self.depth -= 1
             self.done = self.depth == 0
