@@ -232,8 +232,8 @@ def _check_signature(site: str, history: dict[str, Any], key: str) -> list[str]:
     except FetchError as err:
         return [f"the history must be signed by {key} but has no signature ({err})"]
     pages = history.get(PAGES_KEY)
-    message = signed_message(str(history.get("site")), history.get("head"), pages)
     try:
+        message = signed_message(str(history.get("site")), history.get("head"), pages)
         wrong = check_signature(key, message, signature)
     except TypeError as err:
         wrong = str(err)

@@ -486,3 +486,14 @@ def test_keygen_rotate_needs_the_current_key(repo: Path) -> None:
     )
     assert result.exit_code == 1
     assert "--rotate signs the rotation with the current key" in result.output
+
+
+def test_malformed_page_hashes_are_messages(site: Path) -> None:
+    _edit_json(site / "history.json", lambda h: h["pages"].update({"dpa/2.0/index.html": 1.5}))
+    _refused(
+        verify(str(site)),
+        "dpa/2.0: /dpa/2.0/index.html does not show the document",
+        "history.json.sig: float has no canonical form",
+    )
+    _edit_json(site / "history.json", lambda h: h.update(pages=[1]))
+    _refused(verify(str(site)), "history.json records no hash of the version pages")
