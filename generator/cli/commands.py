@@ -148,15 +148,55 @@ def verify(site: str, against: str | None, key: str | None) -> None:
 
 
 @main.command()
-def keygen() -> None:
+@_common
+@click.option(
+    "--rotate",
+    is_flag=True,
+    help="Replace the current key: sign a rotation to the new key with the current one "
+    "(read from TRUSTSITE_SIGNING_KEY).",
+)
+def keygen(data_dir: Path, today: dt.date | None, rotate: bool) -> None:
     """Make an Ed25519 key pair for signing history.json (docs/history.md)."""
     from generator.history.signing import ENV_VAR, fingerprint, generate
 
     private, public = generate()
+    rotation = _rotation(data_dir, today, public) if rotate else None
     click.echo(f"# the private key: store it as the CI secret {ENV_VAR}, never in the repository")
     click.echo(private)
     click.echo(f"# in data/site.yaml (fingerprint {fingerprint(public)}):")
     click.echo(f"signing_key: {public}")
+    if rotation:
+        click.echo("# and append to key_rotations: in data/site.yaml (signed by the old key):")
+        click.echo(rotation)
+
+
+def _rotation(data_dir: Path, today: dt.date | None, new_key: str) -> str:
+    """The key_rotations entry for site.yaml, signed by the key in the environment."""
+    from generator.history.continuity import sign_rotation
+    from generator.history.signing import ENV_VAR, SigningError, signer_from_environment
+    from generator.history.urls import site_root
+    from generator.load.clock import resolve_today
+    from generator.load.loader import load_site
+
+    try:
+        site = load_site(data_dir / "site.yaml")
+    except DataError as err:
+        _fail_on_data_error(err, "no key was made")
+        raise
+    try:
+        old = signer_from_environment(site.signing_key)
+    except SigningError as err:
+        raise click.ClickException(str(err)) from None
+    if old is None:
+        raise click.ClickException(
+            f"--rotate signs the rotation with the current key: set {ENV_VAR} to it"
+        )
+    date = (today or resolve_today(None)).isoformat()
+    record = sign_rotation(old, site_root(site), date, new_key)
+    return "\n".join(
+        [f"  - date: {record['date']}"]
+        + [f'    {k}: "{record[k]}"' for k in ("old_key", "new_key", "signature")]
+    )
 
 
 @main.command()

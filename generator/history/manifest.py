@@ -252,14 +252,18 @@ def source_json(p: Published) -> bytes:
     )
 
 
-def signed_message(site_url: str, head: str | None) -> bytes:
-    """What the signature covers: the site and the chain head (docs/history.md)."""
-    return canonical_bytes({"format": FORMAT, "head": head, "site": site_url})
+def signed_message(site_url: str, head: str | None, pages: object = None) -> bytes:
+    """What the signature covers: the site, the chain head and, once the pages are built,
+    the hash of their document hashes (docs/history.md)."""
+    message: dict[str, object] = {"format": FORMAT, "head": head, "site": site_url}
+    if pages is not None:
+        message["pages"] = sha256_of(pages)
+    return canonical_bytes(message)
 
 
 def history_document(data: TrustData, versions: Sequence[Published]) -> dict[str, Any]:
     links = chain(versions)
-    return {
+    document = {
         "format": FORMAT,
         "site": site_root(data.site),
         "algorithm": "sha256",
@@ -267,6 +271,9 @@ def history_document(data: TrustData, versions: Sequence[Published]) -> dict[str
         "head": links[-1]["hash"] if links else None,
         "links": links,
     }
+    if data.site.key_rotations:  # generator.history.continuity
+        document["key_rotations"] = [r.model_dump(mode="json") for r in data.site.key_rotations]
+    return document
 
 
 def history_outputs(data: TrustData, today: dt.date, signer: Any = None) -> dict[str, bytes]:

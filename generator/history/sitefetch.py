@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,3 +45,29 @@ def join(site: str, path: str) -> str:
     if is_url(site):
         return urllib.parse.urljoin(site if site.endswith("/") else site + "/", path)
     return str(Path(site, *path.split("/")))
+
+
+def strict_json(body: bytes) -> object:
+    """JSON that means one thing: a duplicate key (which a parser would silently resolve,
+    each its own way) is refused, and so are NaN and Infinity (ValueError)."""
+
+    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        document: dict[str, object] = {}
+        for key, value in pairs:
+            if key in document:
+                raise ValueError(f"duplicate key {key!r}")
+            document[key] = value
+        return document
+
+    def constant(name: str) -> object:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        return json.loads(body, object_pairs_hook=unique, parse_constant=constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def load_json(location: str) -> object:
+    """A JSON file of the site, strictly parsed (FetchError, ValueError)."""
+    return strict_json(read(location))

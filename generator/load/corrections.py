@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from generator.load.canonical import content_of
 from generator.load.model import Correction
+from generator.load.spelling import typo_or_link_problem
 from generator.load.wording import DESCRIBED
 from generator.load.wording import compare as compare_words
 from generator.load.wording import defined_terms as bold_terms
@@ -253,7 +254,8 @@ def meaning_change(
     if touched:
         first = touched[0]
         return f'changes {DESCRIBED[first.category]} ("{first.before}" became "{first.after}")'
-    return None
+    # Only a misspelling fixed or a link moved within its domain (generator.load.spelling).
+    return typo_or_link_problem(old, new)
 
 
 def _changed_words(old: list[str], new: list[str]) -> list[str]:
@@ -320,3 +322,11 @@ def set_at(content: Any, path: Path_, value: str) -> Any:
     copy = list(content)
     copy[head] = set_at(content[head], rest, value)  # type: ignore[index]
     return copy
+
+
+def place_names(content: dict[str, Any], place: str, path: Path_) -> bool:
+    """Whether `place` names the string at `path` (as the loader resolves places)."""
+    try:
+        return any(found == path for found, _ in _leaves_in(content, place))
+    except (KeyError, IndexError, TypeError):
+        return False

@@ -153,6 +153,10 @@ def _load_file(path: Path, model: type[M], issues: list[Issue]) -> Located[M] | 
         doc = corrected(doc)  # published text stays as written; corrections apply on top
     except CorrectionError as err:
         issues.append(Issue(shown, *locate(positions, err.key), err.message))
+        # Still name a look-alike or invisible letter in the correction itself.
+        issues += check_markup(
+            Located(path=shown, stem=path.stem, doc=doc, positions=positions), path
+        )
         return None
     located = Located(path=shown, stem=path.stem, doc=doc, positions=positions)
     issues += check_markup(located, path)  # HTML in plain text, raw HTML and unsafe links

@@ -24,11 +24,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator.load.errors import Issue
 from generator.load.markup_rules import find_markup, tag_in_text
+from generator.load.textsafety import text_findings
 from generator.load.validate import Located
 from generator.load.yamlsafe import LOADERS, KeyPath, field_name, locate
 
 # Fields holding Markdown; every other text field is plain text.
 MARKDOWN_FIELDS: frozenset[str] = frozenset({"body"})
+# Fields that may span lines: Markdown, and a correction's text (it may quote a body).
+MULTILINE_FIELDS: frozenset[str] = MARKDOWN_FIELDS | {"old", "new"}
 
 PLAIN_TEXT_MARKUP = (
     "looks like HTML markup; this field is plain text and is shown exactly as written, "
@@ -61,9 +64,14 @@ def check_markup(item: Located[BaseModel], source: Path) -> list[Issue]:
         else:
             searched_from[key] = where + len(snippet)
             line, col = _line_col(text, where)
-        quoted = f"{field_name(key)}: {_quoted(snippet) + ' ' if snippet else ''}{message}"
+        # A text-safety finding names its character itself; quoting it would show nothing.
+        shown = _quoted(snippet) + " " if snippet and not message.startswith(_NAMED) else ""
+        quoted = f"{field_name(key)}: {shown}{message}"
         issues.append(Issue(item.path, line, col, quoted))
     return issues
+
+
+_NAMED = ("U+", "holds a line break", "'")
 
 
 def _findings(doc: BaseModel) -> Iterator[tuple[KeyPath, str, str]]:
@@ -73,6 +81,11 @@ def _findings(doc: BaseModel) -> Iterator[tuple[KeyPath, str, str]]:
             code = f"U+{ord(control.group()):04X}"
             yield key, "", CONTROL_MESSAGE.format(code=code)
             continue
+        # Invisible and look-alike characters, mixed-script words, line breaks in one-line
+        # fields (generator.load.textsafety): text must read as it is stored.
+        single_line = not key or key[-1] not in MULTILINE_FIELDS
+        for snippet, message in text_findings(value, single_line):
+            yield key, snippet, message
         if key and key[-1] in MARKDOWN_FIELDS:
             for finding in find_markup(value):
                 yield key, finding.snippet, finding.message

@@ -67,6 +67,8 @@ class _Record(Treeprocessor):
         for el in root.iter():
             if el.tag == "a" and el.get("href") is not None:
                 self.seen.append(("a", el.get("href", "")))
+                if not any(ch.isalnum() for ch in "".join(el.itertext())):
+                    self.seen.append(("empty", el.get("href", "")))
             elif el.tag == "img":
                 self.seen.append(("img", el.get("src", "")))
 
@@ -106,6 +108,8 @@ def find_markup(body: str) -> list[Finding]:
     for kind, target in seen:
         if kind == "img":
             findings.append(Finding(target, _IMAGE))
+        elif kind == "empty":
+            findings.append(Finding(target, _EMPTY_LINK))
         elif not is_safe_link(target):
             scheme = link_scheme(target)
             findings.append(Finding(target, _BAD_SCHEME.format(scheme=scheme)))
@@ -120,6 +124,10 @@ _RAW_HTML = (
 _IMAGE = (
     "is an image; the site shows no images in documents (nothing is loaded from "
     "elsewhere); link to it instead: [description](https://...)"
+)
+_EMPTY_LINK = (
+    "is the target of a link with no visible text ([](...)): readers cannot see or "
+    "follow it, and its words escape every check; write the words to click: [text](...)"
 )
 _BAD_SCHEME = (
     "is a {scheme}: link, which the site does not publish; links may only start with "

@@ -104,6 +104,16 @@ class Company(_Strict):
     country: Country | None = None  # of the headquarters (ISO 3166-1 alpha-2)
 
 
+class KeyRotation(_Strict):
+    """A statement signed by the old signing key naming the new one (docs/history.md,
+    "Signing"; `trustsite keygen --rotate` writes it)."""
+
+    date: dt.date
+    old_key: PublicKey
+    new_key: PublicKey
+    signature: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{86}==$")]
+
+
 class Site(_Strict):
     """`data/site.yaml`: who publishes the trust center and where it lives."""
 
@@ -115,6 +125,7 @@ class Site(_Strict):
     # The public key that signs history.json (`ed25519:<base64>`, docs/history.md), and
     # where the data's Git repository is browsed (links from each version to its commit).
     signing_key: PublicKey | None = None
+    key_rotations: tuple[KeyRotation, ...] = ()  # oldest first; each signed by its old key
     repository_url: HttpUrl | None = None
     request_retention_days: int = Field(default=90, ge=1, le=3650)
     # The IANA time zone whose days the objection deadline counts (docs/data-format.md).

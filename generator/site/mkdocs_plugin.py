@@ -25,14 +25,16 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.history.changes import build_changes
+from generator.history.pagehash import seal_pages
+from generator.history.provenance import origins
+from generator.history.signing import Signer, signer_from_environment
 from generator.load.clock import resolve_today
 from generator.load.errors import DataError
 from generator.load.loader import load_data
 from generator.load.model import TrustData
-from generator.site.pages import render_pages, site_outputs
-from generator.outputs.pdf_jobs import PdfJobs
-from generator.history.provenance import origins
 from generator.load.security import require_current_certifications
+from generator.outputs.pdf_jobs import PdfJobs
+from generator.site.pages import render_pages, site_outputs
 
 log = logging.getLogger("mkdocs.plugins.trustsite")
 
@@ -54,6 +56,7 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         self.skipped: list[str] = []
         self.page_count = 0  # generated and hand-written pages of the last build
         self.serving = False
+        self.signer: Signer | None = None  # signs history.json once the pages are built
 
     def data_path(self, config: MkDocsConfig) -> Path:
         """`data_dir` relative to the folder of mkdocs.yml, like `docs_dir`."""
@@ -90,6 +93,7 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         records = build_changes(data, today)
         self.pages = render_pages(data, records, today, origins(data, self.data_path(config)))
         self.outputs = site_outputs(data, today, records, pdfs=False)
+        self.signer = signer_from_environment(data.site.signing_key)
         cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
         self.pdf_jobs = PdfJobs(data, today, cache)
         log.info(
@@ -126,6 +130,11 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
             self.outputs.update(self.pdf_jobs.result())
             self.pdf_jobs = None
         site_dir = Path(config.site_dir)
+        # Every version page is built now: history.json commits to what each one shows.
+        try:
+            self.outputs.update(seal_pages(self.outputs, _page_reader(site_dir), self.signer))
+        except ValueError as err:
+            raise PluginError(f"trustsite: {err}") from None
         for path, content in sorted(self.outputs.items()):
             target = site_dir / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -141,3 +150,11 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
     ) -> LiveReloadServer:
         server.watch(str(self.data_path(config)))
         return server
+
+
+def _page_reader(site_dir: Path):  # type: ignore[no-untyped-def]
+    def read(path: str) -> bytes | None:
+        target = site_dir / path
+        return target.read_bytes() if target.is_file() else None
+
+    return read

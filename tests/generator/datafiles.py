@@ -59,7 +59,7 @@ sections:
     body: We tell you about a breach within 48 hours.
   - id: audits
     title: Audits
-    body: You may audit us once a year.
+    body: You may audit us once a year. We recieve auditors on site.
 """
 
 PRIVACY_1_0 = """\

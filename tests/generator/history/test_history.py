@@ -34,7 +34,8 @@ summary: >-
 sections: [
   {id: definitions, title: Definitions, body: "Words used here mean what the GDPR says they mean."},
   {title: Personal data breaches, id: breach, body: We tell you about a breach within 48 hours.},
-  {id: audits, title: Audits, body: "You may audit us once a year."},  # audits
+  # audits
+  {id: audits, title: Audits, body: "You may audit us once a year. We recieve auditors on site."},
 ]
 """
 
@@ -42,10 +43,10 @@ CORRECTION = """\
 corrections:
   - date: 2025-01-10
     by: Jane Doe, Legal
-    why: A word was missing.
+    why: A word was misspelt.
     place: audits
-    old: audit us once
-    new: audit us just once
+    old: We recieve auditors
+    new: We receive auditors
 """
 
 
@@ -134,17 +135,22 @@ def test_a_correction_is_a_new_link_and_shows_on_the_page_and_in_the_feed(
     assert (link["date"], link["by"], link["why"]) == (
         "2025-01-10",
         "Jane Doe, Legal",
-        "A word was missing.",
+        "A word was misspelt.",
     )
-    assert data.texts["dpa"][1].sections[2].body == "You may audit us just once a year."
+    assert data.texts["dpa"][1].sections[2].body == (
+        "You may audit us once a year. We receive auditors on site."
+    )
 
     records = build_changes(data, TODAY)
     page = render_pages(data, records, TODAY)["dpa/2.0/index.md"]
     assert "Corrected since publication" in page
-    assert "“audit us once” was corrected to “audit us just once”. A word was missing." in page
-    assert "You may audit us just once a year." in page
+    assert (
+        "“We recieve auditors” was corrected to “We receive auditors”. A word was misspelt."
+        in page
+    )
+    assert "We receive auditors on site." in page
     feed = build_feeds(data, records)["feeds/dpa.atom"].decode()
-    assert "Corrected on 2025-01-10: A word was missing. (Jane Doe, Legal)" in feed
+    assert "Corrected on 2025-01-10: A word was misspelt. (Jane Doe, Legal)" in feed
     assert link["content_hash"] in feed
 
 
@@ -154,7 +160,11 @@ def test_a_correction_is_a_new_link_and_shows_on_the_page_and_in_the_feed(
         ("within 48 hours", "within 96 hours", "changes a number"),
         ("We tell you", "We never tell you", "adds or removes 'never'"),
         ("48 hours", "48 days", "adds or removes 'days'"),
-        ("We tell you about a breach", "We tell the Client about a breach", None),
+        (
+            "We tell you about a breach",
+            "We tell the Client about a breach",
+            "rewrites 'you' as 'the Client' (a correction fixes a typo or a link)",
+        ),
         # What editorial versions may not change, corrections may not either.
         (
             "We tell you",
@@ -178,7 +188,7 @@ def test_a_correction_may_not_change_meaning(
 ) -> None:
     path = data_files.root / "dpa/2.0.yaml"
     correction = CORRECTION.replace("place: audits", "place: breach")
-    correction = correction.replace("audit us once", old).replace("audit us just once", new)
+    correction = correction.replace("We recieve auditors", old).replace("We receive auditors", new)
     path.write_text(path.read_text() + correction)
     if reason is None:
         data_files.load()
@@ -197,8 +207,8 @@ def test_a_defined_term_or_a_code_cannot_be_corrected(data_files: DataFiles) -> 
     path.write_text(
         path.read_text()
         + CORRECTION.replace("place: audits", "place: definitions")
-        .replace("audit us once", 'The "Processor" is')
-        .replace("audit us just once", 'The "Supplier" is')
+        .replace("We recieve auditors", 'The "Processor" is')
+        .replace("We receive auditors", 'The "Supplier" is')
     )
     assert "changes the defined term 'Processor'" in data_files.errors()[0]
     path = data_files.root / "subprocessors/2024-01-10.yaml"
@@ -206,8 +216,8 @@ def test_a_defined_term_or_a_code_cannot_be_corrected(data_files: DataFiles) -> 
     path.write_text(
         path.read_text()
         + CORRECTION.replace("place: audits", "place: brightwave-mail.corporate_location")
-        .replace("audit us once", "US")
-        .replace("audit us just once", "CA")
+        .replace("We recieve auditors", "US")
+        .replace("We receive auditors", "CA")
     )
     errors = data_files.errors()
     assert any(
@@ -223,7 +233,7 @@ def test_a_correction_names_where_and_what_exactly(data_files: DataFiles) -> Non
         "data/dpa/2.0.yaml:21:5: place: 'audit' names nothing in this version; name a section "
         "id, a field such as summary or title, or an entry id"
     ]
-    path.write_text(text + CORRECTION.replace("audit us once", "audit them once"))
+    path.write_text(text + CORRECTION.replace("We recieve auditors", "We recieve them"))
     assert data_files.errors() == [
         "data/dpa/2.0.yaml:22:5: old: this text does not occur in 'audits'; copy it exactly, "
         "with enough words around it to occur once"
@@ -245,4 +255,4 @@ def test_a_new_version_starts_from_the_corrected_text_without_the_corrections(
     )
     text = created.read_text()
     assert "corrections" not in text
-    assert "You may audit us just once a year." in text
+    assert "You may audit us once a year. We receive auditors on site." in text

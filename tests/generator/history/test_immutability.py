@@ -45,7 +45,9 @@ corrections:
     old: audit us once
     new: audit us at most once
 """
-TYPO_FIX = CORRECTION.replace("at most once", "just once")
+TYPO_FIX = CORRECTION.replace("audit us at most once", "We receive auditors").replace(
+    "audit us once", "We recieve auditors"
+)
 
 
 def git(root: Path, *args: str) -> str:

@@ -335,16 +335,17 @@ def test_security_txt_is_written_by_the_build(built) -> None:
 
 def test_a_corrected_version_keeps_one_certifications_section(data: Path) -> None:
     path = data / "security/1.1.yaml"
+    # A file with a typo in it (this copy was never published), then its correction.
     path.write_text(
-        path.read_text()
+        path.read_text().replace("Every connection to", "Every conection to")
         + "corrections:\n"
         + "  - date: 2026-11-20\n"
         + "    by: Jane Doe, Legal\n"
-        + "    why: A word was doubled.\n"
+        + "    why: A word was misspelt.\n"
         + "    place: encryption\n"
-        + "    old: Every connection to the platform\n"
-        + "    new: Every connection to our platform\n"
+        + "    old: Every conection to the platform\n"
+        + "    new: Every connection to the platform\n"
     )
     doc = next(d for d in load_data(data).texts["security"] if d.version == "1.1")
     assert [s.id for s in doc.sections].count("certifications") == 1
-    assert "Every connection to our platform" in doc.sections[0].body
+    assert "Every connection to the platform" in doc.sections[0].body

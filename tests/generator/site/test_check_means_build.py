@@ -29,6 +29,7 @@ from generator.load.model import (
     TextVersionDoc,
     TrustData,
 )
+from generator.load.textsafety import text_findings
 from generator.site.build import build_site
 from generator.site.pages import render_pages, site_outputs
 
@@ -37,11 +38,46 @@ TODAY = dt.date(2025, 6, 1)
 START = dt.date(2023, 1, 1)
 MKDOCS_EXTENSIONS = ["attr_list", "admonition", "tables", "toc"]
 
-# Any character but surrogates (not encodable) and control characters: the check refuses
-# those (tested in test_markup_check.py), so here they would only waste examples.
-chars = st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\t")
-words = st.text(chars, min_size=1, max_size=30).filter(lambda s: s.strip())
-plain = st.text(chars, min_size=1, max_size=80).filter(lambda s: s.strip())
+# Text in one script at a time (Latin with its symbols, Cyrillic, Greek, Han, Arabic, or
+# pictographs), mixed with ASCII digits, spaces and punctuation (<, &, quotes, brackets...).
+# Not surrogates (not encodable), control, format, private-use or unassigned characters:
+# the check refuses those and words that mix scripts (test_markup_check.py,
+# test_textsafety.py), so here they would only waste examples.
+_NOT_TEXT = ("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp")
+_ASCII_NOT_LETTERS = "".join(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalpha())
+_SCRIPTS = [
+    (0x20, 0x24F),  # ASCII, Latin-1 and Latin Extended
+    (0x400, 0x4FF),  # Cyrillic
+    (0x370, 0x3E1),  # Greek (not the Coptic letters after it)
+    (0x4E00, 0x4FFF),  # Han
+    (0x600, 0x6FF),  # Arabic
+    (0x2600, 0x26FF),  # pictographs
+]
+_symbols = st.sampled_from(_ASCII_NOT_LETTERS)
+
+
+def _reads_as_stored(char: str) -> bool:
+    """Not a character the check refuses on its own (a look-alike of an ASCII one)."""
+    return not any(text_findings(char, single_line=True))
+
+
+def _text(max_size: int) -> st.SearchStrategy[str]:
+    return st.sampled_from(_SCRIPTS).flatmap(
+        lambda r: st.text(
+            st.one_of(
+                st.characters(
+                    min_codepoint=r[0], max_codepoint=r[1], blacklist_categories=_NOT_TEXT
+                ).filter(_reads_as_stored),
+                _symbols,
+            ),
+            min_size=1,
+            max_size=max_size,
+        )
+    ).filter(lambda s: s.strip())
+
+
+words = _text(30)
+plain = _text(80)
 targets = st.sampled_from(
     [
         "https://example.com/a?b=c&d=e#f",
