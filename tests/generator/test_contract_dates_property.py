@@ -109,7 +109,7 @@ def timelines(draw: st.DrawFn) -> tuple[TrustData, dt.date]:
                 by="Jane Doe, Legal",
                 why="A typo.",
                 place="breach",
-                old="a breech within",
+                old="a braech within",
                 new="a breach within",
             )
             doc = doc.model_copy(update={"corrections": (fix,)})

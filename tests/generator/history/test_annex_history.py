@@ -12,6 +12,7 @@ import pytest
 from generator.history.annex_history import ANNEXES_SINCE
 from generator.history.immutability import check_published
 from generator.history.manifest import history_outputs
+from generator.history.pagehash import page_of, seal_pages
 from generator.history.verify import verify
 from generator.load.annexes import ANNEXES_TOPIC, annexes_for
 from generator.load.loader import load_data
@@ -21,8 +22,16 @@ DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 DEMO: TrustData = load_data(DATA_DIR)
 
 
+# What each version page shows; verify holds history.json's page hashes to it.
+PAGE = b"<html><body><article><h1>A version</h1><p>as built</p></article></body></html>"
+
+
 def write_history(site: Path, today: dt.date) -> dict:
-    for path, content in history_outputs(DEMO, today).items():
+    outputs = history_outputs(DEMO, today)
+    outputs.update(seal_pages(outputs, lambda page: PAGE))
+    for link in json.loads(outputs["history.json"])["links"]:
+        outputs.setdefault(page_of(link), PAGE)
+    for path, content in outputs.items():
         target = site / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)

@@ -34,7 +34,11 @@ corrections:
 
 
 def _wrapped(data_files: DataFiles) -> None:
-    data_files.replace("dpa/2.0.yaml", "    body: You may audit us once a year.\n", WRAPPED)
+    data_files.replace(
+        "dpa/2.0.yaml",
+        "    body: You may audit us once a year. We recieve auditors on site.\n",
+        WRAPPED,
+    )
 
 
 def _hash(data_files: DataFiles) -> str:
@@ -79,13 +83,13 @@ def test_the_published_note_names_the_section_by_its_title(data_files: DataFiles
     path = data_files.root / "dpa/2.0.yaml"
     path.write_text(
         path.read_text()
-        + CORRECTION.replace("at yuor own", "audit us once").replace(
-            "at your own", "audit us just once"
+        + CORRECTION.replace("at yuor own", "We recieve auditors").replace(
+            "at your own", "We receive auditors"
         )
     )
     data = data_files.load()
     page = render_pages(data, build_changes(data, TODAY), TODAY)["dpa/2.0/index.md"]
-    assert "in section “Audits”, “audit us once” was corrected to “audit us just once”." in page
+    assert "in section “Audits”, “We recieve auditors” was corrected to “We receive auditors”." in page
     assert "in “audits”" not in page
 
 
@@ -94,14 +98,14 @@ def test_diff_shows_a_correction_in_words(data_files: DataFiles) -> None:
     path = data_files.root / "dpa/2.0.yaml"
     path.write_text(
         path.read_text()
-        + CORRECTION.replace("at yuor own", "audit us once").replace(
-            "at your own", "audit us just once"
+        + CORRECTION.replace("at yuor own", "We recieve auditors").replace(
+            "at your own", "We receive auditors"
         )
     )
     after = data_files.load().texts["dpa"][1]
     lines = meta_changes_markdown("dpa", before, after)
     assert (
-        "- Correction: section “Audits”: 'audit us once' → 'audit us just once' "
+        "- Correction: section “Audits”: 'We recieve auditors' → 'We receive auditors' "
         "(A typo, Jane Doe, Legal, 2025-01-10)"
     ) in lines
     assert not any("{" in line for line in lines)  # never a raw dict
