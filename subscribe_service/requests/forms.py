@@ -21,7 +21,8 @@ from subscribe_service.requests.models import (
 )
 
 HONEYPOT = "website"
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+# ASCII digits only, and no line break after the end: what the OpenAPI document says.
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+){0,2}\Z")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ def _honeypot(data: dict[str, object]) -> bool:
 
 
 def _version(value: object) -> str | None:
+    if isinstance(value, str) and len(value) > VERSION_MAX:
+        raise InvalidInput(
+            "signed_version", f"`signed_version` is longer than {VERSION_MAX} characters."
+        )
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value) > VERSION_MAX or not _VERSION.match(value.strip()):
