@@ -6,9 +6,8 @@ nothing to configure. In production a static host serves the site.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, redirect, send_from_directory
 from werkzeug.exceptions import NotFound

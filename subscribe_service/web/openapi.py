@@ -91,7 +91,7 @@ def form_post(
     form = copy.deepcopy(schema)  # a form has no null: a field is there as text, or not
     for field in form.get("properties", {}).values():
         if isinstance(field.get("type"), list):
-            field["type"] = [kind for kind in field["type"] if kind != "null"][0]
+            field["type"] = next(kind for kind in field["type"] if kind != "null")
     operation: dict[str, Any] = {"summary": summary}
     if description:
         operation["description"] = description
