@@ -38,7 +38,8 @@ HTML_PAGE = {
 
 def text(**schema: Any) -> dict[str, Any]:
     """A string of a request body: the body guard refuses control characters (but tab
-    and line breaks) and halves of UTF-16 pairs in any field (422), so the document does."""
+    and line breaks) in any field (422), so the document does (body_guard.TEXT_PATTERN;
+    a lone UTF-16 surrogate, also refused, is not Unicode text to begin with)."""
     return {"type": "string", "pattern": TEXT_PATTERN, **schema}
 
 

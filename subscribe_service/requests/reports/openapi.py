@@ -46,7 +46,6 @@ REPORT_REQUEST: dict[str, Any] = {
 }
 
 
-
 def offered_reports() -> list[str]:
     """The ids of the reports that can be requested now (the PDFs in REPORTS_DIR)."""
     try:
