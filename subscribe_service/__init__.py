@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["SERVE_SITE"] or app.debug:
         from subscribe_service.web import devsite
 
-        app.register_blueprint(devsite.bp)
+        devsite.init_app(app)
     return app
 
 
@@ -142,7 +142,8 @@ def _requests(app: Flask, registry: Registry) -> None:
     registry.mailing_endpoint(
         "requests.dpa_request", "requests.subject_request", "reports.report_request"
     )
-    registry.openapi({**openapi.PATHS, **reports_openapi.REPORT_PATHS})
+    registry.openapi(openapi.PATHS)
+    registry.openapi(reports_openapi.report_paths)
     registry.chore(retention.purge_chore)
     registry.chore(reports_cli.purge_chore)
     app.cli.add_command(cli.requests_cli)

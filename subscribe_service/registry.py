@@ -30,6 +30,9 @@ BeforeSend = Callable[["Session", "OutboxMessage"], None]
 ExportSection = Callable[["Session", "Subscriber"], Any]
 EraseHook = Callable[["Session", "Subscriber"], None]
 Chore = Callable[[Flask], None]
+# OpenAPI paths, or a function that gives them when the document is asked for (a part
+# whose paths depend on what is offered at the time, e.g. the reports on request).
+OpenApiPaths = dict[str, Any] | Callable[[], dict[str, Any]]
 
 _KEY = "trustsite.registry"
 
@@ -48,7 +51,7 @@ class Registry:
     chores: list[Chore] = field(default_factory=list)
     # Endpoints that mail an address taken from the request: limited per IP and address.
     mailing_endpoints: list[str] = field(default_factory=list)
-    openapi_paths: dict[str, Any] = field(default_factory=dict)
+    openapi_parts: list[OpenApiPaths] = field(default_factory=list)
 
     def mail_kind(
         self, kind: str, render: Renderer, *, before_send: BeforeSend | None = None
@@ -69,8 +72,15 @@ class Registry:
     def mailing_endpoint(self, *endpoints: str) -> None:
         self.mailing_endpoints.extend(endpoints)
 
-    def openapi(self, paths: dict[str, Any]) -> None:
-        self.openapi_paths.update(paths)
+    def openapi(self, paths: OpenApiPaths) -> None:
+        self.openapi_parts.append(paths)
+
+    def openapi_paths(self) -> dict[str, Any]:
+        """Every part's paths as of now, in the order the parts were registered."""
+        merged: dict[str, Any] = {}
+        for part in self.openapi_parts:
+            merged.update(part() if callable(part) else part)
+        return merged
 
 
 def init_app(app: Flask) -> Registry:

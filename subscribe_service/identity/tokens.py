@@ -8,6 +8,7 @@ signed with an old key keep working, new links use the new one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,6 +36,13 @@ MAX_TOKEN_LENGTH = 1000
 # fits PostgreSQL's INTEGER (MAX_ROW_ID), the version (a counter, or an approval's Unix
 # time) 64 bits.
 MAX_VERSION = 2**63 - 1
+# What the signer writes: the payload in base64url (a leading "." when it is compressed),
+# the timestamp and the HMAC-SHA1 signature (20 bytes: 27 base64url characters), joined
+# by dots. Anything else is damaged before its signature is even looked at; the OpenAPI
+# document gives the same pattern and lengths for every {token} in a path.
+TOKEN_PATTERN = r"^\.?[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{27}$"
+MIN_TOKEN_LENGTH = 33
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class TokenError(Exception):
@@ -42,7 +50,9 @@ class TokenError(Exception):
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
-        self.reason = reason  # "invalid" | "expired" | "revoked"
+        # "invalid" (malformed), "forged" (well formed, no signature of ours),
+        # "expired" or "revoked"
+        self.reason = reason
         self.detail = detail
 
 
@@ -86,7 +96,7 @@ def make_token(
 
 def read_token(purpose: str, token: str, config: Any = None) -> TokenData:
     """Verify `token` for `purpose`; raise TokenError with a reason a person understands."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not MIN_TOKEN_LENGTH <= len(token) <= MAX_TOKEN_LENGTH or not _TOKEN.match(token):
         raise TokenError("invalid", "This link is incomplete or damaged.")
     max_age = PURPOSES.get(purpose)
     try:
@@ -96,7 +106,7 @@ def read_token(purpose: str, token: str, config: Any = None) -> TokenData:
             "expired", "This link has expired. Ask for a new one and use it within its time."
         ) from None
     except BadSignature:
-        raise TokenError("invalid", "This link is incomplete or damaged.") from None
+        raise TokenError("forged", "This link is incomplete or damaged.") from None
     if (
         not isinstance(payload, dict)
         or not _in_range(payload.get("s"), 1, MAX_ROW_ID)

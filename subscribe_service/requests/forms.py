@@ -102,6 +102,10 @@ def _honeypot(data: dict[str, object]) -> bool:
 
 
 def _version(value: object) -> str | None:
+    if isinstance(value, str) and len(value) > VERSION_MAX:
+        raise InvalidInput(
+            "signed_version", f"`signed_version` is longer than {VERSION_MAX} characters."
+        )
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value) > VERSION_MAX or not _VERSION.match(value.strip()):

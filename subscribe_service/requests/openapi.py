@@ -11,13 +11,22 @@ from subscribe_service.requests.models import (
     REQUEST_TYPES,
     VERSION_MAX,
 )
-from subscribe_service.web.openapi import form_post
+from subscribe_service.requests.views import BODY_FIELD_MAX
+from subscribe_service.web.openapi import EMAIL, form_post, honeypot
 
-HONEYPOT = {
-    "type": "string",
-    "maxLength": 1000,
-    "description": "Honeypot: leave empty (hidden in the form).",
-}
+# forms.one_line: no control character at all (tab and line breaks included), no line or
+# paragraph separator, and something besides spaces (the characters str.strip removes
+# that the body guard lets through). Its length is counted after runs of spaces are
+# collapsed, so a longer value full of spaces is accepted too.
+_ONE_LINE_REFUSED = r"\u0000-\u001F\u007F-\u009F\u2028\u2029"
+_SPACES = r" \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000"
+_ONE_LINE = f"[^{_ONE_LINE_REFUSED}]"
+ONE_LINE_PATTERN = rf"^{_ONE_LINE}*[^{_ONE_LINE_REFUSED}{_SPACES}]{_ONE_LINE}*$"
+# forms._details: line breaks and tabs, but no carriage return or other control.
+DETAILS_PATTERN = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+# forms._version: blank (left out), or a version with spaces around it.
+_SPACE_OR_BREAK = r"[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+HONEYPOT = honeypot(BODY_FIELD_MAX)
 ACCEPTED = {
     "description": "Recorded; a confirming email is on its way.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
@@ -26,11 +35,16 @@ SEE_OTHER = {
     "description": "Form post: redirect to the site's request-received page.",
     "headers": {"Location": {"schema": {"type": "string"}}},
 }
-EMAIL = {"type": "string", "format": "email", "maxLength": 254}
 
 
 def _text(max_length: int, description: str) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": max_length, "description": description}
+    return {
+        "type": "string",
+        "pattern": ONE_LINE_PATTERN,
+        "minLength": 1,
+        "maxLength": max_length,
+        "description": description,
+    }
 
 
 DPA_REQUEST = {
@@ -42,9 +56,9 @@ DPA_REQUEST = {
         "email": {**EMAIL, "description": "Work email; the DPA is sent here."},
         "company": _text(COMPANY_MAX, "The client company the requester works for."),
         "signed_version": {
-            "type": "string",
+            "type": ["string", "null"],
             "maxLength": VERSION_MAX,
-            "pattern": r"^(\d+(\.\d+){0,2})?$",
+            "pattern": rf"^{_SPACE_OR_BREAK}*([0-9]+(\.[0-9]+){{0,2}})?{_SPACE_OR_BREAK}*$",
             "description": (
                 "The DPA version the company signed, if known: one already in force (a "
                 "version announced but not yet effective is refused with 422)."
@@ -63,7 +77,8 @@ SUBJECT_REQUEST = {
         "request_type": {"type": "string", "enum": list(REQUEST_TYPES)},
         "controller": _text(COMPANY_MAX, "The company the individual dealt with."),
         "details": {
-            "type": "string",
+            "type": ["string", "null"],
+            "pattern": DETAILS_PATTERN,
             "maxLength": DETAILS_MAX,
             "description": "Anything that helps the controller find the data.",
         },

@@ -66,8 +66,11 @@ def manage_link() -> Response:
             "body", f"Unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}."
         )
     email = normalise_email(data.get("email"))
-    if data.get("website"):
-        return _accepted()
+    website = data.get("website")
+    if website is not None and not isinstance(website, str):
+        raise InvalidInput("website", "`website` must be text.")
+    if website and website.strip():
+        return _accepted()  # a bot filled the hidden field: look successful, do nothing
     session = get_session()
     subscriber = subscriptions.find_by_email(session, email)
     # Queued for unknown addresses too (the sender cancels it), so the answer's timing

@@ -6,25 +6,30 @@ from __future__ import annotations
 from typing import Any
 
 from generator.contract import TOPICS
-from subscribe_service.web.openapi import TOKEN_PARAM, _errors, _page_op, form_post
+from subscribe_service.web.openapi import (
+    EMAIL,
+    EXTRA_FORM_FIELDS,
+    TOKEN_PARAM,
+    _errors,
+    _page_op,
+    form_post,
+    honeypot,
+)
+from subscribe_service.web.request_body import FIELD_MAX
 
 SUBSCRIBE_BODY = {
     "type": "object",
     "required": ["email"],
     "additionalProperties": False,
     "properties": {
-        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "email": EMAIL,
         "topics": {
             "type": "array",
             "items": {"type": "string", "enum": list(TOPICS)},
             "minItems": 1,
             "description": "Topics to subscribe to; all of them when left out.",
         },
-        "website": {
-            "type": "string",
-            "maxLength": 1000,
-            "description": "Honeypot: leave empty (hidden in the form).",
-        },
+        "website": honeypot(FIELD_MAX),
     },
 }
 EMAIL_ONLY = {
@@ -32,8 +37,8 @@ EMAIL_ONLY = {
     "required": ["email"],
     "additionalProperties": False,
     "properties": {
-        "email": {"type": "string", "format": "email", "maxLength": 254},
-        "website": {"type": "string", "maxLength": 1000},
+        "email": EMAIL,
+        "website": honeypot(FIELD_MAX),
     },
 }
 ACCEPTED = {
@@ -72,6 +77,7 @@ PATHS: dict[str, Any] = {
                     "application/x-www-form-urlencoded": {
                         "schema": {
                             "type": "object",
+                            **EXTRA_FORM_FIELDS,
                             "properties": {
                                 "List-Unsubscribe": {
                                     "type": "string",
@@ -97,6 +103,7 @@ PATHS: dict[str, Any] = {
                     "application/x-www-form-urlencoded": {
                         "schema": {
                             "type": "object",
+                            **EXTRA_FORM_FIELDS,
                             "properties": {
                                 "topics": {
                                     "type": "array",
@@ -123,6 +130,7 @@ PATHS: dict[str, Any] = {
                     "application/x-www-form-urlencoded": {
                         "schema": {
                             "type": "object",
+                            **EXTRA_FORM_FIELDS,
                             "required": ["confirm"],
                             "properties": {"confirm": {"type": "string", "enum": ["yes"]}},
                         }

@@ -6,10 +6,12 @@ nothing to configure. In production a static host serves the site.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, redirect, send_from_directory
 from werkzeug.exceptions import NotFound
+from werkzeug.routing import PathConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 bp = Blueprint("devsite", __name__)
@@ -20,7 +22,7 @@ def _site_dir() -> Path:
 
 
 @bp.get("/", defaults={"path": ""})
-@bp.get("/<path:path>")
+@bp.get("/<site:path>")
 def serve(path: str) -> Response | WerkzeugResponse:
     root = _site_dir()
     if not (root / "index.html").is_file():
@@ -43,3 +45,20 @@ def serve(path: str) -> Response | WerkzeugResponse:
         if custom.is_file():
             return Response(custom.read_bytes(), status=404, mimetype="text/html")
         raise
+
+
+def init_app(app: Flask) -> None:
+    """Serve the site at every path but the service's own (registered before this).
+
+    A catch-all GET would also match /api/subscriptions or /manage/<token>/erase: their
+    OPTIONS would then advertise GET and HEAD, which the service does not offer there
+    (and which its OpenAPI document rightly does not list).
+    """
+    owned = sorted({rule.rule.split("/")[1] for rule in app.url_map.iter_rules()} - {""})
+    taken = "|".join(re.escape(segment.split("<")[0]) for segment in owned if segment.split("<")[0])
+
+    class SitePath(PathConverter):
+        regex = rf"(?!(?:{taken})(?:/|$))[^/].*?"
+
+    app.url_map.converters["site"] = SitePath
+    app.register_blueprint(bp)

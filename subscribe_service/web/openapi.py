@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from flask import Blueprint, Response, current_app, jsonify
 
+from subscribe_service.identity.tokens import MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH, TOKEN_PATTERN
+from subscribe_service.infra.models import EMAIL_MAX
 from subscribe_service.registry import get_registry
+from subscribe_service.web.body_guard import REFUSED_CONTROLS, TEXT_PATTERN
 
 bp = Blueprint("openapi", __name__)
 
@@ -15,12 +21,57 @@ TOKEN_PARAM = {
     "name": "token",
     "in": "path",
     "required": True,
-    "description": "The signed token from the link in an email.",
-    "schema": {"type": "string", "maxLength": 1000},
+    "description": "The signed token from the link in an email. A token of another shape "
+    "is damaged (400); one of this shape that the service did not sign is not found (404).",
+    "schema": {
+        "type": "string",
+        "pattern": TOKEN_PATTERN,
+        "minLength": MIN_TOKEN_LENGTH,
+        "maxLength": MAX_TOKEN_LENGTH,
+    },
 }
 HTML_PAGE = {
     "description": "An HTML page that tells the outcome.",
     "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
+def text(**schema: Any) -> dict[str, Any]:
+    """A string of a request body: the body guard refuses control characters (but tab
+    and line breaks) in any field (422), so the document does (body_guard.TEXT_PATTERN;
+    a lone UTF-16 surrogate, also refused, is not Unicode text to begin with)."""
+    return {"type": "string", "pattern": TEXT_PATTERN, **schema}
+
+
+def honeypot(max_length: int) -> dict[str, Any]:
+    """The hidden `website` field: any text up to the body's field limit is accepted;
+    filled (not blank), the answer is the usual success and nothing is done."""
+    return text(
+        type=["string", "null"],  # null: left out
+        maxLength=max_length,
+        description="Honeypot, hidden in the form: leave it out or empty. When it holds "
+        "anything but spaces the request is answered as if accepted and then ignored.",
+    )
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# identity.addresses.normalise_email (email_validator) refuses the special-use domains
+# (RFC 6761: .test, .local, .onion, ...): an address there is not one the document offers.
+_SPECIAL_USE = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
+EMAIL = text(
+    format="email",
+    maxLength=EMAIL_MAX,
+    pattern=rf"^(?!.*[@.](?:{_SPECIAL_USE})$)[^{REFUSED_CONTROLS}]*$",
+)
+
+# Form bodies may carry fields the endpoint does not read; the guard still checks them
+# (propertyNames: OpenAPI 3.1, JSON Schema 2020-12).
+EXTRA_FORM_FIELDS: dict[str, Any] = {
+    "additionalProperties": text(),
+    "propertyNames": {"pattern": TEXT_PATTERN},
 }
 
 
@@ -38,6 +89,10 @@ def form_post(
     description: str | None = None,
 ) -> dict[str, Any]:
     """A POST that takes the same fields as JSON (202) or as an HTML form post (303)."""
+    form = copy.deepcopy(schema)  # a form has no null: a field is there as text, or not
+    for field in form.get("properties", {}).values():
+        if isinstance(field.get("type"), list):
+            field["type"] = next(kind for kind in field["type"] if kind != "null")
     operation: dict[str, Any] = {"summary": summary}
     if description:
         operation["description"] = description
@@ -45,7 +100,7 @@ def form_post(
         "required": True,
         "content": {
             "application/json": {"schema": schema},
-            "application/x-www-form-urlencoded": {"schema": schema},
+            "application/x-www-form-urlencoded": {"schema": form},
         },
     }
     operation["responses"] = {"202": accepted, "303": see_other, **_errors(*errors)}
@@ -62,7 +117,7 @@ def _page_op(summary: str, ok: str = "200", errors: tuple[int, ...] = (400, 403,
 
 def document() -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": f"{current_app.config['COMPANY_NAME']} trust center subscriptions",
             "version": "1",
@@ -149,7 +204,7 @@ def document() -> dict[str, Any]:
         },
     }
     # Paths of the parts (subscriptions, requests), registered in create_app.
-    doc["paths"].update(get_registry().openapi_paths)
+    doc["paths"].update(get_registry().openapi_paths())
     return doc
 
 

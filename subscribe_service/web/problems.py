@@ -64,8 +64,10 @@ def _invalid_input(err: InvalidInput) -> Response:
 
 
 def _token_error(err: TokenError) -> Response:
-    titles = {"invalid": "Link not valid", "expired": "Link expired", "revoked": "Link withdrawn"}
-    status = 400 if err.reason == "invalid" else 410
+    titles = {"expired": "Link expired", "revoked": "Link withdrawn"}
+    # Malformed: 400. Well formed but not signed by us: 404, as for a page that is not
+    # there (no link of ours leads to it). Expired or withdrawn: 410.
+    status = {"invalid": 400, "forged": 404}.get(err.reason, 410)
     return problem(status, titles.get(err.reason, "Link not valid"), err.detail)
 
 

@@ -42,7 +42,9 @@ def read_body(list_fields: tuple[str, ...] = (), *, field_max: int = FIELD_MAX) 
         )
     for key, value in data.items():
         if len(str(key)) > 100 or len(str(value)) > field_max:
-            raise InvalidInput(str(key)[:100], f"`{str(key)[:40]}` is too long.", 413)
+            # A field over its cap is invalid input (422, naming it); 413 is for a
+            # body over MAX_CONTENT_LENGTH as a whole.
+            raise InvalidInput(str(key)[:100], f"`{str(key)[:40]}` is too long.", 422)
     return data
 
 

@@ -115,6 +115,16 @@ def parse_report_request(data: dict[str, object]) -> ReportRequestForm:
     )
 
 
+def nda_versions_shown(site: ServiceInfo, today: dt.date) -> set[str]:
+    """The NDA versions a report request may accept: the one the built form shows (in
+    force on the build date) and the one in force today."""
+    return {
+        v.version
+        for v in (current_on(site.nda, site.as_of), current_on(site.nda, today))
+        if v is not None
+    }
+
+
 def check_offered(site: ServiceInfo, form: ReportRequestForm, *, today: dt.date) -> None:
     """InvalidInput unless the site offers `form.report` on request and `form.nda_version`
     is the NDA the form shows: the one in force on the build date, or today (a version
@@ -123,11 +133,7 @@ def check_offered(site: ServiceInfo, form: ReportRequestForm, *, today: dt.date)
     (or no longer in force) is refused alike."""
     if site.report_name(form.report) is None:
         raise InvalidInput("report", NO_SUCH_REPORT)
-    shown = {
-        v.version
-        for v in (current_on(site.nda, site.as_of), current_on(site.nda, today))
-        if v is not None
-    }
+    shown = nda_versions_shown(site, today)
     if form.nda_version not in shown:
         detail = (
             f"`nda_version` must be the version of the NDA the page shows "

@@ -1,13 +1,28 @@
-"""The report request endpoint's part of /api/openapi.json (merged in with the others)."""
+"""The report request endpoint's part of /api/openapi.json (merged in with the others).
+
+Built when the document is asked for: the operation is documented only while reports are
+offered (TRUSTSITE_REPORTS_DIR is a folder and the built site offers some), `report` names
+the reports the site offers on request and `nda_version` the NDA the form shows, so the
+document never promises a request the server would refuse."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from typing import Any
 
 from subscribe_service.requests.models import COMPANY_MAX, NAME_MAX, VERSION_MAX
-from subscribe_service.requests.openapi import EMAIL, HONEYPOT, _post, _text
+from subscribe_service.requests.openapi import EMAIL, _post, _text
+from subscribe_service.requests.reports.gate import (
+    ReportNotConfigured,
+    nda_versions_shown,
+    reports_dir,
+)
+from subscribe_service.requests.settings import NotConfigured, get_settings
+from subscribe_service.web.openapi import honeypot
+from subscribe_service.web.request_body import FIELD_MAX
 
-REPORT_REQUEST = {
+REPORT_REQUEST: dict[str, Any] = {
     "type": "object",
     "required": ["name", "email", "company", "report", "nda_version", "accept_nda"],
     "additionalProperties": False,
@@ -30,18 +45,43 @@ REPORT_REQUEST = {
         },
         "accept_nda": {
             "description": "Acceptance of that NDA: true, or the form's checkbox value yes.",
-            "oneOf": [{"type": "boolean", "enum": [True]}, {"type": "string", "enum": ["yes"]}],
+            "oneOf": [
+                {"type": "boolean", "enum": [True]},
+                # gate.parse_report_request: yes, true, on or 1, in any letter case
+                {"type": "string", "pattern": "^([Yy][Ee][Ss]|[Tt][Rr][Uu][Ee]|[Oo][Nn]|1)$"},
+            ],
         },
-        "website": HONEYPOT,
+        "website": honeypot(FIELD_MAX),
     },
 }
 
-REPORT_PATHS: dict[str, Any] = {
-    "/api/report-requests": _post(
-        "Request a security audit report under NDA",
-        "Records the request with the NDA version accepted and the time, acknowledges it to "
-        "the requester and tells the security team. If the team approves it, the requester "
-        "gets a signed download link that works once a day for 7 days.",
-        REPORT_REQUEST,
-    ),
-}
+
+def offered_reports() -> tuple[list[str], list[str]]:
+    """(the ids of the reports that can be requested now, the NDA versions accepted): what
+    `gate.check_offered` lets through. Nothing while no report can be served (no private
+    folder, or no built site to say what is offered)."""
+    try:
+        reports_dir()
+        site = get_settings().require_site()
+    except (ReportNotConfigured, NotConfigured):
+        return [], []
+    today = dt.datetime.now(dt.UTC).date()
+    return sorted(r.id for r in site.reports), sorted(nda_versions_shown(site, today))
+
+
+def report_paths() -> dict[str, Any]:
+    offered, nda_versions = offered_reports()
+    if not offered or not nda_versions:
+        return {}  # nothing can be requested: the endpoint only refuses
+    schema = copy.deepcopy(REPORT_REQUEST)
+    schema["properties"]["report"]["enum"] = offered
+    schema["properties"]["nda_version"]["enum"] = nda_versions
+    return {
+        "/api/report-requests": _post(
+            "Request a security audit report under NDA",
+            "Records the request with the NDA version accepted and the time, acknowledges "
+            "it to the requester and tells the security team. If the team approves it, the "
+            "requester gets a signed download link that works once a day for 7 days.",
+            schema,
+        ),
+    }

@@ -89,7 +89,8 @@ def test_the_published_note_names_the_section_by_its_title(data_files: DataFiles
     )
     data = data_files.load()
     page = render_pages(data, build_changes(data, TODAY), TODAY)["dpa/2.0/index.md"]
-    assert "in section “Audits”, “We recieve auditors” was corrected to “We receive auditors”." in page
+    note = "in section “Audits”, “We recieve auditors” was corrected to “We receive auditors”."
+    assert note in page
     assert "in “audits”" not in page
 
 

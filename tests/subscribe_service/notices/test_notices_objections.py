@@ -139,7 +139,7 @@ def test_bad_links_get_a_clear_page_not_an_error(app, changes_file, smtp_server,
         dpa_token = tokens.make_token("object", ann.id, ann.token_version, n=999)
         confirm_token = tokens.make_token("confirm", ann.id, ann.token_version, n=1)
     assert client.get(f"/object/{dpa_token}", headers=html).status_code == 404
-    assert client.get(f"/object/{confirm_token}", headers=html).status_code == 400
+    assert client.get(f"/object/{confirm_token}", headers=html).status_code == 404
 
     with app.app_context(), session_scope(app) as session:
         session.scalar(select(Subscriber)).token_version += 1  # every old link withdrawn

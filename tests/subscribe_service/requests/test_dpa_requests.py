@@ -140,7 +140,7 @@ def test_with_no_current_version_the_team_is_asked_to_answer(
         ({"company": "x" * 201}, "company", 422),
         ({"signed_version": "the old one"}, "signed_version", 422),
         ({"colour": "blue"}, "body", 422),
-        ({"company": "x" * 9000}, "company", 413),
+        ({"company": "x" * 9000}, "company", 422),
     ],
 )
 def test_bad_input_is_a_problem_naming_the_field(app, client, smtp_server, change, field, status):

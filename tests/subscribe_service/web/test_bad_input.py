@@ -84,7 +84,7 @@ GARBAGE = [
     pytest.param(b"email=a%40example.com%0D%0ABcc:x", FORM, 422, "one line", id="form-crlf"),
     pytest.param(b"\xff\xfe\x00garbage", "multipart/form-data", 422, None, id="multipart-garbage"),
     pytest.param(
-        b"email=" + b"a" * 2000 + b"%40example.com", FORM, 413, "too long", id="form-field-too-long"
+        b"email=" + b"a" * 2000 + b"%40example.com", FORM, 422, "too long", id="form-field-too-long"
     ),
     pytest.param(b'{"email": "' + b"a" * 70_000 + b'"}', JSON, 413, "too large", id="huge-body"),
 ]
@@ -146,9 +146,21 @@ def test_path_tricks_are_not_found(app):
 
 
 def test_token_for_another_purpose_is_refused(app):
+    """Well formed but not a confirm link of ours: not found (404), not a damaged link."""
     with app.app_context():
         manage = tokens.make_token("manage", 1, 1)
-    assert_problem(app.test_client().get(f"/confirm/{manage}"), 400)
+    assert_problem(app.test_client().get(f"/confirm/{manage}"), 404)
+
+
+@pytest.mark.parametrize("path", ["/confirm/{}", "/manage/{}", "/unsubscribe/{}", "/export/{}"])
+def test_forged_links_are_not_found_with_the_usual_wording(app, path):
+    with app.app_context():
+        real = tokens.make_token("manage", 1, 1)
+    forged = real[:-27] + ("A" if real[-27] != "A" else "B") + real[-26:]
+    client = app.test_client()
+    assert_problem(client.get(path.format(forged)), 404)
+    page = client.get(path.format(forged), headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404 and b"This link is incomplete or damaged" in page.data
 
 
 def test_unknown_url_and_wrong_method_are_problems(app):

@@ -67,6 +67,26 @@ def test_tokens_have_one_salt_per_purpose():
     for other in ("confirm", "unsubscribe", "export", "object"):
         with pytest.raises(tokens.TokenError) as err:
             tokens.read_token(other, token, CONFIG)
+        assert err.value.reason == "forged"  # well formed, not signed for this purpose
+
+
+def test_the_documented_token_shape_is_what_the_signer_writes():
+    """TOKEN_PATTERN and the lengths in the OpenAPI document cover every link we sign
+    (short, long, compressed payloads); other shapes are damaged before any signature."""
+    import re
+
+    signed = [
+        tokens.make_token("manage", 1, 0, CONFIG),
+        tokens.make_token("confirm", 2**40, 9, CONFIG, t=["dpa", "security"] * 20),
+        tokens.make_token("object", 3, 1, CONFIG, n="x" * 300),  # compressed: leading "."
+    ]
+    assert signed[2].startswith(".")
+    for token in signed:
+        assert re.match(tokens.TOKEN_PATTERN, token), token
+        assert tokens.MIN_TOKEN_LENGTH <= len(token) <= tokens.MAX_TOKEN_LENGTH
+    for damaged in ("abc", "a.b.c", signed[0][:-1], signed[0] + "=", "x" * 1001, ""):
+        with pytest.raises(tokens.TokenError) as err:
+            tokens.read_token("manage", damaged, CONFIG)
         assert err.value.reason == "invalid"
 
 
