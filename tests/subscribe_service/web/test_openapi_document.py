@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from published_data import ROOT, write_service_json
 
 from subscribe_service.identity import tokens
 from subscribe_service.web.body_guard import TEXT_PATTERN
+
+REPO_DATA = ROOT / "data"
 
 SITE = "http://127.0.0.1:8000"
 
@@ -64,15 +67,19 @@ def test_token_parameters_have_the_signers_shape(client):
 
 
 def test_report_requests_are_documented_only_when_reports_are_offered(make_app, tmp_path):
+    # The fixture site offers no report on request: nothing to document.
     assert "/api/report-requests" not in _document(make_app().test_client())["paths"]
     reports = tmp_path / "reports"
     reports.mkdir()
-    (reports / "soc-2-type-2.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    (reports / "Not An Id.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    client = make_app(REPORTS_DIR=str(reports)).test_client()
+    # A file no certification offers is not documented either: the gate refuses it.
+    (reports / "internal-pentest-2026.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    site = tmp_path / "site"
+    write_service_json(site, REPO_DATA)  # the demo data offers the SOC 2 report on request
+    client = make_app(REPORTS_DIR=str(reports), SITE_DIR=str(site)).test_client()
     post = _document(client)["paths"]["/api/report-requests"]["post"]
     schema = post["requestBody"]["content"]["application/json"]["schema"]
     assert schema["properties"]["report"]["enum"] == ["soc-2-type-2"]
+    assert schema["properties"]["nda_version"]["enum"] == ["1.0"]
 
 
 @pytest.mark.parametrize("value", [1, {"a": 1}, ["x"], True])
