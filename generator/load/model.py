@@ -96,6 +96,16 @@ class Company(_Strict):
     description: ShortText | None = None
 
 
+class Brand(_Strict):
+    """`brand:` in site.yaml: the company's look. The files are paths under `data/`; what
+    they may hold (SVG or PNG, size, no scripts) and the colour's contrast are checked by
+    `generator.load.brand`."""
+
+    logo: ShortText
+    color: Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+    favicon: ShortText | None = None
+
+
 class Site(_Strict):
     """`data/site.yaml`: who publishes the trust center and where it lives."""
 
@@ -109,6 +119,7 @@ class Site(_Strict):
     signing_key: PublicKey | None = None
     repository_url: HttpUrl | None = None
     request_retention_days: int = Field(default=90, ge=1, le=3650)
+    brand: Brand | None = None
 
 
 class Correction(_Strict):

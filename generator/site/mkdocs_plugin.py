@@ -25,19 +25,32 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.history.changes import build_changes
+from generator.history.provenance import origins
 from generator.load.clock import resolve_today
 from generator.load.errors import DataError
 from generator.load.loader import load_data
 from generator.load.model import TrustData
-from generator.site.pages import render_pages, site_outputs
-from generator.outputs.pdf_jobs import PdfJobs
-from generator.history.provenance import origins
 from generator.load.security import require_current_certifications
+from generator.outputs.pdf_jobs import PdfJobs
+from generator.site.brand_assets import STYLESHEET, brand_files, brand_paths
+from generator.site.pages import render_pages, site_outputs
 
 log = logging.getLogger("mkdocs.plugins.trustsite")
 
 # Front matter keys that Material's templates print as they are (Jinja without autoescape).
 ESCAPED_META: tuple[str, ...] = ("title", "description", "author")
+
+
+def _apply_brand(config: MkDocsConfig, site: Any) -> None:
+    """The brand's logo and favicon as Material's, its colour through the build's stylesheet."""
+    paths = brand_paths(site)
+    if not paths:
+        return
+    config.theme["logo"] = paths["logo"]
+    if "favicon" in paths:
+        config.theme["favicon"] = paths["favicon"]
+    if STYLESHEET not in config.extra_css:
+        config.extra_css.append(STYLESHEET)
 
 
 class TrustsiteConfig(Config):
@@ -90,6 +103,8 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         records = build_changes(data, today)
         self.pages = render_pages(data, records, today, origins(data, self.data_path(config)))
         self.outputs = site_outputs(data, today, records, pdfs=False)
+        self.outputs.update(brand_files(data.site, self.data_path(config)))
+        _apply_brand(config, data.site)
         cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
         self.pdf_jobs = PdfJobs(data, today, cache)
         log.info(
