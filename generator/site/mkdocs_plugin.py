@@ -53,6 +53,23 @@ def _apply_brand(config: MkDocsConfig, site: Any) -> None:
         config.extra_css.append(STYLESHEET)
 
 
+def _add_to_nav(config: MkDocsConfig, title: str, page: str, *, before: str) -> None:
+    """Put a page that exists only with some data into mkdocs.yml's navigation (so that
+    previous/next pass through it), before the first entry under `before`."""
+    nav = config.nav
+    if nav is None or any(page in entry.values() for entry in nav if isinstance(entry, dict)):
+        return
+    at = next(
+        (
+            i
+            for i, entry in enumerate(nav)
+            if isinstance(entry, dict) and str(*entry.values()).startswith(before)
+        ),
+        len(nav),
+    )
+    nav.insert(at, {title: page})
+
+
 class TrustsiteConfig(Config):
     data_dir = c.Type(str, default="data")
     today = c.Optional(c.Type(str))  # YYYY-MM-DD; else TRUSTSITE_TODAY, else resolve_today()
@@ -105,6 +122,8 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         self.outputs = site_outputs(data, today, records, pdfs=False)
         self.outputs.update(brand_files(data.site, self.data_path(config)))
         _apply_brand(config, data.site)
+        if data.texts.get("security"):
+            _add_to_nav(config, "Security and compliance", "security/index.md", before="changelog/")
         cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
         self.pdf_jobs = PdfJobs(data, today, cache)
         log.info(
