@@ -21,14 +21,16 @@ from generator.load.timeline import timeline
 from generator.outputs.pdf_fonts import Fonts, find_fonts
 
 
-def dpa_pdfs(data: TrustData, today: dt.date, *, fonts: Fonts | None = None) -> dict[str, bytes]:
+def dpa_pdfs(
+    data: TrustData, today: dt.date, *, fonts: Fonts | None = None, logo: bytes | None = None
+) -> dict[str, bytes]:
     """One PDF per published DPA version (drafts excluded), keyed by site-relative path."""
     if not data.texts.get("dpa"):
         return {}
     fonts = fonts or find_fonts()
     published = timeline(data, "dpa", today).published
     return {
-        dpa_pdf_path(data.site, doc.version): render_dpa_pdf(data.site, doc, fonts)
+        dpa_pdf_path(data.site, doc.version): render_dpa_pdf(data.site, doc, fonts, logo)
         for doc in published
     }
 
@@ -36,12 +38,14 @@ def dpa_pdfs(data: TrustData, today: dt.date, *, fonts: Fonts | None = None) -> 
 # `mkdocs serve` rebuilds on every YAML change; a version's PDF only changes with its own
 # data, so unchanged versions are not laid out again (about a second each with DejaVu).
 @lru_cache(maxsize=64)
-def render_dpa_pdf(site: Site, doc: TextVersionDoc, fonts: Fonts) -> bytes:
+def render_dpa_pdf(
+    site: Site, doc: TextVersionDoc, fonts: Fonts, logo: bytes | None = None
+) -> bytes:
     # fpdf2 is imported on first use: a build whose PDFs all come from the cache
     # (generator.outputs.pdf_jobs) never pays for importing it.
     from generator.outputs.pdf_layout import DpaPdf
 
-    pdf = DpaPdf(site, doc, fonts)
+    pdf = DpaPdf(site, doc, fonts, logo)
     pdf.title_page()
     for section in doc.sections:
         pdf.section(section.title, section.body)

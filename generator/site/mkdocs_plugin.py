@@ -125,7 +125,8 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         if data.texts.get("security"):
             _add_to_nav(config, "Security and compliance", "security/index.md", before="changelog/")
         cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
-        self.pdf_jobs = PdfJobs(data, today, cache)
+        logo = brand_paths(data.site).get("logo")
+        self.pdf_jobs = PdfJobs(data, today, cache, logo=self.outputs.get(logo or ""))
         log.info(
             "trustsite: %d pages and %d files for %s", len(self.pages), len(self.outputs), today
         )
