@@ -103,6 +103,10 @@ def main(
         own = Path(".cache", "trustsite-dev", str(port), "site")
         site_dir = Path("site") if port == 8000 else own
     var = Path.cwd() / "var"
+    # Another port, another instance: its own database and mail, so two can run at once.
+    own = var if port == 8000 else var / f"dev-{port}"
+    own.mkdir(parents=True, exist_ok=True)
+    database = os.environ.get("TRUSTSITE_DATABASE_URL") or f"sqlite:///{own / 'trustsite.db'}"
     reports = Path(os.environ.get("TRUSTSITE_REPORTS_DIR") or var / "dev-reports")
     stop = threading.Event()
 
@@ -121,7 +125,7 @@ def main(
     ensure_sample_reports(site_dir, reports)
 
     sink = SmtpSink(host, smtp_port)
-    mailbox = MailFolder(var / "dev-mail", sink.port)
+    mailbox = MailFolder(own / "dev-mail", sink.port)
     sink.handler.listeners.append(mailbox.keep)
     sink.handler.listeners.append(
         lambda item: log.info(
@@ -145,6 +149,7 @@ def main(
         {
             "SERVE_SITE": True,
             "SITE_DIR": str(site_dir.resolve()),
+            "DATABASE_URL": database,
             "MAIL_SERVER": host,
             "MAIL_PORT": sink.port,
             "REPORTS_DIR": str(reports.resolve()),

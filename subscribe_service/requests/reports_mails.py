@@ -47,8 +47,9 @@ def _context(request: ReportRequest) -> dict[str, Any]:
 
 
 def _cli_prefix() -> str:
-    """The start of the approve and decline commands, with the reports folder the service
-    uses: the command checks the report file is there, so it must look where we look."""
+    """The start of the approve and decline commands, with the reports folder and (for a
+    SQLite file) the database the service uses: the command checks the report file is
+    there and records the decision, so it must look where the service looks."""
     folder = current_app.config.get("REPORTS_DIR")
     # The flask beside this interpreter, by its full path when the shell would not find it.
     beside = Path(sys.executable).with_name("flask")
@@ -57,6 +58,9 @@ def _cli_prefix() -> str:
     prefix = f"{shlex.quote(flask)} --app subscribe_service"
     if folder:
         prefix = f"TRUSTSITE_REPORTS_DIR={shlex.quote(str(Path(folder).resolve()))} {prefix}"
+    database = str(current_app.config.get("DATABASE_URL") or "")
+    if database.startswith("sqlite:"):  # a file, no credentials: safe to print
+        prefix = f"TRUSTSITE_DATABASE_URL={shlex.quote(database)} {prefix}"
     return prefix
 
 
