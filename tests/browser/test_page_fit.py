@@ -37,6 +37,9 @@ SHOT_WIDTHS = (390, 1280)
 ARTIFACTS = ROOT / "test-artifacts"
 SHOTS = ARTIFACTS / "fit"
 EMAIL = "dpo@client-fit.example"
+HIDDEN_COLUMNS = """[...document.querySelectorAll('.ts-scroll')]
+  .filter(e => !e.closest('.ts-timeline') && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.getAttribute('aria-label')}: ${e.scrollWidth}/${e.clientWidth}`)"""
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +114,7 @@ class Checker:
         }
         self.axe = axe
         self.too_wide: dict[str, dict[int, int]] = {}
+        self.hidden: dict[str, dict[int, list[str]]] = {}
         self.axe_problems: list[str] = []
         self.checked: set[tuple[str, int]] = set()
 
@@ -121,6 +125,11 @@ class Checker:
         scrolled = page.evaluate("document.documentElement.scrollWidth")
         if scrolled > width:
             self.too_wide.setdefault(what, {})[width] = scrolled
+        # A table that scrolls inside its region hides columns; only the timeline picture
+        # (a drawing with its table below it) may scroll on a phone.
+        hidden = page.evaluate(HIDDEN_COLUMNS)
+        if hidden:
+            self.hidden.setdefault(what, {})[width] = hidden
         if (kind, width) in self.checked:
             return
         self.checked.add((kind, width))
@@ -163,6 +172,7 @@ def test_no_built_page_scrolls_sideways_at_any_width(demo: DemoSite, checker: Ch
     for path in paths:
         checker.visit(page_type(path), "/" + path)
     assert checker.too_wide == {}, f"pages wider than the screen: {checker.too_wide}"
+    assert checker.hidden == {}, f"tables scrolling in their region: {checker.hidden}"
     assert checker.axe_problems == [], "\n".join(checker.axe_problems)
 
 
