@@ -165,6 +165,7 @@ def checker(browser: Any, demo: DemoSite, axe: Any) -> Iterator[Checker]:
 # --- the built site ----------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(1800)  # every page at three widths, on a shared two-core machine
 def test_no_built_page_scrolls_sideways_at_any_width(demo: DemoSite, checker: Checker) -> None:
     paths = built_pages(demo.site_dir)
     kinds = {page_type(p) for p in paths}
@@ -216,6 +217,7 @@ def test_every_page_type_reports_its_weight_and_the_map_is_light(
 # --- the service's pages -----------------------------------------------------------------------
 
 
+@pytest.mark.timeout(900)
 def test_no_service_page_scrolls_sideways_at_any_width(
     demo: DemoSite, checker: Checker
 ) -> None:

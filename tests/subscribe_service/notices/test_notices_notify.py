@@ -120,7 +120,8 @@ def test_all_means_it_and_cannot_be_combined_with_baseline(app, changes_file):
     history = str(changes_file(FIRST_LIST, DPA_21))
     both = app.test_cli_runner().invoke(args=["notify", "--all", "--baseline", history])
     assert both.exit_code == 2 and "give one" in both.output
-    assert "2 notices created, 2 deliveries queued." in invoke(app, "notify", "--all", history).output
+    result = invoke(app, "notify", "--all", history)
+    assert "2 notices created, 2 deliveries queued." in result.output
 
 
 def test_notices_on_a_new_service_suggests_the_baseline_first(app):
