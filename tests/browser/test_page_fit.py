@@ -242,10 +242,18 @@ def test_no_service_page_scrolls_sideways_at_any_width(
     assert "1 deliveries queued" in demo.notify()
     demo.send()
     notice = demo.one_mail_to(EMAIL, "sub-processor change")
+    assert f'<img src="{demo.url}brand/logo.svg"' in html_of(notice)  # the brand, in the mail
+    preview = demo.url + "mail-preview"  # on the site's origin, without a page's CSP
+
+    def blank(route: Any) -> None:
+        route.fulfill(body="<!doctype html><title>mail</title>", content_type="text/html")
+
     for width in WIDTHS:
         page = checker.pages[width]
-        page.goto("about:blank")  # a service page's CSP would block the mail's inline styles
+        page.route(preview, blank)
+        page.goto(preview)
         page.set_content(html_of(notice))
+        assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
         checker.check(width, "notice mail", "the notice mail")
 
     checker.visit("service: objection", link(notice, "object"))
