@@ -1,7 +1,8 @@
 # make run    the site, the subscription service, a local mail sink and the sender on
-#             http://127.0.0.1:8000 (mail at /_dev/mail); nothing to configure. The site
-#             is built first: the service reads the company and its data from the
-#             built site's service.json, never from data/.
+#             http://127.0.0.1:8000 (mail at /_dev/mail); nothing to configure.
+#             `make run PORT=8123` serves on another port. The site is built first (and
+#             again when data/ or site_src/ change): the service reads the company and its
+#             data from the built site's service.json, never from data/.
 # make test   the test suite.
 # make bench  every benchmark, each beside its lower bound.
 
@@ -9,6 +10,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: run test bench install
 
@@ -23,7 +25,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 install: $(INSTALLED)
 
 run: $(INSTALLED)
-	$(BIN)/trustsite-dev
+	$(BIN)/trustsite-dev --port $(PORT)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q

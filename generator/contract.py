@@ -463,6 +463,13 @@ class Report(_Record):
     name: Text
 
 
+class Brand(_Record):
+    """The company's look in mails: its logo in the built site, its colour (`#RRGGBB`)."""
+
+    logo: SitePath
+    color: Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
 class ServiceInfo(_Record):
     """`service.json`: what the service needs from the data, as of the build date."""
 
@@ -476,6 +483,7 @@ class ServiceInfo(_Record):
     dpa: list[DocumentVersion] = []  # published versions, oldest first
     nda: list[DocumentVersion] = []  # the click-through NDA of report requests, oldest first
     reports: list[Report] = []  # on request, in the security version in force on `as_of`
+    brand: Brand | None = None  # site.yaml's brand, when it has one
 
     def report_name(self, report_id: str) -> str | None:
         return next((r.name for r in self.reports if r.id == report_id), None)

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from generator.load.brand import check_site_rules
 from generator.load.corrections import CorrectionError, corrected
 from generator.load.countries import code_problem
 from generator.load.errors import DataError, Issue, display_path
@@ -56,6 +57,8 @@ def load_data(data_dir: Path) -> TrustData:
     issues: list[Issue] = []
     site = _load_file(data_dir / "site.yaml", Site, issues)
     notice_days = site.doc.notice_period_days if site else None
+    if site is not None:
+        issues += check_site_rules(site, data_dir)  # the brand's files, where forms post
 
     texts: dict[str, tuple[TextVersionDoc, ...]] = {}
     documents: dict[str, tuple[TextVersionDoc, ...]] = {}

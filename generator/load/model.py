@@ -114,6 +114,16 @@ class KeyRotation(_Strict):
     signature: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{86}==$")]
 
 
+class Brand(_Strict):
+    """`brand:` in site.yaml: the company's look. The files are paths under `data/`; what
+    they may hold (SVG or PNG, size, no scripts) and the colour's contrast are checked by
+    `generator.load.brand`."""
+
+    logo: ShortText
+    color: Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+    favicon: ShortText | None = None
+
+
 class Site(_Strict):
     """`data/site.yaml`: who publishes the trust center and where it lives."""
 
@@ -130,6 +140,7 @@ class Site(_Strict):
     request_retention_days: int = Field(default=90, ge=1, le=3650)
     # The IANA time zone whose days the objection deadline counts (docs/data-format.md).
     timezone: TimeZoneName = "UTC"
+    brand: Brand | None = None
 
 
 class Correction(_Strict):

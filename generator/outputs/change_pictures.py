@@ -94,11 +94,20 @@ def changelog_timeline(records: Sequence[ChangeRecord], today: dt.date) -> Marku
     out.append(
         f'<line x1="{at}" y1="{TOP - 14}" x2="{at}" y2="{bottom}" stroke="currentColor" '
         f'stroke-width="2" stroke-dasharray="6 4"/>'
-        f'<text x="{at}" y="{bottom + 18}" text-anchor="middle">{long_date(today)}</text>'
+        f'<text x="{at}" y="{bottom + 18}" text-anchor="{_anchor(at, long_date(today))}">'
+        f"{long_date(today)}</text>"
     )
     out.append(_legend(bottom + 44))
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _anchor(at: float, text: str) -> str:
+    """Where a label centred on `at` would run off the picture, it ends (or starts) there."""
+    half = 4.2 * len(text)  # half the width of 14px sans-serif text, generously
+    if at + half > WIDTH:
+        return "end"
+    return "start" if at - half < 0 else "middle"
 
 
 def _mark(record: ChangeRecord, announced: float, effective: float, mid: int) -> str:

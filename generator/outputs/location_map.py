@@ -6,8 +6,9 @@ would add a random id, a stylesheet and, unless told otherwise, scripts from els
 this module draws the shapes itself instead: presentation attributes only (no `<style>`,
 no `style=""`, no script, nothing fetched), a fixed order, and no date or random number,
 so two builds give the same bytes and the site's Content-Security-Policy has nothing to
-allow. The page shows the file as an image with a text alternative and a table of the
-same figures (templates/pages/_reader.html.j2).
+allow. The shapes are simplified first (map_shapes), to a small part of their size. The
+page shows the file as an image with a text alternative and a table of the same figures
+(templates/pages/_reader.html.j2).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from generator.load import countries
 from generator.load.model import Subprocessor
+from generator.outputs.map_shapes import light_path
 
 MAP_PATH = "subprocessors/map.svg"
 # Grey for a country without sub-processors, then light to dark indigo (the site's colour);
@@ -50,8 +52,12 @@ def world_shapes() -> WorldShapes:
     box = _VIEWBOX.search(svg)
     if box is None:  # a release of the package with another layout: say which
         raise RuntimeError("pygal_maps_world's worldmap.svg has no viewBox; check its version")
-    shapes = tuple((m[1], tuple(_PATH_D.findall(m[2]))) for m in _GROUP.finditer(svg))
-    return WorldShapes(round(float(box[1])), round(float(box[2])), shapes)
+    shapes = []
+    for match in _GROUP.finditer(svg):
+        paths = tuple(p for p in map(light_path, _PATH_D.findall(match[2])) if p)
+        if paths:  # a country made only of specks disappears, as it would on screen
+            shapes.append((match[1], paths))
+    return WorldShapes(round(float(box[1])), round(float(box[2])), tuple(shapes))
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def map_svg(entries: Sequence[Subprocessor]) -> bytes:
         row = counts.get(code)
         fill = shade(row.count if row else 0, most)
         title = f"<title>{escape(row.country)}: {row.count}</title>" if row else ""
-        ds = "".join(f"<path d={quoteattr(d)}/>" for d in paths)
+        ds = f"<path d={quoteattr(''.join(paths))}/>"  # one path per country: fewer bytes
         out.append(f'<g fill="{fill}">{title}{ds}</g>\n')
     out.append("</g>\n")
     out.append(_legend(most, world.height))

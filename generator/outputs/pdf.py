@@ -33,13 +33,15 @@ def appendices(data: TrustData, today: dt.date) -> dict[str, tuple[TextVersionDo
     }
 
 
-def dpa_pdfs(data: TrustData, today: dt.date, *, fonts: Fonts | None = None) -> dict[str, bytes]:
+def dpa_pdfs(
+    data: TrustData, today: dt.date, *, fonts: Fonts | None = None, logo: bytes | None = None
+) -> dict[str, bytes]:
     """One PDF per published DPA version (drafts excluded), keyed by site-relative path."""
     if not data.texts.get("dpa"):
         return {}
     fonts = fonts or find_fonts()
     return {
-        dpa_pdf_path(data.site, version): render_dpa_pdf(data.site, doc, fonts, appendix)
+        dpa_pdf_path(data.site, version): render_dpa_pdf(data.site, doc, fonts, appendix, logo)
         for version, (doc, appendix) in appendices(data, today).items()
     }
 
@@ -48,13 +50,17 @@ def dpa_pdfs(data: TrustData, today: dt.date, *, fonts: Fonts | None = None) -> 
 # data, so unchanged versions are not laid out again (about a second each with DejaVu).
 @lru_cache(maxsize=64)
 def render_dpa_pdf(
-    site: Site, doc: TextVersionDoc, fonts: Fonts, appendix: Appendix = ((), ())
+    site: Site,
+    doc: TextVersionDoc,
+    fonts: Fonts,
+    appendix: Appendix = ((), ()),
+    logo: bytes | None = None,
 ) -> bytes:
     # fpdf2 is imported on first use: a build whose PDFs all come from the cache
     # (generator.outputs.pdf_jobs) never pays for importing it.
     from generator.outputs.pdf_layout import DpaPdf
 
-    pdf = DpaPdf(site, doc, fonts)
+    pdf = DpaPdf(site, doc, fonts, logo)
     pdf.title_page()
     for section in doc.sections:
         pdf.section(section.title, section.body)

@@ -31,21 +31,26 @@ from generator.outputs import pdf, pdf_fonts
 log = logging.getLogger(__name__)
 
 
-def _render(site: Site, docs: list[tuple[TextVersionDoc, pdf.Appendix]]) -> list[bytes]:
+def _render(
+    site: Site, docs: list[tuple[TextVersionDoc, pdf.Appendix]], logo: bytes | None = None
+) -> list[bytes]:
     """Runs in the worker process."""
     fonts = pdf_fonts.find_fonts()
-    return [pdf.render_dpa_pdf(site, doc, fonts, appendix) for doc, appendix in docs]
+    return [pdf.render_dpa_pdf(site, doc, fonts, appendix, logo) for doc, appendix in docs]
 
 
 class PdfJobs:
     """Start with the data; `result()` gives {site path: PDF bytes} of every published DPA."""
 
-    def __init__(self, data: TrustData, today: dt.date, cache_dir: Path | None):
+    def __init__(
+        self, data: TrustData, today: dt.date, cache_dir: Path | None, logo: bytes | None = None
+    ):
         self.cache_dir = cache_dir
         self.site = data.site
+        self.logo = logo  # the brand's logo for the cover: part of each PDF's cache key
         # Each version with its annexes, which depend on other versions (docs/annexes.md).
         docs = list(pdf.appendices(data, today).values())
-        salt = _code_and_fonts_digest()
+        salt = _code_and_fonts_digest() + hashlib.sha256(logo or b"").hexdigest()
         self.keys = {doc.version: _key(salt, data.site, doc, extra) for doc, extra in docs}
         self.ready: dict[str, bytes] = {}
         self.missing: list[tuple[TextVersionDoc, pdf.Appendix]] = []
@@ -64,7 +69,7 @@ class PdfJobs:
     def _start(self) -> None:
         try:
             self._pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self._future = self._pool.submit(_render, self.site, self.missing)
+            self._future = self._pool.submit(_render, self.site, self.missing, self.logo)
         except OSError as err:  # no process can be started here: render when asked
             log.info("no worker process (%s); PDFs are rendered in the build process", err)
             self._pool = self._future = None
@@ -73,7 +78,9 @@ class PdfJobs:
         if self.missing:
             try:
                 rendered = (
-                    self._future.result() if self._future else _render(self.site, self.missing)
+                    self._future.result()
+                    if self._future
+                    else _render(self.site, self.missing, self.logo)
                 )
             finally:
                 if self._pool is not None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
+import logging
 import re
 from collections.abc import Sequence
 
@@ -21,12 +23,15 @@ from generator.outputs.annex_text import Signer
 from generator.outputs.markdown_render import render_markdown
 from generator.outputs.pdf_fonts import BODY_SIZE, MARGIN, Fonts
 
+log = logging.getLogger(__name__)
+
 
 class DpaPdf(FPDF):
     """One DPA version as an A4 document: a title page, then one heading per section."""
 
-    def __init__(self, site: Site, doc: TextVersionDoc, fonts: Fonts):
+    def __init__(self, site: Site, doc: TextVersionDoc, fonts: Fonts, logo: bytes | None = None):
         super().__init__(format="A4", unit="mm")
+        self._logo = logo  # the brand's SVG or PNG (site.yaml brand.logo), for the cover
         self._site = site
         self._doc = doc
         self._fontset = fonts
@@ -65,6 +70,12 @@ class DpaPdf(FPDF):
 
     def title_page(self) -> None:
         self.add_page()
+        if self._logo:
+            try:
+                self.image(io.BytesIO(self._logo), x=MARGIN, y=MARGIN, h=18)
+            except Exception as err:  # fpdf2 draws a subset of SVG: the PDF
+                # still builds, without the logo, rather than failing on what check accepted
+                log.warning("the brand's logo is left off the DPA PDF cover: %s", err)
         self.set_y(60)
         self._line(self._site.company.legal_name, size=13)
         self.ln(6)

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from generator import contract
 from generator.history.changes import dump_json
 from generator.history.urls import dpa_pdf_path, site_root
-from generator.load.model import TextVersionDoc, TrustData
+from generator.load.brand import built_path
+from generator.load.model import Site, TextVersionDoc, TrustData
 from generator.load.security import ReportAccess, SecurityVersionDoc
 from generator.load.timeline import timeline
 
@@ -51,7 +52,14 @@ def service_info(data: TrustData, today: dt.date) -> contract.ServiceInfo:
         ],
         nda=[_version(doc) for doc in _published(data.documents.get("nda", ()), today)],
         reports=_reports(data, today),
+        brand=_brand(site),
     )
+
+
+def _brand(site: Site) -> contract.Brand | None:
+    if site.brand is None:
+        return None
+    return contract.Brand(logo=built_path("logo", site.brand.logo), color=site.brand.color)
 
 
 def service_json(data: TrustData, today: dt.date) -> bytes:

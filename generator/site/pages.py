@@ -29,7 +29,7 @@ from generator.history.manifest import history_outputs
 from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
 from generator.site.page_context import relative_url, service_action, subprocessor_row, template_env
 from generator.history.provenance import Origin
-from generator.site.security_pages import add_security_pages, security_outputs
+from generator.site.security_pages import add_security_pages, home_badges, security_outputs
 from generator.history.signing import fingerprint, signer_from_environment
 from generator.site.since_pages import (
     add_entry_pages,
@@ -50,6 +50,7 @@ from generator.history.urls import feed_path
 from generator.outputs.service_info import PATH as SERVICE_JSON
 from generator.outputs.service_info import service_json
 
+LATEST_CHANGES = 5  # on the home page; the changelog has them all
 EXPORTS: tuple[tuple[str, str], ...] = (
     ("changes.json", "Every change, machine-readable (changes.json)"),
     ("subprocessors.json", "Current sub-processors as JSON"),
@@ -118,7 +119,7 @@ def render_pages(
             )
         )
 
-    add("index.md", "home.md.j2", **_home_context(data, records, lines))
+    add("index.md", "home.md.j2", **_home_context(data, records, lines, today))
     for topic in TEXT_TOPICS:
         add_text_topic(add, lines[topic], by_id, data)
         add_text_since(add, lines[topic], by_id)
@@ -146,26 +147,32 @@ def render_pages(
 
 
 def _home_context(
-    data: TrustData, records: Sequence[ChangeRecord], lines: dict[str, TopicTimeline]
+    data: TrustData,
+    records: Sequence[ChangeRecord],
+    lines: dict[str, TopicTimeline],
+    today: dt.date,
 ) -> dict[str, object]:
+    upcoming = sorted(
+        (r for r in records if r.status is Status.upcoming),
+        key=lambda r: (r.effective, r.topic, r.version),
+    )
     documents = [
         {
             "topic": topic,
             "title": TOPIC_TITLES[topic],
             "current": lines[topic].current,
             "record": _record_of(records, topic, lines[topic].current),
+            "upcoming": next((r for r in upcoming if r.topic == topic), None),
         }
         for topic in TOPICS
     ]
-    upcoming = sorted(
-        (r for r in records if r.status is Status.upcoming),
-        key=lambda r: (r.effective, r.topic, r.version),
-    )
+    newest_first = sorted(records, key=lambda r: (r.announced, r.effective), reverse=True)
     feeds = [("all", "All documents")] + [(t, TOPIC_TITLES[t]) for t in TOPICS]
     return {
         "documents": documents,
-        "next_change": upcoming[0] if upcoming else None,
-        "more_upcoming": upcoming[1:],
+        "badges": home_badges(data, today),
+        "latest": newest_first[:LATEST_CHANGES],
+        "more_changes": len(newest_first) > LATEST_CHANGES,
         "feeds": [
             (feed_path(name, "atom"), feed_path(name, "rss"), title) for name, title in feeds
         ],

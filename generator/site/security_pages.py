@@ -26,6 +26,7 @@ from generator.load.security import (
     ReportAccess,
     SecurityVersionDoc,
     cert_state,
+    current_security,
 )
 from generator.load.timeline import TopicTimeline, published_status
 from generator.site.page_context import AddPage, service_action, version_context
@@ -77,6 +78,16 @@ def add_security_pages(
 def _cert_view(cert: Certification, today: dt.date) -> dict[str, object]:
     state = cert_state(cert, today)
     return {"cert": cert, "state": state.value, "badge": badge_svg(cert.standard, state)}
+
+
+def home_badges(data: TrustData, today: dt.date) -> list[dict[str, object]]:
+    """The certifications of the security version in force, for the home page's row of
+    badges: a lapsed one is never shown there (the security page says it lapsed)."""
+    doc = current_security(data, today)
+    if doc is None:
+        return []
+    views = [_cert_view(c, today) for c in doc.certifications]
+    return [v for v in views if v["state"] != CertState.lapsed.value]
 
 
 def badge_svg(label: str, state: CertState) -> Markup:

@@ -44,7 +44,12 @@
               result.classList.toggle("ts-result--error", !ok);
               result.textContent = message(response.status, body);
               if (ok) {
-                form.reset();
+                // Only the address is cleared: the documents chosen stay as they were, so
+                // the reader sees what they subscribed to (reset() would tick every box).
+                var email = form.querySelector("input[type=email]");
+                if (email) {
+                  email.value = "";
+                }
               }
             });
         })

@@ -1,18 +1,18 @@
 """Development only: /_dev/mail shows what the local SMTP sink received.
 
-A list of messages, and each message's headers, text part (links clickable) and HTML
-part, so a person can confirm a subscription in the browser without a mail client.
+A list of messages, and each message's headers, text part (links clickable), HTML part
+and attachments (the DPA's PDF opens in the browser), so a person can confirm a
+subscription or read what a request sent without a mail client.
 """
 
 from __future__ import annotations
 
 import re
 from email.message import EmailMessage
+from typing import Protocol
 
 from flask import Blueprint, Flask, Response, abort, render_template
 from markupsafe import Markup, escape
-
-from subscribe_service.dev.smtpsink import SmtpSink
 
 bp = Blueprint("devmail", __name__, url_prefix="/_dev/mail")
 URL = re.compile(r"https?://[^\s<>\"']+")
@@ -29,7 +29,25 @@ HEADERS = (
 )
 
 
-def init_app(app: Flask, sink: SmtpSink) -> None:
+class Mailbox(Protocol):
+    """Where the mails come from: the sink itself, or the folder it writes to."""
+
+    port: int
+
+    @property
+    def messages(self) -> list[EmailMessage]: ...
+
+
+def attachments(msg: EmailMessage) -> list[tuple[str, str, int]]:
+    """(file name, content type, size in bytes) of each attachment, in order."""
+    found = []
+    for part in msg.iter_attachments():
+        content = part.get_payload(decode=True) or b""
+        found.append((part.get_filename() or "attachment", part.get_content_type(), len(content)))
+    return found
+
+
+def init_app(app: Flask, sink: Mailbox) -> None:
     def _message(n: int) -> EmailMessage:
         messages = sink.messages
         if not 1 <= n <= len(messages):
@@ -48,7 +66,12 @@ def init_app(app: Flask, sink: SmtpSink) -> None:
         text = part.get_content() if part else ""
         linked = URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', str(escape(text)))
         body = render_template(
-            "dev/mail_one.html", msg=msg, n=n, headers=HEADERS, text=Markup(linked)
+            "dev/mail_one.html",
+            msg=msg,
+            n=n,
+            headers=HEADERS,
+            text=Markup(linked),
+            attachments=attachments(msg),
         )
         response = Response(body)
         response.headers["Content-Security-Policy"] = (
@@ -68,6 +91,21 @@ def init_app(app: Flask, sink: SmtpSink) -> None:
             "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'self'"
         )
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        return response
+
+    @bp.get("/<int:n>/attachments/<int:i>")
+    def attachment(n: int, i: int) -> Response:
+        parts = list(_message(n).iter_attachments())
+        if not 1 <= i <= len(parts):
+            abort(404)
+        part = parts[i - 1]
+        content_type = part.get_content_type()
+        # A PDF or a picture opens in the browser; anything else is downloaded.
+        inline = content_type == "application/pdf" or content_type.startswith("image/")
+        response = Response(part.get_payload(decode=True) or b"", mimetype=content_type)
+        response.headers["Content-Disposition"] = "inline" if inline else "attachment"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     app.register_blueprint(bp)

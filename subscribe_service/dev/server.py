@@ -1,11 +1,14 @@
 """`trustsite-dev` / `make run`: the whole thing on localhost, nothing to configure.
 
-One process: builds the site (`trustsite build`), starts a local SMTP server that keeps
-what it receives (shown at http://127.0.0.1:8000/_dev/mail), the service on
-http://127.0.0.1:8000 serving the built site at / and the API, and the outbox sender.
-Ctrl-C stops everything. The site is built first because the service reads the company,
-its contacts and the DPA versions from the built site's `service.json` (with `--no-build`
-and no site yet, the request forms answer 503 until one is built).
+One process: builds the site (`trustsite build`), starts a local SMTP server on a free
+port that keeps what it receives under `var/dev-mail/` (shown at /_dev/mail, across
+restarts), the service on http://127.0.0.1:8000 (or `--port N`) serving the built site at
+/ and the API, and the outbox sender. The site is rebuilt when `data/` or `site_src/`
+change. The demo's security reports are served from `var/dev-reports/`, where a sample
+PDF is written for each one on first run. Ctrl-C stops everything. The site is built
+first because the service reads the company, its contacts and the DPA versions from the
+built site's `service.json` (with `--no-build` and no site yet, the request forms answer
+503 until one is built).
 """
 
 from __future__ import annotations
@@ -55,14 +58,30 @@ def build_site(site_dir: Path, data_dir: Path, shown_as: Path | None = None) -> 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--smtp-port", default=8025, show_default=True, type=int)
+@click.option(
+    "--smtp-port",
+    default=None,
+    type=int,
+    help="The local SMTP sink's port [default: a free one, so two instances can run].",
+)
 @click.option(
     "--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path)
 )
-@click.option("--site-dir", default="site", show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "--site-dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Where the site is built [default: site/ on port 8000, else a folder of the port's "
+    "own under .cache/, so that two instances do not build over each other].",
+)
 @click.option("--no-build", is_flag=True, help="Serve the site as it is, without building.")
 def main(
-    host: str, port: int, smtp_port: int, data_dir: Path, site_dir: Path, no_build: bool
+    host: str,
+    port: int,
+    smtp_port: int | None,
+    data_dir: Path,
+    site_dir: Path | None,
+    no_build: bool,
 ) -> None:
     """Run the trust site, the subscription service, a mail sink and the sender."""
     logging.basicConfig(
@@ -72,19 +91,42 @@ def main(
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     from subscribe_service import create_app
     from subscribe_service.dev import mailview as devmail
+    from subscribe_service.dev.mailstore import MailFolder
+    from subscribe_service.dev.sample_reports import ensure_sample_reports
     from subscribe_service.dev.smtpsink import SmtpSink
+    from subscribe_service.dev.watch import watch
     from subscribe_service.infra.migrate import upgrade
     from subscribe_service.mail.sender import poll
 
     url = f"http://{host}:{port}/"
-    if not no_build:
+    if site_dir is None:
+        own = Path(".cache", "trustsite-dev", str(port), "site")
+        site_dir = Path("site") if port == 8000 else own
+    var = Path.cwd() / "var"
+    # Another port, another instance: its own database and mail, so two can run at once.
+    own = var if port == 8000 else var / f"dev-{port}"
+    own.mkdir(parents=True, exist_ok=True)
+    database = os.environ.get("TRUSTSITE_DATABASE_URL") or f"sqlite:///{own / 'trustsite.db'}"
+    reports = Path(os.environ.get("TRUSTSITE_REPORTS_DIR") or var / "dev-reports")
+    stop = threading.Event()
+
+    def rebuild() -> None:
         # Built for the address it is served at, so that the forms post to this port.
         from subscribe_service.dev.data import data_for_url
 
-        work = site_dir.resolve().parent / ".cache" / "trustsite-dev"
-        build_site(site_dir, data_for_url(data_dir, url, work), shown_as=data_dir)
+        work = site_dir.resolve().parent / ".cache" / "trustsite-dev" / str(port)
+        if build_site(site_dir, data_for_url(data_dir, url, work), shown_as=data_dir):
+            ensure_sample_reports(site_dir, reports)
+
+    if not no_build:
+        rebuild()
+        watched = [data_dir, Path("site_src"), Path("mkdocs.yml")]
+        watch([p for p in watched if p.exists()], rebuild, stop)
+    ensure_sample_reports(site_dir, reports)
 
     sink = SmtpSink(host, smtp_port)
+    mailbox = MailFolder(own / "dev-mail", sink.port)
+    sink.handler.listeners.append(mailbox.keep)
     sink.handler.listeners.append(
         lambda item: log.info(
             "mail received for %s: %s  -> http://%s:%d/_dev/mail",
@@ -98,9 +140,9 @@ def main(
         sink.start()
     except OSError as err:
         raise click.ClickException(
-            f"cannot start the SMTP sink on {host}:{smtp_port}: {err}"
+            f"cannot start the SMTP sink on {host}:{sink.port}: {err}"
         ) from None
-    log.info("SMTP sink listening on %s:%d", host, smtp_port)
+    log.info("SMTP sink listening on %s:%d, keeping mail in %s", host, sink.port, mailbox.folder)
 
     os.environ.setdefault("TRUSTSITE_SITE_URL", url)
     app = create_app(
@@ -108,17 +150,18 @@ def main(
             "SERVE_SITE": True,
             "DEVELOPMENT": True,  # the development secret is fine here, and only here
             "SITE_DIR": str(site_dir.resolve()),
+            "DATABASE_URL": database,
             "MAIL_SERVER": host,
-            "MAIL_PORT": smtp_port,
+            "MAIL_PORT": sink.port,
+            "REPORTS_DIR": str(reports.resolve()),
             "SEND_POLL_SECONDS": 1.0,
             "SEND_BACKOFF_SECONDS": 5.0,
         }
     )
     upgrade(app)
     log.info("database ready: %s", app.config["DATABASE_URL"])
-    devmail.init_app(app, sink)
+    devmail.init_app(app, mailbox)
 
-    stop = threading.Event()
     sender = threading.Thread(
         target=poll, args=(app, stop.is_set), kwargs={"owner": "dev-sender"}, daemon=True
     )

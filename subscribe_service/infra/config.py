@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from email.utils import formataddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from flask import Flask
 
+from generator.contract import ServiceInfo
 from subscribe_service.infra.published_site import init_published_site
 
 DEV_SECRET = "trustsite-dev-secret-do-not-use-in-production"
@@ -171,8 +172,16 @@ def _follow_the_published_company(app: Flask) -> None:
         if sender_is_derived:
             cfg["MAIL_DEFAULT_SENDER"] = default_sender(company, cfg["MAIL_DOMAIN"])
 
+    def follow(info: ServiceInfo) -> None:
+        name_the_company(info.company.name)
+        # The logo at its address on the published site, for the mails' header.
+        brand = info.brand
+        cfg["BRAND_LOGO_URL"] = urljoin(_slash(info.site_url), brand.logo) if brand else None
+        cfg["BRAND_COLOR"] = brand.color if brand else None
+
+    cfg["BRAND_LOGO_URL"] = cfg["BRAND_COLOR"] = None
     name_the_company(urlsplit(cfg["SITE_URL"]).hostname or "trust center")
-    init_published_site(app, on_change=lambda info: name_the_company(info.company.name)).peek()
+    init_published_site(app, on_change=follow).peek()
 
 
 def origin_of(url: str) -> str:

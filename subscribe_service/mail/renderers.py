@@ -27,6 +27,8 @@ def mail_context(**extra: Any) -> dict[str, Any]:
     return {
         "company": cfg["COMPANY_NAME"],
         "site_url": cfg["SITE_URL"],
+        "brand_logo_url": cfg.get("BRAND_LOGO_URL"),
+        "brand_color": cfg.get("BRAND_COLOR") or "#3f51b5",
         "topic_titles": TOPIC_TITLES,
         **extra,
     }

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import Notice, OutboxMessage, OutboxStatus, Subscriber
@@ -17,6 +18,7 @@ from subscribe_service.notices.notify import NOTICE_KIND, NotifyConflict, Notify
 from subscribe_service.notices.source import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
+    LoadedChanges,
     SourceError,
     load_changes,
 )
@@ -31,6 +33,13 @@ MAX_TIMEOUT = 3600  # seconds; inf would overflow the timers
     is_flag=True,
     help="Record every change as already announced, mailing nobody "
     "(first run on a site that already has a history).",
+)
+@click.option(
+    "--all",
+    "mail_all",
+    is_flag=True,
+    help="On a service that has never notified, mail subscribers about every change in "
+    "SOURCE, old ones included (without it, such a first run is refused).",
 )
 @click.option(
     "--timeout",
@@ -52,7 +61,7 @@ MAX_TIMEOUT = 3600  # seconds; inf would overflow the timers
 )
 @with_appcontext
 def notify_command(
-    source: str, baseline: bool, timeout: float, allow_hosts: tuple[str, ...]
+    source: str, baseline: bool, mail_all: bool, timeout: float, allow_hosts: tuple[str, ...]
 ) -> None:
     """Queue notices for new changes in SOURCE: a changes.json path, site folder, URL or -."""
     configured = str(current_app.config["NOTIFY_ALLOW_HOSTS"] or "").split(",")
@@ -66,13 +75,34 @@ def notify_command(
         for problem in err.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
+    if baseline and mail_all:
+        raise click.UsageError("--baseline mails nobody and --all mails everyone: give one")
     try:
         with session_scope() as session:
+            if not (baseline or mail_all) and _first_run_would_mail(session, loaded):
+                click.echo(_FIRST_RUN_REFUSAL.format(source=source), err=True)
+                sys.exit(1)
             report = notify(session, loaded, baseline=baseline)
     except NotifyConflict as err:
         click.echo(str(err), err=True)
         sys.exit(1)
     click.echo(_describe(source, report))
+
+
+_FIRST_RUN_REFUSAL = (
+    "{source}: this service has never recorded a baseline, so every change in it, however "
+    "old, would be mailed to every subscriber; nothing was queued.\n"
+    "  Run `flask --app subscribe_service notify --baseline {source}` first to record what "
+    "is already published (nobody is mailed); later runs then mail only new changes.\n"
+    "  To mail every change in it anyway, run it again with --all."
+)
+
+
+def _first_run_would_mail(session: Session, loaded: LoadedChanges) -> bool:
+    """No notice was ever recorded (not even a baseline) and SOURCE has changes to mail."""
+    if session.scalar(select(Notice.id).limit(1)) is not None:
+        return False
+    return any(not change.editorial for change in loaded.doc.changes)
 
 
 def _seconds(value: float) -> float:
@@ -128,7 +158,11 @@ def notices_command() -> None:
         for notice_id, status, count in rows:
             counts[notice_id][status] = count
     if not notices:
-        click.echo("no notices yet: run `flask --app subscribe_service notify SOURCE`")
+        click.echo(
+            "no notices yet: record what is already published with "
+            "`flask --app subscribe_service notify --baseline SOURCE` (nobody is mailed); "
+            "after that, `flask --app subscribe_service notify SOURCE` mails new changes"
+        )
         return
     width = max(len("change"), *(len(n.change_id) for n in notices))
     header = f"{'change':<{width}}  {'created':<16}  " + "  ".join(f"{c:>9}" for c in COLUMNS)

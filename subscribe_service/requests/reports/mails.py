@@ -8,8 +8,13 @@ approval mail was queued, renders as None and the sender cancels the mail.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+import shutil
+import sys
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from generator.contract import ServiceInfo, page_path
@@ -39,6 +44,24 @@ def _context(request: ReportRequest) -> dict[str, Any]:
         "report_name": report_name(request.report),
         "nda_url": site_url(page_path("security/nda", request.nda_version)),
     }
+
+
+def _cli_prefix() -> str:
+    """The start of the approve and decline commands, with the reports folder and (for a
+    SQLite file) the database the service uses: the command checks the report file is
+    there and records the decision, so it must look where the service looks."""
+    folder = current_app.config.get("REPORTS_DIR")
+    # The flask beside this interpreter, by its full path when the shell would not find it.
+    beside = Path(sys.executable).with_name("flask")
+    found = shutil.which("flask")
+    flask = "flask" if not beside.exists() or (found and Path(found) == beside) else str(beside)
+    prefix = f"{shlex.quote(flask)} --app subscribe_service"
+    if folder:
+        prefix = f"TRUSTSITE_REPORTS_DIR={shlex.quote(str(Path(folder).resolve()))} {prefix}"
+    database = str(current_app.config.get("DATABASE_URL") or "")
+    if database.startswith("sqlite:"):  # a file, no credentials: safe to print
+        prefix = f"TRUSTSITE_DATABASE_URL={shlex.quote(database)} {prefix}"
+    return prefix
 
 
 def _render(template: str, subject: str, reply_to: str, **context: Any) -> RenderedMail:
@@ -75,6 +98,7 @@ def render_team(session: Session, message: OutboxMessage) -> RenderedMail | None
         accepted=request.nda_accepted_at.strftime("%Y-%m-%d %H:%M UTC"),
         retention_days=retention,
         delete_on=(request.created_at + dt.timedelta(days=retention)).date().isoformat(),
+        command=_cli_prefix(),
         **ctx,
     )
 

@@ -305,6 +305,13 @@ def test_security_txt_meets_rfc_9116(data: Path) -> None:
         "site_url: https://trust.larkspur.example/",
         name="site.yaml",
     )
+    # A public site's forms must post to a public service (generator.load.brand).
+    edit(
+        data,
+        "service_url: http://127.0.0.1:8000/",
+        "service_url: https://notices.larkspur.example/",
+        name="site.yaml",
+    )
     edit(
         data,
         "  dpo: dpo@larkspur.example\n",

@@ -102,3 +102,26 @@ def test_timeline_marks_upcoming_changes_and_has_a_text_alternative() -> None:
     assert len(marks) == 2 and len(upcoming) == 1
     assert upcoming[0].find(f"{SVG}path") is not None  # a diamond, not only a colour
     assert "<script" not in svg and "style=" not in svg
+
+
+def test_the_build_date_label_stays_inside_the_picture_late_in_the_year() -> None:
+    # 7 December is near the right edge: a centred label ran past it ("7 December 202").
+    late = dt.date(2026, 12, 7)
+    data = make_data(changes=(make_change("2023-01-05", "2023-02-10", add=(make_entry("a"),)),))
+    root = etree.fromstring(str(changelog_timeline(build_changes(data, late), late)))
+    width = float(root.get("viewBox").split()[2])
+    (label,) = [t for t in root.iter(f"{SVG}text") if t.text == "7 December 2026"]
+    assert label.get("text-anchor") == "end" and float(label.get("x")) <= width
+
+
+def test_the_map_keeps_every_country_in_a_small_part_of_the_bytes() -> None:
+    import gzip
+
+    svg = map_svg(entries())
+    assert len(gzip.compress(svg)) < 60_000  # pygal's shapes as they come: 264 KB
+    root = etree.fromstring(svg)
+    countries = [
+        g for g in root.iter(f"{SVG}g") if g.get("fill") and g.find(f"{SVG}path") is not None
+    ]
+    assert len(countries) >= 150
+    assert {"United States (US)", "Germany (DE)", "Ireland (IE)"} <= set(fills(svg))

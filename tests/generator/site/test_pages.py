@@ -215,11 +215,39 @@ def test_changelog_lists_every_change_newest_first_with_diff_links(
 def test_home_shows_the_next_change_and_links_to_every_document(pages: dict[str, str]) -> None:
     _, html = split(pages["index.md"])
     links = html.xpath("//a/@href")
-    for target in ("subprocessors/", "dpa/", "privacy/", "faq/", "changelog/", "feeds/all.atom"):
+    for target in ("subprocessors/", "dpa/", "privacy/", "faq/", "feeds/all.atom"):
         assert target in links
-    (next_change,) = html.xpath("//div[contains(@class, 'ts-next')]")
+    (next_change,) = html.xpath("//li[contains(@class, 'ts-next')]")
     assert "takes effect 1 July 2025" in text(next_change)
     assert html.xpath("//form[@data-ts-subscribe]")
+
+
+def test_home_leads_with_a_card_per_document_and_the_latest_changes_newest_first(
+    pages: dict[str, str],
+) -> None:
+    _, html = split(pages["index.md"])
+    cards = html.xpath("//section[contains(@class, 'ts-doc-card')]")
+    titles = [text(card.xpath(".//h3")[0]) for card in cards]
+    assert titles[:4] == [
+        "Sub-processors",
+        "Data Processing Addendum",
+        "Privacy statement",
+        "GDPR and CCPA FAQ",
+    ]
+    dpa = text(cards[1])
+    assert "Version 2.0" in dpa and "In force since" in dpa
+    # The announced change of the list is a chip on its card, linking to what changes.
+    (chip,) = cards[0].xpath(".//a[contains(@class, 'ts-chip')]")
+    assert "Upcoming: version 2025-07-01 from 1 July 2025" in text(chip)
+    assert chip.get("href") == "subprocessors/2025-07-01/#what-changed"
+    assert not cards[1].xpath(".//a[contains(@class, 'ts-chip')]")
+    latest = html.xpath("//ol[@class='ts-latest']/li")
+    assert 1 <= len(latest) <= 5
+    announced = [text(li.xpath(".//p[@class='ts-note']")[0]) for li in latest]
+    assert all(note.startswith("Announced ") for note in announced)
+    # Document order first, then the latest changes, then the subscribe form.
+    order = [el.get("id") for el in html.xpath("//h2[@id]")]
+    assert order.index("documents") < order.index("latest-changes") < order.index("subscribe")
 
 
 def test_subscribe_form_works_without_javascript_and_labels_every_field(

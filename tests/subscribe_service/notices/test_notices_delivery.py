@@ -31,7 +31,7 @@ def queue_notice(app, changes_file, count: int) -> list[str]:
     addresses = [f"reader{i:03d}@client.example" for i in range(count)]
     for address in addresses:
         add_subscriber_to(app, address)
-    result = invoke(app, "notify", str(changes_file(NEW_SUBPROCESSOR)))
+    result = invoke(app, "notify", "--all", str(changes_file(NEW_SUBPROCESSOR)))
     assert f"{count} deliveries queued" in result.output
     return addresses
 

@@ -43,7 +43,7 @@ def test_after_an_erase_no_row_holds_the_address_or_the_reason(
 ):
     add_subscriber_to(app, ADDRESS, topics=["subprocessors", "dpa"])
     add_subscriber_to(app, "other@client.example", topics=["subprocessors"])
-    assert invoke(app, "notify", str(changes_file(UPCOMING))).exit_code == 0
+    assert invoke(app, "notify", "--all", str(changes_file(UPCOMING))).exit_code == 0
     send_all(app)
     [notice] = smtp_server.messages_to(ADDRESS)
     client = app.test_client()

@@ -46,7 +46,7 @@ def test_queues_one_delivery_per_confirmed_subscriber_of_the_topic(app, changes_
     add_subscriber_to(app, "bounced@client.example", suppressed=True)
     source = changes_file(NEW_SUBPROCESSOR, DPA_21, FAQ_EDITORIAL)
 
-    result = invoke(app, "notify", str(source))
+    result = invoke(app, "notify", "--all", str(source))
 
     assert result.exit_code == 0, result.output
     assert "3 changes found (1 editorial, never notified; 0 already known)" in result.output
@@ -71,7 +71,7 @@ def test_running_twice_or_on_an_older_file_creates_nothing(app, changes_file):
     add_subscriber_to(app, "ann@client.example")
     newer = changes_file(FIRST_LIST, NEW_SUBPROCESSOR)
     older = changes_file(FIRST_LIST)
-    assert invoke(app, "notify", str(newer)).exit_code == 0
+    assert invoke(app, "notify", "--all", str(newer)).exit_code == 0
     before = count_rows(app, OutboxMessage)
     assert before == 2
 
@@ -85,7 +85,7 @@ def test_running_twice_or_on_an_older_file_creates_nothing(app, changes_file):
 
 def test_a_subscriber_who_joins_later_is_not_sent_old_notices(app, changes_file):
     source = changes_file(NEW_SUBPROCESSOR)
-    invoke(app, "notify", str(source))
+    invoke(app, "notify", "--all", str(source))
     add_subscriber_to(app, "late@client.example")
     invoke(app, "notify", str(source))
     assert recipients(app, "subprocessors/2025-03-01") == set()
@@ -96,6 +96,37 @@ def test_editorial_changes_never_notify(app, changes_file):
     result = invoke(app, "notify", str(changes_file(FAQ_EDITORIAL)))
     assert "1 changes found (1 editorial" in result.output
     assert notices(app) == {} and count_rows(app, OutboxMessage) == 0
+
+
+def test_a_first_run_without_baseline_mails_nobody_and_says_what_to_run(app, changes_file):
+    add_subscriber_to(app, "ann@client.example", topics=["subprocessors", "dpa"])
+    history = str(changes_file(FIRST_LIST, DPA_21))
+    result = app.test_cli_runner().invoke(args=["notify", history])
+    assert result.exit_code == 1
+    assert "never recorded a baseline" in result.output
+    assert f"flask --app subscribe_service notify --baseline {history}" in result.output
+    assert "--all" in result.output
+    assert count_rows(app, Notice) == 0 and count_rows(app, OutboxMessage) == 0
+
+    # After the baseline the same command mails only what is new.
+    assert invoke(app, "notify", "--baseline", history).exit_code == 0
+    newer = str(changes_file(FIRST_LIST, DPA_21, NEW_SUBPROCESSOR))
+    result = invoke(app, "notify", newer)
+    assert "1 notice created, 1 deliveries queued." in result.output
+
+
+def test_all_means_it_and_cannot_be_combined_with_baseline(app, changes_file):
+    add_subscriber_to(app, "ann@client.example", topics=["subprocessors", "dpa"])
+    history = str(changes_file(FIRST_LIST, DPA_21))
+    both = app.test_cli_runner().invoke(args=["notify", "--all", "--baseline", history])
+    assert both.exit_code == 2 and "give one" in both.output
+    result = invoke(app, "notify", "--all", history)
+    assert "2 notices created, 2 deliveries queued." in result.output
+
+
+def test_notices_on_a_new_service_suggests_the_baseline_first(app):
+    output = invoke(app, "notices").output
+    assert "notify --baseline SOURCE" in output and "nobody is mailed" in output
 
 
 def test_baseline_records_history_without_mailing_anyone(app, changes_file):

@@ -26,7 +26,7 @@ UPCOMING.update(effective="2099-03-01", objection_deadline="2099-02-28")
 def object_path(app, changes_file, smtp_server, send_all, record) -> str:
     """Subscribe ann, notify `record`, send, and return the objection link of her notice."""
     add_subscriber_to(app, "ann@client.example", topics=["subprocessors", "dpa"])
-    assert invoke(app, "notify", str(changes_file(record))).exit_code == 0
+    assert invoke(app, "notify", "--all", str(changes_file(record))).exit_code == 0
     send_all(app)
     [notice] = smtp_server.messages_to("ann@client.example")
     smtp_server.clear()
@@ -150,7 +150,7 @@ def test_bad_links_get_a_clear_page_not_an_error(app, changes_file, smtp_server,
 
 def test_text_documents_take_no_objections(app, changes_file, smtp_server, send_all):
     add_subscriber_to(app, "ann@client.example", topics=["dpa"])
-    invoke(app, "notify", str(changes_file(DPA_21)))
+    invoke(app, "notify", "--all", str(changes_file(DPA_21)))
     with app.app_context(), session_scope(app) as session:
         ann = session.scalar(select(Subscriber))
         notice = session.scalar(select(Notice))
