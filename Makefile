@@ -3,7 +3,7 @@
 #             `make run PORT=8123` serves on another port. The site is built first (and
 #             again when data/ or site_src/ change): the service reads the company and its
 #             data from the built site's service.json, never from data/.
-# make test   the test suite.
+# make test   ruff over every file, then the test suite (a lint error fails it).
 # make bench  every benchmark, each beside its lower bound.
 
 PYTHON ?= python3
@@ -28,6 +28,7 @@ run: $(INSTALLED)
 	$(BIN)/trustsite-dev --port $(PORT)
 
 test: $(INSTALLED)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(INSTALLED)

@@ -23,8 +23,8 @@ from mkdocs.exceptions import MkDocsException
 
 from generator.load.errors import BuildError
 from generator.load.loader import load_data
-from generator.site.mkdocs_plugin import TrustsitePlugin
 from generator.load.security import require_current_certifications
+from generator.site.mkdocs_plugin import TrustsitePlugin
 
 log = logging.getLogger(__name__)
 

@@ -21,16 +21,24 @@ from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
 
-from generator.outputs.change_pictures import changelog_timeline, picture_outputs
 from generator.history.changes import ChangeRecord, build_changes, changes_json
+from generator.history.manifest import history_outputs
+from generator.history.provenance import Origin
+from generator.history.signing import fingerprint, signer_from_environment
+from generator.history.urls import feed_path
+from generator.load.annexes import all_annexes
+from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
+from generator.load.timeline import TopicTimeline, timeline
+from generator.outputs.annex_text import annex_changes
+from generator.outputs.change_pictures import changelog_timeline, picture_outputs
 from generator.outputs.exports import build_exports
 from generator.outputs.feeds import build_feed_sitemap, build_feeds
-from generator.history.manifest import history_outputs
-from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
+from generator.outputs.registers import register_context, register_outputs
+from generator.outputs.service_info import PATH as SERVICE_JSON
+from generator.outputs.service_info import service_json
+from generator.site.annex_pages import add_annex_pages
 from generator.site.page_context import relative_url, service_action, subprocessor_row, template_env
-from generator.history.provenance import Origin
 from generator.site.security_pages import add_security_pages, home_badges, security_outputs
-from generator.history.signing import fingerprint, signer_from_environment
 from generator.site.since_pages import (
     add_entry_pages,
     add_subprocessor_since,
@@ -40,15 +48,7 @@ from generator.site.since_pages import (
     subprocessor_histories,
 )
 from generator.site.subprocessor_pages import add_subprocessors
-from generator.site.annex_pages import add_annex_pages
-from generator.load.annexes import all_annexes
-from generator.outputs.annex_text import annex_changes
-from generator.outputs.registers import register_context, register_outputs
 from generator.site.text_pages import add_text_topic, dpa_request_versions
-from generator.load.timeline import TopicTimeline, timeline
-from generator.history.urls import feed_path
-from generator.outputs.service_info import PATH as SERVICE_JSON
-from generator.outputs.service_info import service_json
 
 LATEST_CHANGES = 5  # on the home page; the changelog has them all
 EXPORTS: tuple[tuple[str, str], ...] = (

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from generator.outputs.markdown_render import render_markdown
-from generator.load.model import TextVersionDoc
 from generator.history.redline import SectionRedline, redline_sections
+from generator.load.model import TextVersionDoc
+from generator.outputs.markdown_render import render_markdown
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _VOID = frozenset({"br", "hr", "img"})

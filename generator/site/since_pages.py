@@ -27,7 +27,10 @@ from generator.history.entry_history import (
     entry_histories,
     list_since,
 )
+from generator.history.redline import redline_inline_html
+from generator.history.urls import entry_path, since_path
 from generator.load.model import TOPIC_TITLES, Status, SubprocessorVersion, TextVersionDoc
+from generator.load.timeline import TopicTimeline
 from generator.site.page_context import (
     FIELD_LABELS,
     AddPage,
@@ -36,10 +39,7 @@ from generator.site.page_context import (
     time_tag,
     version_context,
 )
-from generator.history.redline import redline_inline_html
 from generator.site.rendered_redline import rendered_sections
-from generator.load.timeline import TopicTimeline
-from generator.history.urls import entry_path, since_path
 
 
 def add_text_since(add: AddPage, line: TopicTimeline, by_id: dict[str, ChangeRecord]) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from generator.history.changes import ChangeRecord
-from generator.outputs.location_map import map_context
 from generator.load.model import TOPIC_TITLES, Relationship, Status, Subprocessor
-from generator.site.page_context import AddPage, version_context
 from generator.load.timeline import TopicTimeline
+from generator.outputs.location_map import map_context
+from generator.site.page_context import AddPage, version_context
 
 
 def add_subprocessors(add: AddPage, line: TopicTimeline, by_id: dict[str, ChangeRecord]) -> None:
