@@ -185,10 +185,10 @@ def test_the_brand_logo_is_on_the_cover_and_a_logo_fpdf_cannot_draw_is_left_off(
     logo = (Path(__file__).resolve().parents[3] / "data" / "brand" / "logo.svg").read_bytes()
     fonts = core_fonts()
     plain = _cover_drawing(render_dpa_pdf(SITE, V1, fonts))
-    branded = _cover_drawing(render_dpa_pdf(SITE, V1, fonts, logo))
+    branded = _cover_drawing(render_dpa_pdf(SITE, V1, fonts, logo=logo))
     # The logo's violet square (#4b2e83) is filled on the cover, and the text is the same.
     assert b"0.2941 0.1804 0.5137 rg" in branded and b"0.2941 0.1804" not in plain
     assert b"(Larkspur Relay B.V.) Tj" in branded and b"(Version 1.0) Tj" in branded
     # check accepts any SVG that only draws; the PDF still builds without what fpdf2 lacks.
     broken = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 0 x"><rect/></svg>'
-    assert render_dpa_pdf(SITE, V1, fonts, broken).startswith(b"%PDF")
+    assert render_dpa_pdf(SITE, V1, fonts, logo=broken).startswith(b"%PDF")
