@@ -21,7 +21,10 @@ def field_label(field: str) -> str:
 
 
 def format_value(value: object) -> str:
-    """A field value as a reader sees it: lists joined with ", ", enums by their value."""
+    """A field value as a reader sees it: lists joined with ", ", enums by their value.
+    Only `products` may be None: the entry serves every product."""
+    if value is None:
+        return "every product"
     if isinstance(value, tuple | list):
         return ", ".join(format_value(v) for v in value)
     if isinstance(value, StrEnum):

@@ -63,6 +63,8 @@ def country(code: str) -> str:
 
 def field_value(field: str, value: object) -> str:
     """A sub-processor field as a reader should see it."""
+    if field == "products" and value is None:
+        return "Every product"
     if field in ("processing_locations",):
         return ", ".join(country(str(c)) for c in value)  # type: ignore[attr-defined]
     if field == "corporate_location":

@@ -46,8 +46,11 @@ def long_date(value: str | dt.date | None) -> str:
 
 
 def field_value(value: Any) -> str:
-    """A sub-processor field as a reader sees it: lists joined, an empty value as "(none)"."""
-    if value is None or value == [] or value == "":
+    """A sub-processor field as a reader sees it: lists joined, an empty value as "(none)".
+    Only `products` is ever null (contract.ChangedEntry): the entry serves every product."""
+    if value is None:
+        return "every product"
+    if value == [] or value == "":
         return "(none)"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)

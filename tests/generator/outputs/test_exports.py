@@ -91,7 +91,8 @@ def test_schema_is_draft_2020_12_with_its_id_on_the_site(exports: dict[str, byte
 def test_schema_describes_exactly_the_model_fields(exports: dict[str, bytes]) -> None:
     entry = json.loads(exports["schema/subprocessors.schema.json"])["$defs"]["subprocessor"]
     assert set(entry["properties"]) == set(Subprocessor.model_fields)
-    assert set(entry["required"]) == set(Subprocessor.model_fields)
+    # Every field is required but `products`, whose absence means every product.
+    assert set(entry["required"]) == set(Subprocessor.model_fields) - {"products"}
     assert entry["properties"]["transfer_mechanism"]["enum"] == [m.value for m in TransferMechanism]
     assert entry["properties"]["relationship"]["enum"] == [r.value for r in Relationship]
 
@@ -105,6 +106,7 @@ def test_csv_round_trips_to_the_same_entries() -> None:
         processing_locations=["CH", "DE"],
         corporate_location="CH",
         transfer_mechanism="adequacy",
+        products=["chat", "voice"],
     )
     data = make_data(
         changes=(make_change("2025-01-01", "2025-01-01", add=(tricky, make_entry("b-host"))),)
@@ -114,9 +116,14 @@ def test_csv_round_trips_to_the_same_entries() -> None:
 
     assert list(rows[0]) == ["id", *SUBPROCESSOR_FIELDS]
     assert rows[1]["data_categories"] == "Email address; Name, as given"
+    # An empty products cell: the entry serves every product.
+    assert (rows[0]["products"], rows[1]["products"]) == ("", "chat; voice")
     parsed = [
         Subprocessor.model_validate(
-            {k: v.split("; ") if k in LIST_FIELDS else v for k, v in row.items()}
+            {
+                k: (v.split("; ") if v else None) if k in (*LIST_FIELDS, "products") else v
+                for k, v in row.items()
+            }
         )
         for row in rows
     ]
