@@ -19,7 +19,8 @@ from generator.contract import TOPIC_TITLES
 from subscribe_service.infra.models import OutboxMessage, Subscriber
 from subscribe_service.mail.message import RenderedMail, list_id
 from subscribe_service.web import links
-from subscribe_service.web.validation import address_key
+from subscribe_service.web.pages import product_names
+from subscribe_service.web.validation import address_key, payload_products
 
 
 def account_list_id() -> str:
@@ -84,6 +85,7 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
     if subscriber is None:
         return None
     company = current_app.config["COMPANY_NAME"]
+    products = payload_products(message.payload)
     return render_mail(
         "confirm",
         subject=f"Confirm your subscription to {company} updates",
@@ -92,7 +94,8 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
         subscriber=subscriber,
         topics=topics,
         already_confirmed=subscriber.status == "confirmed",
-        confirm_url=links.confirm_url(subscriber, topics),
+        products=product_names(products),
+        confirm_url=links.confirm_url(subscriber, topics, products),
         manage_url=links.manage_url(subscriber),
         valid_hours=72,
     )

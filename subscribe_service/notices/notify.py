@@ -2,7 +2,9 @@
 
 A change is known by its stable id (`subprocessors/2025-03-01`). The first time a
 non-editorial change is seen, one `notices` row and one outbox row per confirmed,
-unsuppressed subscriber of its topic are written in the same transaction, so a crash
+unsuppressed subscriber of its topic whose products it touches (all, for a subscriber
+without products; generator.contract.change_touches_products) are written in the same
+transaction, so a crash
 leaves either everything or nothing. The deliveries are one `INSERT ... SELECT`: the
 subscriber list never travels through Python, which keeps 100,000 subscribers well under
 a few seconds. Running again, or on an older changes.json, finds every change known and
@@ -15,7 +17,19 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, Integer, String, exists, func, insert, literal, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    String,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +37,7 @@ from subscribe_service.infra.models import (
     Notice,
     OutboxMessage,
     Subscriber,
+    SubscriberProduct,
     SubscriberTopic,
     Suppression,
     UTCDateTime,
@@ -88,7 +103,7 @@ def notify(session: Session, loaded: LoadedChanges, *, baseline: bool = False) -
         )
         session.add(notice)
         session.flush()  # the notice's id, for its deliveries
-        queued = 0 if baseline else _queue_deliveries(session, notice, now)
+        queued = 0 if baseline else _queue_deliveries(session, notice, now, change.products)
         report.created.append(CreatedNotice(change.id, queued))
     try:
         session.commit()
@@ -107,8 +122,21 @@ def _known_change_ids(session: Session, change_ids: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Notice.change_id).where(Notice.change_id.in_(change_ids))))
 
 
-def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int:
-    """One queued outbox row per confirmed, unsuppressed subscriber of the notice's topic."""
+def _products_wanted(touched: Sequence[str] | None) -> ColumnElement[bool]:
+    """SQL for `contract.change_touches_products(change, <the subscriber's products>)`: a
+    subscriber without product rows wants every product, else one of theirs is touched."""
+    if touched is None:
+        return true()
+    mine = exists().where(SubscriberProduct.subscriber_id == Subscriber.id)
+    touched_mine = mine.where(SubscriberProduct.product.in_(list(touched)))
+    return or_(~mine, touched_mine)
+
+
+def _queue_deliveries(
+    session: Session, notice: Notice, now: dt.datetime, touched: Sequence[str] | None
+) -> int:
+    """One queued outbox row per confirmed, unsuppressed subscriber of the notice's topic
+    whose products the change touches (`touched`, None: every product)."""
     outbox = OutboxMessage.__table__
     recipients = (
         select(
@@ -128,6 +156,7 @@ def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int
             Subscriber.status == "confirmed",
             Subscriber.suppressed_at.is_(None),
             ~exists().where(func.lower(Suppression.email) == func.lower(Subscriber.email)),
+            _products_wanted(touched),
         )
         .order_by(Subscriber.id)
     )

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-from generator.contract import FIELD_LABELS, TOPIC_TITLES
+from generator.contract import FIELD_LABELS, TOPIC_TITLES, Change, scope_change, scopes_meet
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
 from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail, topic_list_id
@@ -62,8 +62,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _notice_context(notice: Notice, site: dict[str, Any]) -> dict[str, Any]:
-    change = notice.change
+def _notice_context(
+    notice: Notice, site: dict[str, Any], products: list[str] | None = None
+) -> dict[str, Any]:
+    change = scoped_change(notice.change, products)
     return {
         "change": change,
         "site": site,
@@ -72,6 +74,18 @@ def _notice_context(notice: Notice, site: dict[str, Any]) -> dict[str, Any]:
         "field_value": field_value,
         "long_date": long_date,
     }
+
+
+def scoped_change(change: dict[str, Any], products: list[str] | None) -> dict[str, Any]:
+    """The recorded change as a subscriber of `products` sees it (contract.scope_change):
+    a list change keeps the entries serving one of their products."""
+    if products is None:
+        return change
+    try:
+        record = Change.model_validate(change)
+    except ValueError:
+        return change  # recorded by an older service: shown whole rather than not at all
+    return {**change, "diff": scope_change(record, products).model_dump(mode="json")["diff"]}
 
 
 def notice_site(notice: Notice) -> dict[str, Any]:
@@ -97,6 +111,11 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
         return None
     if notice.topic not in subscriber.topic_names:
         return None
+    products = subscriber.product_ids
+    # Products chosen since the notice was queued count: a change that no longer concerns
+    # the subscriber is not sent, and one that does shows only the entries that do.
+    if not scopes_meet(notice.change.get("products"), products):
+        return None
     site = notice_site(notice)
     personal = Personal(
         email=subscriber.email,
@@ -108,7 +127,7 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
     )
 
     def render(values: Personal, who: Any) -> RenderedMail:
-        context = _notice_context(notice, site)
+        context = _notice_context(notice, site, products)
         context.update(
             subscriber=who,
             object_url=values.object_url,
@@ -125,7 +144,8 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
             **context,
         )
 
-    key = (notice.id, notice.change_id)  # a notice never changes once recorded
+    # A notice never changes once recorded; what it shows depends on the products only.
+    key = (notice.id, notice.change_id, tuple(products or ()))
     return render_personal(key, personal, subscriber, render)
 
 

@@ -14,8 +14,9 @@ from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers import privacy
 from subscribe_service.web import tokens
-from subscribe_service.web.pages import message, page
-from subscribe_service.web.validation import InvalidInput, parse_topics
+from subscribe_service.web.api import site_products
+from subscribe_service.web.pages import message, page, product_names
+from subscribe_service.web.validation import InvalidInput, parse_products, parse_topics
 
 bp = Blueprint("manage", __name__)
 
@@ -35,11 +36,13 @@ def show(token: str) -> tuple[str, int]:
 def save(token: str) -> tuple[str, int]:
     subscriber = _load(token)
     topics = parse_topics(request.form.getlist("topics"), allow_empty=True)
+    products = parse_products(request.form.getlist("products"), site_products(), form=True)
     config = current_app.config
     subscriptions.update_topics(
         get_session(),
         subscriber,
         topics,
+        products=products,
         consent_text=subscriptions.consent_wording(
             config["CONSENT_TEXT"], config["COMPANY_NAME"], topics
         ),
@@ -52,7 +55,11 @@ def save(token: str) -> tuple[str, int]:
             "Your address is not confirmed yet: open the link in the confirmation email.",
         )
     titles = ", ".join(TOPIC_TITLES[t] for t in topics)
-    return message("Preferences saved", f"{subscriber.email} gets emails about: {titles}.")
+    names = product_names(products)
+    scope = f" Sub-processor changes only for: {', '.join(names)}." if names else ""
+    return message(
+        "Preferences saved", f"{subscriber.email} gets emails about: {titles}.{scope}"
+    )
 
 
 @bp.post("/manage/<token>/export")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, request
 
 from subscribe_service.infra.db import get_session
+from subscribe_service.infra.published_site import published_site
 from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.web import limits
@@ -83,9 +84,17 @@ def _source() -> str:
     return f"{channel} ({origin[:200]})"
 
 
+def site_products() -> list[str]:
+    """The product ids of the built site (service.json); none before it was built."""
+    info = published_site().peek()
+    return info.product_ids() if info is not None else []
+
+
 @bp.post("/subscriptions")
 def subscribe() -> Response:
-    req = parse_subscribe(read_body(("topics",)))
+    req = parse_subscribe(
+        read_body(("topics", "products")), site_products(), form=_is_form()
+    )
     if req.honeypot:
         return _accepted()  # a bot filled the hidden field: look successful, do nothing
     config = current_app.config
