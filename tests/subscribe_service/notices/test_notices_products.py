@@ -92,10 +92,12 @@ def test_each_change_reaches_only_the_subscribers_of_the_products_it_touches(
 ):
     data, site, site_url, app = product_site
     client = app.test_client()
-    topics = {"topics": ["subprocessors"]}
-    subscribe(app, client, smtp_server, send_all, "sam@client.example", products=["sms"], **topics)
-    subscribe(app, client, smtp_server, send_all, "ian@client.example", products=["inbox"], **topics)
-    subscribe(app, client, smtp_server, send_all, "all@client.example", **topics)
+    for email, products in (
+        ("sam@client.example", {"products": ["sms"]}),
+        ("ian@client.example", {"products": ["inbox"]}),
+        ("all@client.example", {}),
+    ):
+        subscribe(app, client, smtp_server, send_all, email, topics=["subprocessors"], **products)
     invoke(app, "notify", f"{site_url}/changes.json", *LOCAL, "--baseline")
 
     # A change touching SMS only: the inbox subscriber hears nothing.
