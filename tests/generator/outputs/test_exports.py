@@ -9,7 +9,7 @@ import json
 
 import jsonschema
 import pytest
-from factories import make_change, make_data, make_entry, sample_data
+from factories import make_change, make_data, make_entry, make_site, sample_data
 
 from generator.load.model import (
     SUBPROCESSOR_FIELDS,
@@ -144,3 +144,28 @@ def test_before_the_first_list_takes_effect_the_exports_are_empty_but_valid() ->
 
 def test_two_builds_give_identical_bytes() -> None:
     assert build_exports(sample_data(), TODAY) == build_exports(sample_data(), TODAY)
+
+
+def test_each_product_has_its_own_valid_exports_of_its_entries_and_changes() -> None:
+    products = [{"id": "inbox", "name": "Shared Inbox"}, {"id": "sms", "name": "SMS"}]
+    site = make_site(products=products)
+    first = make_change("2025-01-01", "2025-01-01", add=(make_entry("host"),))
+    upcoming = make_change(
+        "2025-04-01",
+        "2025-05-10",
+        add=(make_entry("kestrel", products=["sms"]), make_entry("ink", products=["inbox"])),
+    )
+    exports = build_exports(make_data(changes=(first, upcoming), site=site), TODAY)
+    validator = _validator(exports)
+    sms = json.loads(exports["subprocessors-sms.json"])
+    validator.validate(sms)
+    assert sms["product"] == {"id": "sms", "name": "SMS"}
+    assert [e["id"] for e in sms["subprocessors"]] == ["host"]  # serves every product
+    (change,) = sms["upcoming"]
+    assert [e["id"] for e in change["diff"]["added"]] == ["kestrel"]
+    assert change["diff"]["added"][0]["products"] == ["sms"]
+    whole = json.loads(exports["subprocessors.json"])
+    validator.validate(whole)
+    assert "product" not in whole and "products" not in whole["subprocessors"][0]
+    rows = list(csv.DictReader(io.StringIO(exports["subprocessors-inbox.csv"].decode())))
+    assert [r["id"] for r in rows] == ["host"] and rows[0]["products"] == ""
