@@ -39,7 +39,7 @@ from generator.site.since_pages import (
     entry_link,
     subprocessor_histories,
 )
-from generator.site.subprocessor_pages import add_subprocessors
+from generator.site.subprocessor_pages import add_product_pages, add_subprocessors
 from generator.site.text_pages import add_text_topic, dpa_request_versions
 from generator.load.timeline import TopicTimeline, timeline
 from generator.history.urls import feed_path
@@ -77,7 +77,9 @@ def render_pages(
             link = entry_link(history, prefix, listed=anchors) if prefix is not None else ""
             row = row_memo.get((id(entry), anchors, link))
             if row is None:
-                row = row_memo[(id(entry), anchors, link)] = subprocessor_row(entry, anchors, link)
+                row = row_memo[(id(entry), anchors, link)] = subprocessor_row(
+                    entry, anchors, link, data.site.products
+                )
             rows.append(row)
         return Markup("\n".join(rows))
 
@@ -109,6 +111,7 @@ def render_pages(
         add_text_topic(add, lines[topic], by_id, data)
         add_text_since(add, lines[topic], by_id)
     add_subprocessors(add, lines["subprocessors"], by_id)
+    add_product_pages(add, data.site, lines["subprocessors"], by_id)
     add_subprocessor_since(add, lines["subprocessors"], by_id, histories)
     add_entry_pages(add, histories)
     add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
