@@ -150,3 +150,65 @@ def test_a_slow_hub_meets_the_deadline_and_a_large_answer_is_cut(hub: Hub) -> No
     hub.body_out = b"x" * (MAX_RESPONSE * 4)
     answer = post_form(hub.url, b"hub.mode=publish", allow_hosts=("127.0.0.1",))
     assert answer.status == 202 and len(answer.body) == MAX_RESPONSE
+
+
+def _certificate(tmp_path, name: str):
+    """A self-signed certificate for `name` (an IP address), and its key, as PEM files."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(name))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_an_https_hub_is_reached_at_the_checked_address_and_its_certificate_checked(
+    hub: Hub, tmp_path, monkeypatch
+) -> None:
+    import ssl
+
+    cert_file, key_file = _certificate(tmp_path, "127.0.0.1")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    hub.socket = context.wrap_socket(hub.socket, server_side=True)
+    url = hub.url.replace("http://", "https://")
+    hub.status = 202
+
+    # Not trusted: refused, though the address is allowed.
+    with pytest.raises(OutboundError, match="certificate not accepted"):
+        post_form(url, b"hub.mode=publish", allow_hosts=("127.0.0.1",))
+    # Trusted (the certificate names 127.0.0.1): accepted.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    answer = post_form(url, b"hub.mode=publish", allow_hosts=("127.0.0.1",))
+    assert answer.status == 202
+    assert hub.received[-1][1] == {"hub.mode": ["publish"]}
