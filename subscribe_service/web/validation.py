@@ -24,6 +24,10 @@ class InvalidInput(ValueError):
         self.status = status
 
 
+# Product ids a subscription may name (they ride in the signed confirmation link).
+MAX_PRODUCTS = 20
+
+
 @dataclass(frozen=True)
 class SubscribeRequest:
     email: str
@@ -136,6 +140,11 @@ def parse_products(
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidInput("products", "`products` must be a list of product ids.")
     names = {part.strip() for item in value for part in item.split(",") if part.strip()}
+    if len(names) > MAX_PRODUCTS:
+        raise InvalidInput(
+            "products",
+            f"Choose at most {MAX_PRODUCTS} products, or leave `products` out for every product.",
+        )
     if not names:
         if form:
             return None

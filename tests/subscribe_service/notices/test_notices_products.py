@@ -194,3 +194,53 @@ def test_a_site_without_products_refuses_product_ids(client):
     )
     assert response.status_code == 422
     assert "this site has no products" in response.get_json()["detail"]
+
+
+def test_a_confirmation_link_for_the_most_and_longest_products_still_works(make_app, tmp_path):
+    """20 product ids of 63 random letters (what compresses worst) and every topic."""
+    import random
+    import string
+
+    from published_data import FIXTURE_DATA as SMALL
+    from published_data import write_service_json
+
+    from subscribe_service.web.validation import MAX_PRODUCTS
+
+    rng = random.Random(7)
+    ids = ["".join(rng.choice(string.ascii_lowercase) for _ in range(63)) for _ in range(21)]
+    data = tmp_path / "data"
+    shutil.copytree(SMALL, data)
+    with (data / "site.yaml").open("a", encoding="utf-8") as f:
+        f.write("products:\n")
+        f.write("".join(f"  - id: {i}\n    name: P {n}\n" for n, i in enumerate(ids)))
+    site = tmp_path / "site"
+    write_service_json(site, data)
+    app = make_app(SITE_DIR=str(site))
+    client = app.test_client()
+
+    # Through the API, a body field is at most 1000 characters (413 beyond): 21 long ids
+    # cannot even be sent; 21 short ones are refused by count.
+    body = {"email": "a@client.example", "products": ids}
+    assert client.post("/api/subscriptions", json=body).status_code == 413
+    short = [f"p{n}" for n in range(MAX_PRODUCTS + 1)]
+    with (data / "site.yaml").open("a", encoding="utf-8") as f:
+        f.write("".join(f"  - id: {i}\n    name: Short {i}\n" for i in short))
+    write_service_json(site, data)
+    body = {"email": "a@client.example", "products": short}
+    too_many = client.post("/api/subscriptions", json=body)
+    assert too_many.status_code == 422
+    assert f"at most {MAX_PRODUCTS} products" in too_many.get_json()["detail"]
+
+    from subscribe_service.infra.db import session_scope
+    from subscribe_service.infra.models import Subscriber
+    from subscribe_service.web import links
+
+    with app.app_context(), session_scope(app) as session:
+        subscriber = Subscriber(email="b@client.example", status="pending", token_version=1)
+        session.add(subscriber)
+        session.flush()
+        topics = ["subprocessors", "dpa", "privacy", "faq", "security"]
+        url = links.confirm_url(subscriber, topics, sorted(ids[:MAX_PRODUCTS]))
+    page = client.get(path_of(url))
+    assert page.status_code == 200, page.get_data(as_text=True)[:300]
+    assert "P 0" in page.get_data(as_text=True)
