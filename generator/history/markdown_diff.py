@@ -13,7 +13,13 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from generator.history.diff import ListDiff, diff_lists, diff_texts, words_unchanged
+from generator.history.diff import (
+    ListDiff,
+    diff_lists,
+    diff_texts,
+    touched_products,
+    words_unchanged,
+)
 from generator.history.markdown_redline import redline_github, redline_github_inline
 from generator.history.redline import md_escape
 from generator.load.fields import describe_change, field_label, format_value
@@ -25,6 +31,7 @@ from generator.load.model import (
     TextVersionDoc,
     TrustData,
 )
+from generator.load.products import longest_notice
 from generator.load.timeline import timeline
 
 _TABLE_HEAD = [
@@ -61,18 +68,24 @@ def _dates_line(
 
 
 def _notice_line(
-    data: TrustData, dates: tuple[dt.date, dt.date], editorial: bool, first: bool
+    data: TrustData,
+    dates: tuple[dt.date, dt.date],
+    editorial: bool,
+    first: bool,
+    diff: ListDiff | None = None,
 ) -> str:
     if editorial:
         return "Editorial change: the wording only. Subscribers are **not** notified."
     if first:
         return "First publication of this document: not held to the notice period."
     days = (dates[1] - dates[0]).days
-    promised = data.site.notice_period_days
+    # A list change gives the longest notice of the products it touches (site.yaml).
+    promised, product = longest_notice(data.site, [touched_products(diff)] if diff else [])
     verdict = "meets" if days >= promised else "**does not meet**"
+    for_whom = f" for {product.name}" if product else ""
     return (
         f"Subscribers are notified. {days} days' notice, "
-        f"which {verdict} the {promised} days promised."
+        f"which {verdict} the {promised} days promised{for_whom}."
     )
 
 
@@ -129,7 +142,7 @@ def list_change_markdown(
             "",
             _dates_line(data, "subprocessors", new.version, dates, deadline, today),
             "",
-            _notice_line(data, dates, change.editorial, previous is None),
+            _notice_line(data, dates, change.editorial, previous is None, diff),
             "",
         ]
     return lines + list_diff_markdown(diff, heading)

@@ -15,7 +15,7 @@ import difflib
 from collections.abc import Sequence
 
 from generator.load.errors import Issue
-from generator.load.model import Site, SubprocessorChange
+from generator.load.model import Product, Site, SubprocessorChange
 from generator.load.validate import Located
 
 
@@ -107,19 +107,29 @@ def notice_problems(ordered: Sequence[Located[SubprocessorChange]], site: Site) 
     return issues
 
 
-def _notice_problem(
-    item: Located[SubprocessorChange], site: Site, touched: list[tuple[str, ...] | None]
-) -> list[Issue]:
+def longest_notice(
+    site: Site, touched: Sequence[Sequence[str] | None]
+) -> tuple[int, Product | None]:
+    """The notice a change touching these scopes (None: every product) must give, and the
+    product that asks for it (None when the site's own period is the longest)."""
     every = any(scope is None for scope in touched)
     ids = {p for scope in touched if scope for p in scope}
     products = [p for p in site.products if every or p.id in ids]
-    if not products:
+    longest = max(products, key=site.product_notice_days, default=None)
+    if longest is None or site.product_notice_days(longest) <= site.notice_period_days:
+        return site.notice_period_days, None
+    return site.product_notice_days(longest), longest
+
+
+def _notice_problem(
+    item: Located[SubprocessorChange], site: Site, touched: list[tuple[str, ...] | None]
+) -> list[Issue]:
+    days, longest = longest_notice(site, touched)
+    if longest is None:
         return []
-    longest = max(products, key=site.product_notice_days)
-    days = site.product_notice_days(longest)
     doc = item.doc
     earliest = doc.announced + dt.timedelta(days=days)
-    if days <= site.notice_period_days or doc.effective >= earliest:
+    if doc.effective >= earliest:
         return []
     return [
         item.issue(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -127,3 +128,22 @@ def test_duplicate_products_and_a_plain_http_hub_are_refused(data_files: DataFil
         "data/site.yaml:17:5: products[2].id: duplicate product id 'sms' (first at line 14); "
         "each product needs its own id",
     ]
+
+
+def test_the_pull_request_preview_names_the_products_notice(data_files: DataFiles) -> None:
+    from generator.cli.diffcmd import diff_markdown
+
+    with_products(data_files)
+    data_files.write(
+        "subprocessors/2024-11-20.yaml",
+        ADD_SMS_ONLY.format(effective="2024-11-20", products="sms"),
+    )
+    text = diff_markdown(
+        data_files.root,
+        topic="subprocessors",
+        from_version="2024-09-01",
+        to_version="2024-11-20",
+        base=None,
+        today=dt.date(2024, 11, 1),
+    )
+    assert "50 days' notice, which meets the 40 days promised for SMS Messaging." in text
