@@ -64,6 +64,10 @@ def entry_problems(items: Sequence[Located[SubprocessorChange]], site: Site) -> 
             for index, product_id in enumerate(products):
                 if product_id not in known:
                     issues.append(item.issue((*key, index), _unknown(product_id, known)))
+                elif product_id in products[:index]:
+                    issues.append(
+                        item.issue((*key, index), f"'{product_id}' is listed twice; keep one")
+                    )
     return issues
 
 

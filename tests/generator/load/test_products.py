@@ -147,3 +147,24 @@ def test_the_pull_request_preview_names_the_products_notice(data_files: DataFile
         today=dt.date(2024, 11, 1),
     )
     assert "50 days' notice, which meets the 40 days promised for SMS Messaging." in text
+
+
+def test_a_product_named_twice_or_a_change_to_the_same_products_is_refused(
+    data_files: DataFiles,
+) -> None:
+    with_products(data_files)
+    data_files.write(
+        "subprocessors/2024-11-20.yaml",
+        ADD_SMS_ONLY.format(effective="2024-11-20", products="sms, sms"),
+    )
+    data_files.write(
+        "subprocessors/2024-12-30.yaml",
+        "announced: 2024-11-20\neffective: 2024-12-30\nsummary: Nothing really.\n"
+        "change:\n  quillpost:\n    products: all\n",
+    )
+    assert data_files.errors() == [
+        "data/subprocessors/2024-11-20.yaml:14:21: add[0].products[1]: 'sms' is listed "
+        "twice; keep one",
+        "data/subprocessors/2024-12-30.yaml:6:5: change.quillpost.products: is already all "
+        "(every product) on the list; this changes nothing, leave the field out",
+    ]
