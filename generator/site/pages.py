@@ -42,7 +42,7 @@ from generator.site.since_pages import (
 from generator.site.subprocessor_pages import add_product_pages, add_subprocessors
 from generator.site.text_pages import add_text_topic, dpa_request_versions
 from generator.load.timeline import TopicTimeline, timeline
-from generator.history.urls import feed_path
+from generator.history.urls import feed_path, product_feed_name
 from generator.outputs.service_info import PATH as SERVICE_JSON
 from generator.outputs.service_info import service_json
 
@@ -149,6 +149,9 @@ def _home_context(
         key=lambda r: (r.effective, r.topic, r.version),
     )
     feeds = [("all", "All documents")] + [(t, TOPIC_TITLES[t]) for t in TOPICS]
+    feeds += [
+        (product_feed_name(p.id), f"Sub-processors for {p.name}") for p in data.site.products
+    ]
     return {
         "documents": documents,
         "next_change": upcoming[0] if upcoming else None,
