@@ -21,16 +21,24 @@ from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
 
-from generator.outputs.change_pictures import changelog_timeline, picture_outputs
 from generator.history.changes import ChangeRecord, build_changes, changes_json
+from generator.history.manifest import history_outputs
+from generator.history.provenance import Origin
+from generator.history.signing import fingerprint, signer_from_environment
+from generator.history.urls import feed_path, product_feed_name
+from generator.load.annexes import all_annexes
+from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
+from generator.load.timeline import TopicTimeline, timeline
+from generator.outputs.annex_text import annex_changes
+from generator.outputs.change_pictures import changelog_timeline, picture_outputs
 from generator.outputs.exports import build_exports
 from generator.outputs.feeds import build_feed_sitemap, build_feeds
-from generator.history.manifest import history_outputs
-from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
+from generator.outputs.registers import register_context, register_outputs
+from generator.outputs.service_info import PATH as SERVICE_JSON
+from generator.outputs.service_info import service_json
+from generator.site.annex_pages import add_annex_pages
 from generator.site.page_context import relative_url, service_action, subprocessor_row, template_env
-from generator.history.provenance import Origin
 from generator.site.security_pages import add_security_pages, security_outputs
-from generator.history.signing import fingerprint, signer_from_environment
 from generator.site.since_pages import (
     add_entry_pages,
     add_subprocessor_since,
@@ -39,16 +47,8 @@ from generator.site.since_pages import (
     entry_link,
     subprocessor_histories,
 )
-from generator.site.subprocessor_pages import add_subprocessors
-from generator.site.annex_pages import add_annex_pages
-from generator.load.annexes import all_annexes
-from generator.outputs.annex_text import annex_changes
-from generator.outputs.registers import register_context, register_outputs
+from generator.site.subprocessor_pages import add_product_pages, add_subprocessors
 from generator.site.text_pages import add_text_topic, dpa_request_versions
-from generator.load.timeline import TopicTimeline, timeline
-from generator.history.urls import feed_path
-from generator.outputs.service_info import PATH as SERVICE_JSON
-from generator.outputs.service_info import service_json
 
 EXPORTS: tuple[tuple[str, str], ...] = (
     ("changes.json", "Every change, machine-readable (changes.json)"),
@@ -90,7 +90,9 @@ def render_pages(
             link = entry_link(history, prefix, listed=anchors) if prefix is not None else ""
             row = row_memo.get((id(entry), anchors, link))
             if row is None:
-                row = row_memo[(id(entry), anchors, link)] = subprocessor_row(entry, anchors, link)
+                row = row_memo[(id(entry), anchors, link)] = subprocessor_row(
+                    entry, anchors, link, data.site.products
+                )
             rows.append(row)
         return Markup("\n".join(rows))
 
@@ -124,6 +126,7 @@ def render_pages(
         add_text_since(add, lines[topic], by_id)
     add_annex_pages(add, lines["dpa"], by_id, annexes, data.site, today)
     add_subprocessors(add, lines["subprocessors"], by_id)
+    add_product_pages(add, data.site, lines["subprocessors"], by_id)
     add_subprocessor_since(add, lines["subprocessors"], by_id, histories)
     add_entry_pages(add, histories)
     add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
@@ -162,6 +165,9 @@ def _home_context(
         key=lambda r: (r.effective, r.topic, r.version),
     )
     feeds = [("all", "All documents")] + [(t, TOPIC_TITLES[t]) for t in TOPICS]
+    feeds += [
+        (product_feed_name(p.id), f"Sub-processors for {p.name}") for p in data.site.products
+    ]
     return {
         "documents": documents,
         "next_change": upcoming[0] if upcoming else None,

@@ -20,6 +20,15 @@ SUBSCRIBE_BODY = {
             "minItems": 1,
             "description": "Topics to subscribe to; all of them when left out.",
         },
+        "products": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
+            "minItems": 1,
+            "description": "Only the sub-processor changes that concern these products "
+            "(the ids of `products` in the site's service.json); every product when "
+            "left out. Changes to documents concern every product. An id the site "
+            "does not declare is refused with 422.",
+        },
         "website": {
             "type": "string",
             "maxLength": 1000,
@@ -101,7 +110,13 @@ PATHS: dict[str, Any] = {
                                 "topics": {
                                     "type": "array",
                                     "items": {"type": "string", "enum": list(TOPICS)},
-                                }
+                                },
+                                "products": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "Products to limit sub-processor "
+                                    "changes to; none ticked: every product.",
+                                },
                             },
                         }
                     }
