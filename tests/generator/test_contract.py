@@ -117,3 +117,9 @@ def test_a_scoped_change_keeps_the_entries_serving_the_readers_products() -> Non
     # Absent products stay absent in the published JSON (a site without products).
     dumped = scoped.model_dump(mode="json")["diff"]["added"]
     assert dumped[1] == {"id": "h", "entity": "H"}
+
+
+def test_an_unset_value_reads_every_product_for_products_only() -> None:
+    assert contract.value_words("products", None) == "every product"
+    assert contract.value_words("products", ["inbox", "sms"]) == "inbox, sms"
+    assert contract.value_words("lei", None) == "(none)"

@@ -246,3 +246,14 @@ def test_a_confirmation_link_for_the_most_and_longest_products_still_works(make_
     page = client.get(path_of(url))
     assert page.status_code == 200, page.get_data(as_text=True)[:300]
     assert "P 0" in page.get_data(as_text=True)
+
+
+def test_a_notice_words_products_as_the_site_does():
+    """A change back to every product (`products: all`) reads so, not "(none)"; the other
+    fields keep the contract's words."""
+    from subscribe_service.notices.render import field_value
+
+    assert field_value("products", None) == "every product"
+    assert field_value("products", ["inbox", "sms"]) == "inbox, sms"
+    assert field_value("processing_locations", ["GB"]) == "United Kingdom (GB)"
+    assert field_value("lei", None) == "(none)"
