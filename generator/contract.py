@@ -28,7 +28,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
+    model_serializer,
     model_validator,
 )
 
@@ -60,6 +62,7 @@ FIELD_LABELS: dict[str, str] = {
     "lei": "LEI",
     "ict_service_type": "ICT service type",
     "parent": "Ultimate parent LEI",
+    "products": "Products",  # the products an entry serves; absent: every product
 }
 SUBPROCESSOR_FIELDS: tuple[str, ...] = tuple(FIELD_LABELS)
 
@@ -99,7 +102,10 @@ def country_label(code: str) -> str:
 
 def value_words(field: str, value: Any) -> str:
     """A sub-processor field's value in words for people: countries by name, mechanisms and
-    relationships by their labels, lists joined, nothing as "(none)"."""
+    relationships by their labels, lists joined, nothing as "(none)". Only `products` is
+    null on purpose: the entry serves every product."""
+    if field == "products" and value is None:
+        return "every product"
     if value is None or value == "" or value == [] or value == ():
         return "(none)"
     if isinstance(value, list | tuple):
@@ -322,8 +328,24 @@ class FieldChange(_Record):
     new: Any
 
 
-class ListEntry(_Record):
-    """An entry added or removed: `id` and `entity`, and every other field as published."""
+class _Served(_Record):
+    """An entry of a list change, with the products it serves (None: every product)."""
+
+    products: list[Slug] | None = None
+
+    @model_serializer(mode="wrap")
+    def _products_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Absent means every product: a site without products publishes no `products` keys.
+        dumped: dict[str, Any] = handler(self)
+        if dumped.get("products", 0) is None:
+            del dumped["products"]
+        return dumped
+
+
+class ListEntry(_Served):
+    """An entry added or removed: `id` and `entity`, and every other field as published.
+
+    `products`: the products the entry serves; absent (None) when it serves every one."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -331,7 +353,10 @@ class ListEntry(_Record):
     entity: Text
 
 
-class ChangedEntry(_Record):
+class ChangedEntry(_Served):
+    """`products`: every product the entry served before or serves after the change (None:
+    every product), so that a change of its products reaches the clients of both."""
+
     id: Text
     entity: Text
     fields: list[FieldChange] = Field(min_length=1)
@@ -389,6 +414,9 @@ class Change(_Record):
     in_force_before: list[InForcePeriod] = []
     in_force_before_text: Text | None = None  # in_force_words, counted from `as_of`
     objection_deadline_text: Text | None = None
+    # The products the change touches, sorted; None: every product (a text document, or a
+    # list change with an entry that serves every product). See `change_touches_products`.
+    products: list[Slug] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Change:
@@ -400,6 +428,43 @@ class Change(_Record):
         if self.effective < self.announced:
             raise ValueError("effective must not be before announced")
         return self
+
+
+# --- products ------------------------------------------------------------------------------------
+#
+# A scope is a set of product ids, or None for "every product": a subscriber (or a webhook
+# endpoint) without products wants every change, and an entry without products serves
+# every product. Both halves decide "does this reach them" with these functions only.
+
+Scope = Sequence[str] | None
+
+
+def scopes_meet(touched: Scope, wanted: Scope) -> bool:
+    """Whether something touching `touched` concerns someone who wants `wanted`."""
+    if touched is None or wanted is None:
+        return True
+    return not set(touched).isdisjoint(wanted)
+
+
+def change_touches_products(record: Change, products: Scope) -> bool:
+    """Whether `record` concerns a reader of `products` (None: every product)."""
+    return scopes_meet(record.products, products)
+
+
+def scope_change(record: Change, products: Scope) -> Change:
+    """`record` as a reader of `products` sees it: a list change keeps only the entries
+    that serve one of them. Text changes, and every change for a reader of every product,
+    are returned whole."""
+    if products is None or not isinstance(record.diff, ListDiff):
+        return record
+    diff = record.diff
+    scoped = diff.model_copy(
+        update={
+            name: [e for e in getattr(diff, name) if scopes_meet(e.products, products)]
+            for name in ("added", "removed", "changed")
+        }
+    )
+    return record.model_copy(update={"diff": scoped})
 
 
 class ChangesHead(_Record):
@@ -468,6 +533,12 @@ class Brand(_Record):
 
     logo: SitePath
     color: Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+class Product(_Record):
+    """A product of the company: what a client may subscribe to the changes of."""
+
+    id: Slug
+    name: Text
+    notice_period_days: int = Field(ge=0, le=365)  # the product's own, or the site's
 
 
 class ServiceInfo(_Record):
@@ -484,6 +555,10 @@ class ServiceInfo(_Record):
     nda: list[DocumentVersion] = []  # the click-through NDA of report requests, oldest first
     reports: list[Report] = []  # on request, in the security version in force on `as_of`
     brand: Brand | None = None  # site.yaml's brand, when it has one
+    products: list[Product] = []  # none: the site has no products, every change is for all
+
+    def product_ids(self) -> list[str]:
+        return [p.id for p in self.products]
 
     def report_name(self, report_id: str) -> str | None:
         return next((r.name for r in self.reports if r.id == report_id), None)

@@ -93,7 +93,7 @@ def _subscriptions(app: Flask, registry: Registry) -> None:
     registry.mail_kind("manage", mails.render_manage)
     registry.mail_kind("export", mails.render_export)
     registry.mailing_endpoint("api.manage_link")
-    registry.openapi(openapi.PATHS)
+    registry.openapi(openapi.paths)  # built when asked for: the site's products
     registry.chore(retention.purge_stale)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import urllib.parse
 from pathlib import Path
 
 import click
@@ -415,6 +416,60 @@ def complete_site(site_dir: Path, rendered_dir: Path, reference_dir: Path | None
     if lacking or extra:
         sys.exit(1)
     click.echo(f"{site_dir} and {reference_dir} publish the same files")
+
+
+@main.command("websub-publish")
+@click.argument("site_url")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data"),
+    show_default=True,
+    help="Folder holding site.yaml, which names the hub (websub_hub).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Let this host (or network, like 10.0.0.0/8) past the public-address check, "
+    "and allow http:// for it: a hub on this machine or inside the network.",
+)
+def websub_publish(site_url: str, data_dir: Path, allow_hosts: tuple[str, ...]) -> None:
+    """Tell the WebSub hub of site.yaml that every feed of the site at SITE_URL changed.
+
+    Run it after each deploy: the hub then fetches the feeds and pushes the new entries
+    to their subscribers. Exits 1 if the hub refused or could not be reached for a feed.
+    """
+    from generator.cli.outbound import OutboundError
+    from generator.cli.websub import publish
+    from generator.load.loader import load_site
+
+    try:
+        site = load_site(data_dir / "site.yaml")
+    except DataError as err:
+        _fail_on_data_error(err, "no hub was notified")
+    if urllib.parse.urlsplit(site_url).scheme not in ("http", "https"):
+        raise click.BadParameter(f"{site_url!r} is not a web address", param_hint="SITE_URL")
+    if site_url.rstrip("/") != str(site.site_url).rstrip("/"):
+        click.echo(
+            f"note: the feeds name {site.site_url} as their address (site_url in site.yaml), "
+            f"not {site_url}; the hub's subscribers follow the address in the feeds",
+            err=True,
+        )
+    try:
+        pings = publish(site, site_url, allow_hosts=allow_hosts)
+    except OutboundError as err:
+        raise click.ClickException(f"{site.websub_hub}: {err}") from None
+    for ping in pings:
+        click.echo(f"{ping.feed}: {ping.said}", err=not ping.ok)
+    failed = sum(not p.ok for p in pings)
+    if failed:
+        click.echo(f"{failed} of {len(pings)} feeds were not accepted by the hub.", err=True)
+        sys.exit(1)
+    click.echo(f"{len(pings)} feeds published to {site.websub_hub}.")
+
 
 if __name__ == "__main__":
     main()

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 
 from generator import contract
-from generator.history.diff import ListDiff, TextDiff, diff_lists, diff_texts
+from generator.contract import scopes_meet
+from generator.history.diff import ListDiff, TextDiff, diff_lists, diff_texts, touched_products
 from generator.history.manifest import CorrectionStep, dump_json, published_version
 from generator.history.urls import absolute_url, list_change_path, page_url, redline_url, site_root
 from generator.load.model import (
@@ -29,6 +30,7 @@ from generator.load.model import (
     SubprocessorVersion,
     TextVersionDoc,
     TrustData,
+    entry_json,
     version_key,
 )
 from generator.load.timeline import TopicTimeline, timeline
@@ -62,6 +64,8 @@ class ChangeRecord:
     in_force_before: tuple[contract.InForcePeriod, ...] = ()  # from the build date on
     in_force_before_text: str | None = None  # contract.in_force_words of the above
     objection_deadline_text: str | None = None  # contract.objections_sentence
+    # The products the change touches, sorted; None: every product (contract.Change).
+    products: tuple[str, ...] | None = None
 
 
 def _history_fields(topic: str, version: SubprocessorVersion | TextVersionDoc) -> dict[str, Any]:
@@ -82,6 +86,7 @@ def _list_record(
     assert previous is None or isinstance(previous, SubprocessorVersion)
     change = version.change
     url = page_url(data.site, "subprocessors", version.version)
+    diff = diff_lists(previous.entries if previous else (), version.entries)
     return ChangeRecord(
         id=f"subprocessors/{version.version}",
         topic="subprocessors",
@@ -103,8 +108,9 @@ def _list_record(
         status=line.statuses[version.version],
         url=url,
         diff_url=absolute_url(data.site, list_change_path(version.version)),
-        diff=diff_lists(previous.entries if previous else (), version.entries),
+        diff=diff,
         **_history_fields("subprocessors", version),
+        products=touched_products(diff),
     )
 
 
@@ -155,19 +161,23 @@ def build_changes(data: TrustData, today: dt.date) -> list[ChangeRecord]:
     return sorted(records, key=_order)
 
 
-def diff_to_json(diff: ListDiff | TextDiff) -> dict[str, object]:
+def diff_to_json(
+    diff: ListDiff | TextDiff, products: Sequence[str] | None = None
+) -> dict[str, object]:
+    """The diff as published; with `products`, a list diff keeps only the entries serving
+    one of them (a product's own export)."""
     if isinstance(diff, TextDiff):
         sections = [{"id": s.id, "title": s.title, "change": s.change} for s in diff.sections]
         return {"kind": "text", "sections": sections}
     return {
         "kind": "list",
-        # A register field not known (lei, ict_service_type, parent) is left out.
-        "added": [e.model_dump(mode="json", exclude_none=True) for e in diff.added],
-        "removed": [e.model_dump(mode="json", exclude_none=True) for e in diff.removed],
+        "added": [entry_json(e) for e in diff.added if scopes_meet(e.products, products)],
+        "removed": [entry_json(e) for e in diff.removed if scopes_meet(e.products, products)],
         "changed": [
             {
                 "id": c.id,
                 "entity": c.entity,
+                **({} if c.products is None else {"products": list(c.products)}),
                 "fields": [
                     {
                         "field": f.field,
@@ -178,6 +188,7 @@ def diff_to_json(diff: ListDiff | TextDiff) -> dict[str, object]:
                 ],
             }
             for c in diff.changed
+            if scopes_meet(c.products, products)
         ],
     }
 
@@ -214,7 +225,28 @@ def to_change(record: ChangeRecord) -> contract.Change:
         in_force_before=list(record.in_force_before),
         in_force_before_text=record.in_force_before_text,
         objection_deadline_text=record.objection_deadline_text,
+        products=record_products(record),
     )
+
+
+def scope_record(record: ChangeRecord, products: Sequence[str]) -> ChangeRecord:
+    """`record` as the readers of `products` see it: a list change keeps only the entries
+    serving one of them (the typed twin of `contract.scope_change`)."""
+    diff = record.diff
+    if isinstance(diff, TextDiff):
+        return record
+    scoped = ListDiff(
+        added=tuple(e for e in diff.added if scopes_meet(e.products, products)),
+        removed=tuple(e for e in diff.removed if scopes_meet(e.products, products)),
+        changed=tuple(c for c in diff.changed if scopes_meet(c.products, products)),
+    )
+    return replace(record, diff=scoped)
+
+
+def record_products(record: ChangeRecord) -> list[str] | None:
+    """The products a change touches (contract.Change.products): a text document concerns
+    every product; a list change, the products of the entries it adds, removes or changes."""
+    return None if record.products is None else list(record.products)
 
 
 def changes_json(data: TrustData, records: Sequence[ChangeRecord], today: dt.date) -> bytes:

@@ -26,6 +26,8 @@ class EntryChange:
     id: str
     entity: str  # the entity's name after the change
     fields: tuple[FieldChange, ...]
+    # Every product the entry served before or serves after the change; None: every one.
+    products: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,31 @@ def diff_lists(old: Sequence[Subprocessor], new: Sequence[Subprocessor]) -> List
             if getattr(before[entry_id], name) != getattr(after[entry_id], name)
         )
         if fields:
-            changed.append(EntryChange(entry_id, after[entry_id].entity, fields))
+            products = served_by(before[entry_id], after[entry_id])
+            changed.append(EntryChange(entry_id, after[entry_id].entity, fields, products))
     return ListDiff(added, removed, tuple(changed))
+
+
+def served_by(*entries: Subprocessor) -> tuple[str, ...] | None:
+    """The products `entries` serve together, sorted; None when one serves every product."""
+    found: set[str] = set()
+    for entry in entries:
+        if entry.products is None:
+            return None
+        found.update(entry.products)
+    return tuple(sorted(found))
+
+
+def touched_products(diff: ListDiff) -> tuple[str, ...] | None:
+    """The products a change of the list touches; None: every product."""
+    scopes = [served_by(e) for e in (*diff.added, *diff.removed)]
+    scopes += [c.products for c in diff.changed]
+    found: set[str] = set()
+    for scope in scopes:
+        if scope is None:
+            return None
+        found.update(scope)
+    return tuple(sorted(found))
 
 
 def apply_list_diff(old: Sequence[Subprocessor], diff: ListDiff) -> tuple[Subprocessor, ...]:

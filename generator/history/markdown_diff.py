@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from generator.history.correction_words import correction_words
-from generator.history.diff import ListDiff, diff_lists, diff_texts, words_unchanged
+from generator.history.diff import (
+    ListDiff,
+    diff_lists,
+    diff_texts,
+    touched_products,
+    words_unchanged,
+)
 from generator.history.markdown_redline import redline_github, redline_github_inline
 from generator.history.redline import md_escape
 from generator.load.fields import describe_change, field_label, format_value
@@ -28,6 +34,7 @@ from generator.load.model import (
     TextVersionDoc,
     TrustData,
 )
+from generator.load.products import longest_notice
 from generator.load.timeline import timeline
 
 _TABLE_HEAD = [
@@ -39,8 +46,8 @@ _TABLE_HEAD = [
 _CONTENT_FIELDS = {"sections", "add", "remove", "change"}
 
 
-def _cell(value: object) -> str:
-    return md_escape(format_value(value)).replace("\n", " ")
+def _cell(value: object, field: str | None = None) -> str:
+    return md_escape(format_value(value, field)).replace("\n", " ")
 
 
 def _status(data: TrustData, topic: str, version: str, today: dt.date) -> Status:
@@ -64,18 +71,24 @@ def _dates_line(
 
 
 def _notice_line(
-    data: TrustData, dates: tuple[dt.date, dt.date], editorial: bool, first: bool
+    data: TrustData,
+    dates: tuple[dt.date, dt.date],
+    editorial: bool,
+    first: bool,
+    diff: ListDiff | None = None,
 ) -> str:
     if editorial:
         return "Editorial change: the wording only. Subscribers are **not** notified."
     if first:
         return "First publication of this document: not held to the notice period."
     days = (dates[1] - dates[0]).days
-    promised = data.site.notice_period_days
+    # A list change gives the longest notice of the products it touches (site.yaml).
+    promised, product = longest_notice(data.site, [touched_products(diff)] if diff else [])
     verdict = "meets" if days >= promised else "**does not meet**"
+    for_whom = f" for {product.name}" if product else ""
     return (
         f"Subscribers are notified. {days} days' notice, "
-        f"which {verdict} the {promised} days promised."
+        f"which {verdict} the {promised} days promised{for_whom}."
     )
 
 
@@ -104,7 +117,9 @@ def list_diff_markdown(diff: ListDiff, heading: str) -> list[str]:
         for change in diff.changed:
             lines.append(f"- **{md_escape(change.entity)}** (`{change.id}`)")
             for field in change.fields:
-                described = describe_change(field.old, field.new, _cell)
+                described = describe_change(
+                    field.old, field.new, lambda v, name=field.field: _cell(v, name)
+                )
                 lines.append(f"  - {field_label(field.field)}: {described}")
         lines.append("")
     return lines
@@ -132,7 +147,7 @@ def list_change_markdown(
             "",
             _dates_line(data, "subprocessors", new.version, dates, deadline, today),
             "",
-            _notice_line(data, dates, change.editorial, previous is None),
+            _notice_line(data, dates, change.editorial, previous is None, diff),
             "",
         ]
     return lines + list_diff_markdown(diff, heading)

@@ -11,7 +11,7 @@ import re
 
 # page_path (`dpa/`, `dpa/2.1/`) is the contract's: the service's mails link to the same pages.
 from generator.contract import page_path
-from generator.load.model import Site, slugify_version
+from generator.load.model import TOPICS, Site, slugify_version
 
 
 def site_root(site: Site) -> str:
@@ -59,6 +59,21 @@ def list_change_path(version: str) -> str:
 def feed_path(name: str, kind: str) -> str:
     """`feeds/<name>.<kind>`, where name is a topic or `all` and kind is `atom` or `rss`."""
     return f"feeds/{name}.{kind}"
+
+
+def product_feed_name(product_id: str) -> str:
+    """`subprocessors-<id>`: the feeds of one product's sub-processor changes."""
+    return f"subprocessors-{product_id}"
+
+
+def product_page_path(product_id: str) -> str:
+    """`subprocessors/products/<id>/`: one product's sub-processors."""
+    return f"subprocessors/products/{product_id}/"
+
+
+def feed_names(site: Site) -> list[str]:
+    """Every feed of the site: `all`, one per topic, one per product."""
+    return ["all", *TOPICS, *(product_feed_name(p.id) for p in site.products)]
 
 
 def since_path(topic: str, version: str) -> str:

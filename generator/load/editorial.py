@@ -80,7 +80,7 @@ def list_editorial_problems(doc: SubprocessorChange, notice_days: int | None) ->
                 problems.append(
                     (
                         ("change", entry_id, name),
-                        f"changes the {label} of '{entry_id}' to {format_value(value)}, "
+                        f"changes the {label} of '{entry_id}' to {format_value(value, name)}, "
                         f"{why} (only {' and '.join(WORDING_FIELDS)} may be reworded); {how}",
                     )
                 )

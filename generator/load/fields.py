@@ -21,8 +21,11 @@ def field_label(field: str) -> str:
     return " ".join(w if w.isupper() else w.lower() for w in FIELD_LABELS[field].split())
 
 
-def format_value(value: object) -> str:
-    """A field value as a reader sees it: lists joined with ", ", enums by their value."""
+def format_value(value: object, field: str | None = None) -> str:
+    """A field value as a reader sees it: lists joined with ", ", enums by their value.
+    None is a register field not known, or (`field` "products") every product."""
+    if value is None:
+        return "every product" if field == "products" else "(none)"
     if isinstance(value, tuple | list):
         return ", ".join(format_value(v) for v in value)
     if isinstance(value, StrEnum):

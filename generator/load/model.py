@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
@@ -76,6 +76,7 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 PublicKey = Annotated[str, StringConstraints(pattern=r"^ed25519:[A-Za-z0-9+/]{43}=$")]
 # Text versions are dotted numbers ("1.0", "2.1"); they sort numerically.
 TextVersion = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+ProductIds = Annotated[tuple[Slug, ...], Field(min_length=1)]
 
 
 class _Strict(BaseModel):
@@ -122,6 +123,15 @@ class Brand(_Strict):
     logo: ShortText
     color: Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
     favicon: ShortText | None = None
+class Product(_Strict):
+    """A product of the company (`products:` in site.yaml). Sub-processor entries name the
+    products they serve; clients subscribe to the changes of the products they use."""
+
+    id: Slug
+    name: ShortText
+    # A longer notice the company promises for this product's sub-processors; the site's
+    # `notice_period_days` when absent.
+    notice_period_days: int | None = Field(default=None, ge=0, le=365)
 
 
 class Site(_Strict):
@@ -141,6 +151,15 @@ class Site(_Strict):
     # The IANA time zone whose days the objection deadline counts (docs/data-format.md).
     timezone: TimeZoneName = "UTC"
     brand: Brand | None = None
+    products: tuple[Product, ...] = ()
+    # The WebSub hub every feed names (`<link rel="hub">`), told of each deploy by
+    # `trustsite websub-publish`; https only (generator.load.products).
+    websub_hub: HttpUrl | None = None
+
+    def product_notice_days(self, product: Product) -> int:
+        if product.notice_period_days is None:
+            return self.notice_period_days
+        return product.notice_period_days
 
 
 class Correction(_Strict):
@@ -236,6 +255,7 @@ class Subprocessor(_Strict):
     lei: Lei | None = None
     ict_service_type: IctServiceType | None = None
     parent: Lei | None = None  # the LEI of its ultimate parent undertaking, where known
+    products: ProductIds | None = None  # None: every product
 
     @property
     def outside_eea(self) -> tuple[str, ...]:
@@ -262,9 +282,16 @@ class SubprocessorPatch(_Strict):
     lei: Lei | None = None
     ict_service_type: IctServiceType | None = None
     parent: Lei | None = None
+    # `all`: the entry serves every product again (None here means "unchanged").
+    products: ProductIds | Literal["all"] | None = None
 
     def fields(self) -> dict[str, object]:
-        return {k: v for k, v in self if v is not None}
+        found: dict[str, object] = {
+            k: v for k, v in self if v is not None and k != "products"
+        }
+        if self.products is not None:
+            found["products"] = None if self.products == "all" else self.products
+        return found
 
 
 class SubprocessorChange(_Strict):
@@ -290,6 +317,13 @@ class SubprocessorChange(_Strict):
     def objection_deadline(self) -> dt.date | None:
         """The last day to object (the contract's one rule, `objection_deadline`)."""
         return objection_deadline(self.announced, self.effective, self.editorial)
+
+
+def entry_json(entry: Subprocessor) -> dict[str, object]:
+    """An entry as the exports and changes.json publish it: `products` only when it is set
+    (absent: every product), so a site without products publishes what it always did."""
+    # A register field not known (lei, ict_service_type, parent) is left out the same way.
+    return entry.model_dump(mode="json", exclude_none=True)
 
 
 class SubprocessorVersion(BaseModel):

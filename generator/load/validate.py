@@ -368,6 +368,8 @@ def _not_listed(
 
 
 def _show(value: object) -> str:
+    if value is None:  # only `products` is ever None: every product
+        return "all (every product)"
     if isinstance(value, tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return f"'{value}'"

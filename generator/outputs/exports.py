@@ -11,14 +11,24 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from generator.history.changes import ChangeRecord, build_changes, diff_to_json, dump_json
+from generator.contract import scopes_meet
+from generator.history.changes import (
+    ChangeRecord,
+    build_changes,
+    diff_to_json,
+    dump_json,
+    record_products,
+)
 from generator.history.urls import absolute_url, page_url
 from generator.load.model import (
     SUBPROCESSOR_FIELDS,
+    Product,
     Relationship,
     Status,
+    Subprocessor,
     TransferMechanism,
     TrustData,
+    entry_json,
 )
 from generator.load.register_fields import ICT_SERVICE_TYPES
 from generator.load.timeline import timeline
@@ -33,10 +43,23 @@ LIST_SEPARATOR = "; "
 LEI_PATTERN = "^[0-9A-Z]{18}[0-9]{2}$"
 
 
+def product_paths(product_id: str) -> tuple[str, str]:
+    """The JSON and CSV exports of one product's list."""
+    return f"subprocessors-{product_id}.json", f"subprocessors-{product_id}.csv"
+
+
+def _serves(entry: Subprocessor, product: Product | None) -> bool:
+    return product is None or scopes_meet(entry.products, [product.id])
+
+
 def subprocessors_document(
-    data: TrustData, today: dt.date, records: Sequence[ChangeRecord] | None = None
+    data: TrustData,
+    today: dt.date,
+    records: Sequence[ChangeRecord] | None = None,
+    product: Product | None = None,
 ) -> dict[str, object]:
-    """The list in force on `today`, and the announced changes that are not yet in force.
+    """The list in force on `today`, and the announced changes that are not yet in force;
+    with `product`, only the entries serving it and the changes touching it.
 
     `records` are `build_changes(data, today)` when the caller has them already (the build
     does): computing every diff again costs as much as the exports themselves."""
@@ -44,6 +67,7 @@ def subprocessors_document(
         records = build_changes(data, today)
     line = timeline(data, "subprocessors", today)
     current = line.current
+    scope = None if product is None else [product.id]
     upcoming = [
         {
             "id": r.id,
@@ -60,11 +84,15 @@ def subprocessors_document(
             "editorial": r.editorial,
             "summary": r.summary,
             "url": r.url,
-            "diff": diff_to_json(r.diff),
+            "diff": diff_to_json(r.diff, scope),
         }
         for r in records
-        if r.topic == "subprocessors" and r.status is Status.upcoming
+        if r.topic == "subprocessors"
+        and r.status is Status.upcoming
+        and scopes_meet(record_products(r), scope)
     ]
+    entries = [entry_json(e) for e in current.entries if _serves(e, product)] if current else []
+    scoped = {} if product is None else {"product": {"id": product.id, "name": product.name}}
     return {
         "$schema": absolute_url(data.site, SCHEMA_PATH),
         "format": FORMAT,
@@ -74,10 +102,8 @@ def subprocessors_document(
         "url": page_url(data.site, "subprocessors"),
         "version": current.version if current else None,
         "effective": current.change.effective.isoformat() if current else None,
-        # A register field not known (lei, ict_service_type, parent) is left out.
-        "subprocessors": [e.model_dump(mode="json", exclude_none=True) for e in current.entries]
-        if current
-        else [],
+        **scoped,
+        "subprocessors": entries,
         "upcoming": sorted(upcoming, key=lambda u: str(u["effective"])),
     }
 
@@ -125,8 +151,14 @@ def _subprocessor_schema() -> dict[str, object]:
         },
         "website": {"type": "string", "format": "uri"},
         "relationship": {"enum": [r.value for r in Relationship]},
+        "products": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
+            "minItems": 1,
+            "description": "Ids of the products it serves; absent: every product.",
+        },
     }
-    required = list(properties)
+    required = [name for name in properties if name != "products"]  # absent: every product
     # Register fields: present only where known (docs/registers.md).
     properties["lei"] = {
         "type": "string",
@@ -167,6 +199,11 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
                     "properties": {
                         "id": {"type": "string"},
                         "entity": {"type": "string"},
+                        "products": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Products served before or after; absent: all.",
+                        },
                         "fields": {
                             "type": "array",
                             "items": {
@@ -232,6 +269,13 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
             "url": {"type": "string", "format": "uri"},
             "version": {"type": ["string", "null"]},
             "effective": {"type": ["string", "null"], "format": "date"},
+            "product": {
+                "type": "object",
+                "description": "In a product's export: the product its list is limited to.",
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["id", "name"],
+                "additionalProperties": False,
+            },
             "subprocessors": {"type": "array", "items": {"$ref": "#/$defs/subprocessor"}},
             "upcoming": {"type": "array", "items": upcoming},
         },
@@ -254,11 +298,15 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
 def build_exports(
     data: TrustData, today: dt.date, records: Sequence[ChangeRecord] | None = None
 ) -> dict[str, bytes]:
-    document = subprocessors_document(data, today, records)
-    entries = document["subprocessors"]
-    assert isinstance(entries, list)
-    return {
-        JSON_PATH: dump_json(document),
-        CSV_PATH: subprocessors_csv(entries),
-        SCHEMA_PATH: dump_json(subprocessors_schema(data)),
-    }
+    if records is None:
+        records = build_changes(data, today)
+    outputs = {SCHEMA_PATH: dump_json(subprocessors_schema(data))}
+    scopes: list[tuple[Product | None, tuple[str, str]]] = [(None, (JSON_PATH, CSV_PATH))]
+    scopes += [(p, product_paths(p.id)) for p in data.site.products]
+    for product, (json_path, csv_path) in scopes:
+        document = subprocessors_document(data, today, records, product)
+        entries = document["subprocessors"]
+        assert isinstance(entries, list)
+        outputs[json_path] = dump_json(document)
+        outputs[csv_path] = subprocessors_csv(entries)
+    return outputs

@@ -15,15 +15,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape as xml_escape
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
-from generator.contract import long_date, value_words
-from generator.history.changes import ChangeRecord
+from generator.contract import long_date, scopes_meet, value_words
+from generator.history.changes import ChangeRecord, record_products, scope_record
 from generator.history.diff import ListDiff, TextDiff
 from generator.history.substance import Substance, substance_of
-from generator.history.urls import absolute_url, feed_path, page_url
+from generator.history.urls import (
+    absolute_url,
+    feed_names,
+    feed_path,
+    page_url,
+    product_feed_name,
+    product_page_path,
+)
 from generator.load.fields import describe_change, field_label
-from generator.load.model import TOPIC_TITLES, TOPICS, Site, TrustData
+from generator.load.model import TOPIC_TITLES, TOPICS, Product, Site, TrustData
 from generator.outputs.feed_headlines import headline, updated_instants
 
 EDITORIAL_LABEL = "Editorial change (no notice sent)"
@@ -148,6 +157,7 @@ class _Entries:
     ids: dict[str, str]  # record id -> tag URI
     contents: dict[str, str]  # record id -> HTML
     instants: dict[str, dt.datetime]  # record id -> its distinct `updated`
+    records: dict[str, ChangeRecord]  # record id -> record
 
     @classmethod
     def of(cls, data: TrustData, records: Sequence[ChangeRecord]) -> _Entries:
@@ -157,7 +167,60 @@ class _Entries:
             ids={r.id: entry_id(data, first, r) for r in records if first is not None},
             contents={r.id: entry_content(r, substance_of(by_id, r)) for r in records},
             instants=updated_instants(records),
+            records=by_id,
         )
+
+    def content(self, record: ChangeRecord, product: Product | None) -> str:
+        """The entry's body; in a product's feed, with only the entries serving it."""
+        if product is None:
+            return self.contents[record.id]
+        scoped = scope_record(record, [product.id])
+        return entry_content(scoped, substance_of(self.records, scoped))
+
+
+class _RssHub(BaseExtension):  # type: ignore[misc]
+    """`<atom:link rel="hub">` in an RSS channel: feedgen writes only the `self` link there."""
+
+    href: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": "http://www.w3.org/2005/Atom"}
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        if self.href:
+            etree.SubElement(
+                feed[0], "{http://www.w3.org/2005/Atom}link", href=self.href, rel="hub"
+            )
+        return feed
+
+
+@dataclass(frozen=True)
+class _Heading:
+    title: str
+    subtitle: str
+    home: str
+
+
+def _heading(site: Site, name: str, product: Product | None) -> _Heading:
+    company = site.company
+    if product is not None:
+        return _Heading(
+            f"{company.name}: Sub-processors for {product.name}",
+            f"Changes to the sub-processors of {product.name}, by {company.legal_name}",
+            absolute_url(site, product_page_path(product.id)),
+        )
+    if name in TOPIC_TITLES:
+        title = TOPIC_TITLES[name]
+        return _Heading(
+            f"{company.name}: {title}",
+            f"Changes to the {title.lower()} of {company.legal_name}",
+            page_url(site, name),
+        )
+    return _Heading(
+        f"{company.name}: All changes",
+        f"Every change to the trust center of {company.legal_name}",
+        absolute_url(site, "changelog/"),
+    )
 
 
 def _feed(
@@ -167,26 +230,31 @@ def _feed(
     records: Sequence[ChangeRecord],
     all_records: Sequence[ChangeRecord],
     entries: _Entries,
+    product: Product | None = None,
 ) -> bytes:
     site = data.site
-    topic_title = TOPIC_TITLES.get(name, "All changes")
+    heading = _heading(site, name, product)
     self_url = absolute_url(site, feed_path(name, kind))
-    home = page_url(site, name) if name in TOPIC_TITLES else absolute_url(site, "changelog/")
 
     fg = FeedGenerator()
     fg.id(absolute_url(site, feed_path(name, "atom")))
-    fg.title(f"{site.company.name}: {topic_title}")
-    if name in TOPIC_TITLES:
-        fg.subtitle(f"Changes to the {topic_title.lower()} of {site.company.legal_name}")
-    else:
-        fg.subtitle(f"Every change to the trust center of {site.company.legal_name}")
+    fg.title(heading.title)
+    fg.subtitle(heading.subtitle)
     fg.author({"name": site.company.legal_name, "email": site.contacts.privacy})
     fg.link(
         href=self_url,
         rel="self",
         type="application/atom+xml" if kind == "atom" else "application/rss+xml",
     )
-    fg.link(href=home, rel="alternate")  # after `self`: RSS's <link> is the last one set
+    if site.websub_hub is not None:
+        # WebSub (W3C): readers subscribe at the hub, which `websub-publish` tells of updates.
+        hub = str(site.websub_hub)
+        if kind == "atom":
+            fg.link(href=hub, rel="hub")
+        else:
+            fg.register_extension("trustsite_hub", _RssHub, atom=False, rss=True)
+            fg.trustsite_hub.href = hub
+    fg.link(href=heading.home, rel="alternate")  # last: RSS's <link> is the last one set
     fg.language("en")
     fg.generator("trustsite")
     # An empty topic feed is as fresh as the trust center's latest change.
@@ -196,7 +264,7 @@ def _feed(
 
     # Oldest first with feedgen's default "prepend": the feed lists newest first.
     for record in records:
-        content = entries.contents[record.id]
+        content = entries.content(record, product)
         entry = fg.add_entry()
         entry.id(entries.ids[record.id])
         entry.guid(entries.ids[record.id], permalink=False)
@@ -217,14 +285,26 @@ def _feed(
 
 
 def build_feeds(data: TrustData, records: Sequence[ChangeRecord]) -> dict[str, bytes]:
-    """`feeds/<topic>.atom|rss` for every topic (empty if nothing is published yet) and
-    `feeds/all.atom|rss`, keyed by site-relative path."""
+    """`feeds/<topic>.atom|rss` for every topic (empty if nothing is published yet),
+    `feeds/all.atom|rss`, and `feeds/subprocessors-<product>.atom|rss` for every product
+    (the list changes touching it), keyed by site-relative path."""
     outputs: dict[str, bytes] = {}
     entries = _Entries.of(data, records)
     for name in (*TOPICS, "all"):
         selected = [r for r in records if name in ("all", r.topic)]
         for kind in KINDS:
             outputs[feed_path(name, kind)] = _feed(data, name, kind, selected, records, entries)
+    for product in data.site.products:
+        name = product_feed_name(product.id)
+        selected = [
+            r
+            for r in records
+            if r.topic == "subprocessors" and scopes_meet(record_products(r), [product.id])
+        ]
+        for kind in KINDS:
+            outputs[feed_path(name, kind)] = _feed(
+                data, name, kind, selected, records, entries, product
+            )
     return outputs
 
 
@@ -241,7 +321,7 @@ def build_feed_sitemap(site: Site) -> bytes:
     sitemap may list the URLs under its own folder."""
     locs = "".join(
         f"<url><loc>{xml_escape(absolute_url(site, feed_path(name, kind)))}</loc></url>\n"
-        for name in ("all", *TOPICS)
+        for name in feed_names(site)
         for kind in KINDS
     )
     return (

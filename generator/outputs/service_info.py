@@ -53,6 +53,12 @@ def service_info(data: TrustData, today: dt.date) -> contract.ServiceInfo:
         nda=[_version(doc) for doc in _published(data.documents.get("nda", ()), today)],
         reports=_reports(data, today),
         brand=_brand(site),
+        products=[
+            contract.Product(
+                id=p.id, name=p.name, notice_period_days=site.product_notice_days(p)
+            )
+            for p in site.products
+        ],
     )
 
 

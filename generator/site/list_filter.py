@@ -1,24 +1,30 @@
 """What the sub-processor filter (javascripts/subprocessor-filter.js) filters on.
 
 Each row of the list carries its facets as JSON in `data-ts-facets`: the countries where
-the entry processes data or is incorporated, its purpose and its data categories, each
-as the reader sees it. The script builds its choices from the rows themselves, so the
+the entry processes data or is incorporated, its purpose, its data categories and, on a
+site with products, the products it serves (all of them for an entry without products),
+each as the reader sees it. The script builds its choices from the rows themselves, so the
 page needs no second copy of the list; without JavaScript the attribute is unused.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from generator.load import countries
-from generator.load.model import Subprocessor
+from generator.load.model import Product, Subprocessor
 
 
-def filter_facets(entry: Subprocessor) -> str:
+def filter_facets(entry: Subprocessor, products: Sequence[Product] = ()) -> str:
     codes = sorted({*map(str, entry.processing_locations), str(entry.corporate_location)})
     facets = {
         "country": [countries.shown(code) for code in codes],
         "purpose": [entry.purpose],
         "category": list(entry.data_categories),
     }
+    if products:
+        facets["product"] = [
+            p.name for p in products if entry.products is None or p.id in entry.products
+        ]
     return json.dumps(facets, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -26,6 +26,7 @@ from generator.load.clock import long_date
 from generator.load.fields import FIELD_LABELS
 from generator.load.model import (
     TOPIC_TITLES,
+    Product,
     Site,
     Subprocessor,
     SubprocessorVersion,
@@ -57,10 +58,14 @@ def country(code: str) -> str:
 
 def field_value(field: str, value: object) -> str:
     """A sub-processor field as a reader should see it (the contract's words for people)."""
+    if field == "products" and value is None:
+        return "Every product"
     return contract.value_words(field, value)
 
 
-def subprocessor_row(entry: Subprocessor, anchor: bool = True, extra: str = "") -> str:
+def subprocessor_row(
+    entry: Subprocessor, anchor: bool = True, extra: str = "", products: Sequence[Product] = ()
+) -> str:
     """One table row of the list. Built here rather than in Jinja: a large list repeats
     the same rows on every version's page, and render_pages memoises them. Only the list
     itself carries the `#sp-<id>` anchors: an entry also shown in a change's table on the
@@ -79,7 +84,7 @@ def subprocessor_row(entry: Subprocessor, anchor: bool = True, extra: str = "") 
     link = f'<a href="{html.escape(str(entry.website))}" rel="noopener">'
     name = html.escape(entry.entity, quote=False)
     row_id = f' id="sp-{entry.id}"' if anchor else ""
-    facets = html.escape(filter_facets(entry), quote=True)
+    facets = html.escape(filter_facets(entry, products), quote=True)
     return (
         f'<tr{row_id} data-ts-facets="{facets}"><th scope="row">{link}{name}</a>{extra}</th>'
         f"{tds}</tr>"

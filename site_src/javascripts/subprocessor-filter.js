@@ -1,4 +1,5 @@
-/* The filter of the sub-processor list: by country, purpose and data category.
+/* The filter of the sub-processor list: by product (on a site with products), country,
+   purpose and data category.
 
    Progressive enhancement: without JavaScript the placeholder stays hidden and the whole
    list shows. With it, the choices are read from the rows themselves (each row's
@@ -8,6 +9,8 @@
   "use strict";
 
   var FACETS = [
+    // Rows carry `product` only on a site with products; without, the control is left out.
+    { key: "product", label: "Product", all: "All products" },
     { key: "country", label: "Country", all: "All countries" },
     { key: "purpose", label: "Purpose", all: "All purposes" },
     { key: "category", label: "Data category", all: "All data categories" },
@@ -62,7 +65,10 @@
     count.className = "ts-filter-count";
     count.setAttribute("role", "status");
     count.setAttribute("aria-live", "polite");
-    var selects = FACETS.map(function (facet) {
+    var present = FACETS.filter(function (facet) {
+      return sortedValues(rows, facet.key).length > 0;
+    });
+    var selects = present.map(function (facet) {
       var label = control(facet, sortedValues(rows, facet.key));
       box.appendChild(label);
       return label.querySelector("select");

@@ -62,8 +62,24 @@
     });
   }
 
+  // The product choice only narrows sub-processor notices: it is offered while that topic
+  // is ticked. A disabled fieldset's boxes are not sent, so unticking the topic also
+  // drops a product choice that would mean nothing.
+  function linkProducts(form) {
+    var products = form.querySelector("fieldset[data-ts-products]");
+    var topic = form.querySelector("input[name=topics][value=subprocessors]");
+    if (!products || !topic) {
+      return;
+    }
+    function sync() { products.disabled = !topic.checked; }
+    topic.addEventListener("change", sync);
+    form.addEventListener("reset", function () { window.setTimeout(sync, 0); });
+    sync();
+  }
+
   var forms = document.querySelectorAll("form[data-ts-subscribe]");
   for (var i = 0; i < forms.length; i++) {
     enhance(forms[i]);
+    linkProducts(forms[i]);
   }
 })();

@@ -20,8 +20,14 @@ def site_url(path: str = "", config: Any = None) -> str:
     return cfg["SITE_URL"] + path.lstrip("/")
 
 
-def confirm_url(subscriber: Subscriber, topics: list[str]) -> str:
-    token = tokens.make_token("confirm", subscriber.id, subscriber.token_version, t=topics)
+def confirm_url(
+    subscriber: Subscriber, topics: list[str], products: list[str] | None = None
+) -> str:
+    """`products` ride along only when the request named some (absent: every product)."""
+    extra: dict[str, Any] = {"t": topics}
+    if products is not None:
+        extra["p"] = products
+    token = tokens.make_token("confirm", subscriber.id, subscriber.token_version, **extra)
     return service_url(f"confirm/{token}")
 
 

@@ -127,10 +127,23 @@ class Subscriber(Base):
         order_by="SubscriberTopic.topic",
     )
 
+    # No rows: every product (migration 0007_subscription_products).
+    products: Mapped[list[SubscriberProduct]] = relationship(
+        back_populates="subscriber",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SubscriberProduct.product",
+    )
+
     @property
     def topic_names(self) -> list[str]:
         """Topic names in the site's order (sub-processors first)."""
         return sorted((t.topic for t in self.topics), key=_topic_order)
+
+    @property
+    def product_ids(self) -> list[str] | None:
+        """The products whose changes this subscriber wants, sorted; None: every product."""
+        return sorted(p.product for p in self.products) or None
 
 
 # One subscriber per mailbox, however the address was cased (migration 0005).
@@ -146,6 +159,19 @@ class SubscriberTopic(Base):
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="topics")
+
+
+class SubscriberProduct(Base):
+    """A product a subscriber limited their notices to (generator.contract's scopes)."""
+
+    __tablename__ = "subscriber_products"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    product: Mapped[str] = mapped_column(String(63), primary_key=True)
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="products")
 
 
 class Notice(Base):

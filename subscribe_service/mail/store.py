@@ -95,6 +95,7 @@ class SqlStore:
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .options(
                     selectinload(OutboxMessage.subscriber).selectinload(Subscriber.topics),
+                    selectinload(OutboxMessage.subscriber).selectinload(Subscriber.products),
                     selectinload(OutboxMessage.notice),
                 )
             )

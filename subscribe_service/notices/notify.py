@@ -2,11 +2,12 @@
 
 A change is known by its stable id (`subprocessors/2025-03-01`). The first time a
 non-editorial change is seen, one `notices` row and one outbox row per confirmed,
-unsuppressed subscriber of its topic are written in the same transaction, so a crash
-leaves either everything or nothing. The deliveries are queued by the outbox in one
-`INSERT ... SELECT` (`outbox.enqueue_select`): the subscriber list never travels through
-Python, which keeps 100,000 subscribers well under a few seconds. Running again, or on an
-older changes.json, finds every change known and writes nothing.
+unsuppressed subscriber of its topic whose products it touches (all, for a subscriber
+without products; generator.contract.change_touches_products) are written in the same
+transaction, so a crash leaves either everything or nothing. The deliveries are queued by
+the outbox in one `INSERT ... SELECT` (`outbox.enqueue_select`): the subscriber list never
+travels through Python, which keeps 100,000 subscribers well under a few seconds. Running
+again, or on an older changes.json, finds every change known and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from subscribe_service.infra.models import (
     Notice,
     OutboxMessage,
     Subscriber,
+    SubscriberProduct,
     SubscriberStatus,
     SubscriberTopic,
     Suppression,
@@ -89,7 +91,7 @@ def notify(session: Session, loaded: LoadedChanges, *, baseline: bool = False) -
         )
         session.add(notice)
         session.flush()  # the notice's id, for its deliveries
-        queued = 0 if baseline else _queue_deliveries(session, notice, now)
+        queued = 0 if baseline else _queue_deliveries(session, notice, now, change.products)
         report.created.append(CreatedNotice(change.id, queued))
     try:
         session.commit()
@@ -108,8 +110,21 @@ def _known_change_ids(session: Session, change_ids: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Notice.change_id).where(Notice.change_id.in_(change_ids))))
 
 
-def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int:
-    """One queued outbox row per confirmed, unsuppressed subscriber of the notice's topic."""
+def _products_wanted(touched: Sequence[str] | None) -> ColumnElement[bool]:
+    """SQL for `contract.change_touches_products(change, <the subscriber's products>)`: a
+    subscriber without product rows wants every product, else one of theirs is touched."""
+    if touched is None:
+        return true()
+    mine = exists().where(SubscriberProduct.subscriber_id == Subscriber.id)
+    touched_mine = mine.where(SubscriberProduct.product.in_(list(touched)))
+    return or_(~mine, touched_mine)
+
+
+def _queue_deliveries(
+    session: Session, notice: Notice, now: dt.datetime, touched: Sequence[str] | None
+) -> int:
+    """One queued outbox row per confirmed, unsuppressed subscriber of the notice's topic
+    whose products the change touches (`touched`, None: every product)."""
     recipients = (
         select(Subscriber.email, Subscriber.id)
         .join(SubscriberTopic, SubscriberTopic.subscriber_id == Subscriber.id)
@@ -118,6 +133,7 @@ def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime) -> int
             Subscriber.status == SubscriberStatus.CONFIRMED,
             Subscriber.suppressed_at.is_(None),
             ~exists().where(func.lower(Suppression.email) == func.lower(Subscriber.email)),
+            _products_wanted(touched),
         )
         .order_by(Subscriber.id)
     )

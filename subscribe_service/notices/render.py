@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 from generator.contract import (
     FIELD_LABELS,
     TOPIC_TITLES,
+    Change,
     deadline_words,
     objections_sentence,
+    scope_change,
+    scopes_meet,
     value_words,
     zone_of,
 )
@@ -54,7 +57,8 @@ def long_date(value: str | dt.date | None) -> str:
 
 def field_value(field: str, value: Any) -> str:
     """A sub-processor field in words for people, as the site shows it: `United Kingdom
-    (GB)`, `Standard Contractual Clauses`, `Third party` (the contract's one table)."""
+    (GB)`, `Standard Contractual Clauses`, `Third party` (the contract's one table); a
+    null `products` (contract.ChangedEntry) reads "every product"."""
     return value_words(field, value)
 
 
@@ -86,8 +90,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _notice_context(notice: Notice, site: dict[str, Any]) -> dict[str, Any]:
-    change = notice.change
+def _notice_context(
+    notice: Notice, site: dict[str, Any], products: list[str] | None = None
+) -> dict[str, Any]:
+    change = scoped_change(notice.change, products)
     return {
         "change": change,
         "site": site,
@@ -97,6 +103,18 @@ def _notice_context(notice: Notice, site: dict[str, Any]) -> dict[str, Any]:
         "long_date": long_date,
         **date_context(notice),
     }
+
+
+def scoped_change(change: dict[str, Any], products: list[str] | None) -> dict[str, Any]:
+    """The recorded change as a subscriber of `products` sees it (contract.scope_change):
+    a list change keeps the entries serving one of their products."""
+    if products is None:
+        return change
+    try:
+        record = Change.model_validate(change)
+    except ValueError:
+        return change  # recorded by an older service: shown whole rather than not at all
+    return {**change, "diff": scope_change(record, products).model_dump(mode="json")["diff"]}
 
 
 def notice_site(notice: Notice) -> dict[str, Any]:
@@ -122,6 +140,11 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
         return None
     if notice.topic not in subscriber.topic_names:
         return None
+    products = subscriber.product_ids
+    # Products chosen since the notice was queued count: a change that no longer concerns
+    # the subscriber is not sent, and one that does shows only the entries that do.
+    if not scopes_meet(notice.change.get("products"), products):
+        return None
     site = notice_site(notice)
     personal = Personal(
         email=subscriber.email,
@@ -133,7 +156,7 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
     )
 
     def render(values: Personal, who: Any) -> RenderedMail:
-        context = _notice_context(notice, site)
+        context = _notice_context(notice, site, products)
         context.update(
             subscriber=who,
             object_url=values.object_url,
@@ -150,7 +173,8 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
             **context,
         )
 
-    key = (notice.id, notice.change_id)  # a notice never changes once recorded
+    # A notice never changes once recorded; what it shows depends on the products only.
+    key = (notice.id, notice.change_id, tuple(products or ()))
     return render_personal(key, personal, subscriber, render)
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, redirect, request
 
 from subscribe_service.identity.addresses import InvalidInput, normalise_email
 from subscribe_service.infra.db import get_session
+from subscribe_service.infra.published_site import published_site
 from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers.parse import parse_subscribe
@@ -39,9 +40,19 @@ def _source() -> str:
     return f"{channel} ({origin[:200]})"
 
 
+def site_products() -> list[str]:
+    """The product ids of the built site (service.json); none before it was built."""
+    info = published_site().peek()
+    return info.product_ids() if info is not None else []
+
+
 @bp.post("/subscriptions")
 def subscribe() -> Response:
-    req = parse_subscribe(read_body(("topics",)))
+    body = read_body(("topics", "products"))
+    # The site's products are read only when the request names some: the busiest
+    # endpoint does no more work than before for everyone else.
+    known = site_products() if body.get("products") is not None else []
+    req = parse_subscribe(body, known, form=_is_form())
     if req.honeypot:
         return _accepted()  # a bot filled the hidden field: look successful, do nothing
     config = current_app.config

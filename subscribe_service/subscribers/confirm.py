@@ -9,7 +9,8 @@ from subscribe_service.identity import links, tokens
 from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import SubscriberStatus
 from subscribe_service.subscribers import lifecycle as subscriptions
-from subscribe_service.web.pages import message, page
+from subscribe_service.subscribers.parse import payload_products
+from subscribe_service.web.pages import message, page, product_names
 
 bp = Blueprint("confirm", __name__)
 
@@ -19,21 +20,30 @@ def _load(token: str):  # type: ignore[no-untyped-def]
     subscriber = subscriptions.load_subscriber(get_session(), data)
     raw = data.extra.get("t")
     topics = [t for t in raw if t in TOPICS] if isinstance(raw, list) else []
-    return subscriber, topics
+    return subscriber, topics, payload_products({"products": data.extra.get("p")})
 
 
 @bp.get("/confirm/<token>")
 def show(token: str) -> tuple[str, int]:
-    subscriber, topics = _load(token)
-    already = subscriber.status == SubscriberStatus.CONFIRMED and set(topics) <= set(
-        subscriber.topic_names
+    subscriber, topics, products = _load(token)
+    already = (
+        subscriber.status == SubscriberStatus.CONFIRMED
+        and set(topics) <= set(subscriber.topic_names)
+        and subscriptions.combined_products(subscriber.product_ids, products)
+        == subscriber.product_ids
     )
-    return page("confirm.html", subscriber=subscriber, topics=topics, already=already)
+    return page(
+        "confirm.html",
+        subscriber=subscriber,
+        topics=topics,
+        products=product_names(products),
+        already=already,
+    )
 
 
 @bp.post("/confirm/<token>")
 def confirm(token: str) -> tuple[str, int]:
-    subscriber, topics = _load(token)
+    subscriber, topics, products = _load(token)
     config = current_app.config
     subscribed = subscriptions.confirm(
         get_session(),
@@ -42,11 +52,14 @@ def confirm(token: str) -> tuple[str, int]:
         confirmed_via=(request.headers.get("Origin") or "the confirmation page")[:100],
         consent_template=config["CONSENT_TEXT"],
         company=config["COMPANY_NAME"],
+        products=products,
     )
     titles = ", ".join(TOPIC_TITLES[t] for t in subscribed)
+    names = product_names(subscriber.product_ids)
+    scope = f" Sub-processor changes only for: {', '.join(names)}." if names else ""
     return message(
         "You are subscribed",
-        f"{subscriber.email} will get an email when these documents change: {titles}.",
+        f"{subscriber.email} will get an email when these documents change: {titles}.{scope}",
         "Every email has a link to change your choice or unsubscribe.",
         **{"Your preferences": links.manage_url(subscriber)},
     )

@@ -18,12 +18,13 @@ from subscribe_service.identity.tokens import TokenData, TokenError
 from subscribe_service.infra.models import (
     OutboxMessage,
     Subscriber,
+    SubscriberProduct,
     SubscriberStatus,
     SubscriberTopic,
     utcnow,
 )
 from subscribe_service.mail import outbox
-from subscribe_service.subscribers.parse import SubscribeRequest
+from subscribe_service.subscribers.parse import SubscribeRequest, payload_products
 
 
 def consent_wording(template: str, company: str, topics: list[str]) -> str:
@@ -39,6 +40,24 @@ def _set_topics(subscriber: Subscriber, topics: list[str]) -> None:
     have = set(subscriber.topic_names)
     for topic in sorted(wanted - have, key=TOPICS.index):
         subscriber.topics.append(SubscriberTopic(topic=topic))
+
+
+def set_products(subscriber: Subscriber, products: list[str] | None) -> None:
+    """Limit the subscriber's notices to `products` (None: every product)."""
+    wanted = set(products or ())
+    for row in list(subscriber.products):
+        if row.product not in wanted:
+            subscriber.products.remove(row)
+    have = {row.product for row in subscriber.products}
+    for product in sorted(wanted - have):
+        subscriber.products.append(SubscriberProduct(product=product))
+
+
+def combined_products(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+    """Both scopes at once: every product if either is."""
+    if a is None or b is None:
+        return None
+    return sorted(set(a) | set(b))
 
 
 def find_by_email(session: Session, email: str) -> Subscriber | None:
@@ -60,13 +79,24 @@ def request_subscription(
     outbox.enqueue_now(
         kind="confirm",
         recipient=request.email,
-        payload={"topics": request.topics, "source": source, "consent_text": consent_text},
+        payload={
+            "topics": request.topics,
+            "products": request.products,
+            "source": source,
+            "consent_text": consent_text,
+        },
         ticket=limit_ticket,
     )
 
 
 def apply_request(
-    session: Session, email: str, topics: list[str], *, source: str, consent_text: str
+    session: Session,
+    email: str,
+    topics: list[str],
+    *,
+    source: str,
+    consent_text: str,
+    products: list[str] | None = None,
 ) -> Subscriber:
     """Record a subscription request (at send time): a new or pending address becomes
     pending for `topics`; a confirmed or unsubscribed one is unchanged until the
@@ -88,6 +118,7 @@ def apply_request(
     if subscriber.status == SubscriberStatus.PENDING:
         # Until confirmed, the latest request decides what a confirmation will cover.
         _set_topics(subscriber, topics)
+        set_products(subscriber, products)
         subscriber.consent_source = source
         subscriber.consent_text = consent_text
     session.flush()
@@ -111,6 +142,7 @@ def record_request(session: Session, message: OutboxMessage) -> None:
         topics,
         source=str(message.payload.get("source", "")),
         consent_text=str(message.payload.get("consent_text", "")),
+        products=payload_products(message.payload),
     )
     message.subscriber_id = found.id
 
@@ -133,16 +165,20 @@ def confirm(
     confirmed_via: str,
     consent_template: str,
     company: str,
+    products: list[str] | None = None,
 ) -> list[str]:
-    """Confirm `topics` (idempotent); returns the topics now subscribed.
+    """Confirm `topics` for `products` (idempotent); returns the topics now subscribed.
 
     The consent recorded covers every topic subscribed after this confirmation, with the
-    source of the request and how it was confirmed.
+    source of the request and how it was confirmed. A confirmed subscriber asking again
+    keeps what they had and gains what they asked for (topics and products alike).
     """
     now = utcnow()
-    current = subscriber.topic_names if subscriber.status == SubscriberStatus.CONFIRMED else []
+    confirmed = subscriber.status == SubscriberStatus.CONFIRMED
+    current = subscriber.topic_names if confirmed else []
     combined = sorted(set(current) | set(topics), key=TOPICS.index)
-    if subscriber.status == SubscriberStatus.CONFIRMED and combined == current:
+    scope = combined_products(subscriber.product_ids, products) if confirmed else products
+    if confirmed and combined == current and scope == subscriber.product_ids:
         return current  # confirming twice changes nothing
     requested = (
         subscriber.consent_source
@@ -150,6 +186,7 @@ def confirm(
         else "subscription request"
     )
     _set_topics(subscriber, combined)
+    set_products(subscriber, scope)
     if subscriber.status != SubscriberStatus.CONFIRMED:
         subscriber.confirmed_at = now
     subscriber.status = SubscriberStatus.CONFIRMED
@@ -164,13 +201,19 @@ def confirm(
 
 
 def update_topics(
-    session: Session, subscriber: Subscriber, topics: list[str], *, consent_text: str
+    session: Session,
+    subscriber: Subscriber,
+    topics: list[str],
+    *,
+    consent_text: str,
+    products: list[str] | None = None,
 ) -> None:
     """The preferences page: no topics left means unsubscribed from everything."""
     if not topics:
         unsubscribe(session, subscriber)
         return
     _set_topics(subscriber, topics)
+    set_products(subscriber, products)
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         # Coming back through their own emailed link is a fresh, confirmed consent.
         subscriber.status = SubscriberStatus.CONFIRMED

@@ -18,6 +18,8 @@ from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberStatus
 from subscribe_service.mail.message import RenderedMail, list_id
 from subscribe_service.mail.renderers import render_mail
+from subscribe_service.subscribers.parse import payload_products
+from subscribe_service.web.pages import product_names
 
 
 def account_list_id() -> str:
@@ -43,6 +45,7 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
     if subscriber is None:
         return None
     company = current_app.config["COMPANY_NAME"]
+    products = payload_products(message.payload)
     return render_mail(
         "confirm",
         subject=f"Confirm your subscription to {company} updates",
@@ -51,7 +54,8 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
         subscriber=subscriber,
         topics=topics,
         already_confirmed=subscriber.status == SubscriberStatus.CONFIRMED,
-        confirm_url=links.confirm_url(subscriber, topics),
+        products=product_names(products),
+        confirm_url=links.confirm_url(subscriber, topics, products),
         manage_url=links.manage_url(subscriber),
         valid_hours=72,
     )

@@ -15,8 +15,9 @@ from subscribe_service.infra.models import Subscriber, SubscriberStatus
 from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers import privacy
-from subscribe_service.subscribers.parse import parse_topics
-from subscribe_service.web.pages import message, page
+from subscribe_service.subscribers.api import site_products
+from subscribe_service.subscribers.parse import parse_products, parse_topics
+from subscribe_service.web.pages import message, page, product_names
 
 bp = Blueprint("manage", __name__)
 
@@ -36,11 +37,13 @@ def show(token: str) -> tuple[str, int]:
 def save(token: str) -> tuple[str, int]:
     subscriber = _load(token)
     topics = parse_topics(request.form.getlist("topics"), allow_empty=True)
+    products = parse_products(request.form.getlist("products"), site_products(), form=True)
     config = current_app.config
     subscriptions.update_topics(
         get_session(),
         subscriber,
         topics,
+        products=products,
         consent_text=subscriptions.consent_wording(
             config["CONSENT_TEXT"], config["COMPANY_NAME"], topics
         ),
@@ -53,7 +56,11 @@ def save(token: str) -> tuple[str, int]:
             "Your address is not confirmed yet: open the link in the confirmation email.",
         )
     titles = ", ".join(TOPIC_TITLES[t] for t in topics)
-    return message("Preferences saved", f"{subscriber.email} gets emails about: {titles}.")
+    names = product_names(products)
+    scope = f" Sub-processor changes only for: {', '.join(names)}." if names else ""
+    return message(
+        "Preferences saved", f"{subscriber.email} gets emails about: {titles}.{scope}"
+    )
 
 
 @bp.post("/manage/<token>/export")

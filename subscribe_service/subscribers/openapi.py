@@ -3,9 +3,11 @@ the personal links (registered by create_app, merged in by `web.openapi`)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from generator.contract import TOPICS
+from subscribe_service.subscribers.api import site_products
 from subscribe_service.web.openapi import (
     EMAIL,
     EXTRA_FORM_FIELDS,
@@ -28,6 +30,15 @@ SUBSCRIBE_BODY = {
             "items": {"type": "string", "enum": list(TOPICS)},
             "minItems": 1,
             "description": "Topics to subscribe to; all of them when left out.",
+        },
+        "products": {
+            "type": ["array", "null"],  # null: every product, as when left out
+            "items": {"type": "string"},  # the site's product ids: see `paths`
+            "minItems": 1,
+            "description": "Only the sub-processor changes that concern these products "
+            "(the ids of `products` in the site's service.json); every product when "
+            "left out. Changes to documents concern every product. An id the site "
+            "does not declare is refused with 422.",
         },
         "website": honeypot(FIELD_MAX),
     },
@@ -108,7 +119,13 @@ PATHS: dict[str, Any] = {
                                 "topics": {
                                     "type": "array",
                                     "items": {"type": "string", "enum": list(TOPICS)},
-                                }
+                                },
+                                "products": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "Products to limit sub-processor "
+                                    "changes to; none ticked: every product.",
+                                },
                             },
                         }
                     }
@@ -153,3 +170,25 @@ PATHS: dict[str, Any] = {
         }
     },
 }
+
+
+def paths() -> dict[str, Any]:
+    """PATHS as the built site makes them, when the document is asked for: `products`
+    takes exactly the product ids of service.json (the server refuses any other with 422),
+    and a site without products offers no `products` at all."""
+    known = site_products()
+    doc = copy.deepcopy(PATHS)
+    subscribe = doc["/api/subscriptions"]["post"]["requestBody"]["content"]
+    manage = doc["/manage/{token}"]["post"]["requestBody"]["content"]
+    bodies = [
+        (subscribe["application/json"]["schema"], known),
+        # A form sends an empty value for no choice: every product, like no field at all.
+        (subscribe["application/x-www-form-urlencoded"]["schema"], [*known, ""]),
+        (manage["application/x-www-form-urlencoded"]["schema"], [*known, ""]),
+    ]
+    for schema, ids in bodies:
+        if known:
+            schema["properties"]["products"]["items"] = {"type": "string", "enum": ids}
+        else:
+            del schema["properties"]["products"]
+    return doc

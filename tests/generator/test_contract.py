@@ -70,3 +70,56 @@ def test_a_pdf_path_stays_inside_the_site(path: str) -> None:
         contract.DocumentVersion(
             version="1.0", announced=dt.date(2025, 1, 1), effective=dt.date(2025, 1, 1), pdf=path
         )
+
+
+def _list_change(products: list[str] | None, *entries: dict[str, object]) -> contract.Change:
+    return contract.Change.model_validate(
+        {
+            "id": "subprocessors/2025-03-01",
+            "topic": "subprocessors",
+            "topic_title": "Sub-processors",
+            "version": "2025-03-01",
+            "previous_version": None,
+            "title": "Sub-processor list, effective 2025-03-01",
+            "summary": "Adds two.",
+            "announced": "2025-01-20",
+            "effective": "2025-03-01",
+            "objection_deadline": "2025-02-28",
+            "editorial": False,
+            "status": "upcoming",
+            "url": "https://trust.example/subprocessors/2025-03-01/",
+            "diff_url": "https://trust.example/subprocessors/2025-03-01/#what-changed",
+            "products": products,
+            "diff": {"kind": "list", "added": list(entries)},
+        }
+    )
+
+
+def test_a_change_touches_a_readers_products_when_they_meet_or_either_is_every_product() -> None:
+    sms = _list_change(["sms"], {"id": "k", "entity": "K", "products": ["sms"]})
+    every = _list_change(None, {"id": "h", "entity": "H"})
+    assert contract.change_touches_products(sms, ["sms", "inbox"])
+    assert not contract.change_touches_products(sms, ["inbox"])
+    assert contract.change_touches_products(sms, None)
+    assert contract.change_touches_products(every, ["inbox"])
+
+
+def test_a_scoped_change_keeps_the_entries_serving_the_readers_products() -> None:
+    change = _list_change(
+        ["inbox", "sms"],
+        {"id": "k", "entity": "K", "products": ["sms"]},
+        {"id": "i", "entity": "I", "products": ["inbox"]},
+        {"id": "h", "entity": "H"},
+    )
+    scoped = contract.scope_change(change, ["inbox"])
+    assert [e.id for e in scoped.diff.added] == ["i", "h"]
+    assert contract.scope_change(change, None) is change
+    # Absent products stay absent in the published JSON (a site without products).
+    dumped = scoped.model_dump(mode="json")["diff"]["added"]
+    assert dumped[1] == {"id": "h", "entity": "H"}
+
+
+def test_an_unset_value_reads_every_product_for_products_only() -> None:
+    assert contract.value_words("products", None) == "every product"
+    assert contract.value_words("products", ["inbox", "sms"]) == "inbox, sms"
+    assert contract.value_words("lei", None) == "(none)"

@@ -16,6 +16,7 @@ RECORD_KEYS = {
     "id",
     "content_hash",
     "corrections",
+    "products",
     "topic",
     "topic_title",
     "version",
@@ -87,6 +88,7 @@ def test_a_subprocessor_change_record_matches_the_documented_example() -> None:
         "status": "current",
         "url": "https://trust.larkspur.example/subprocessors/2025-03-01/",
         "diff_url": "https://trust.larkspur.example/subprocessors/2025-03-01/#what-changed",
+        "products": None,
     }
     diff = record["diff"]
     assert diff["kind"] == "list"

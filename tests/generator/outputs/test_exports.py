@@ -9,7 +9,7 @@ import json
 
 import jsonschema
 import pytest
-from factories import make_change, make_data, make_entry, sample_data
+from factories import make_change, make_data, make_entry, make_site, sample_data
 
 from generator.load.model import (
     SUBPROCESSOR_FIELDS,
@@ -91,8 +91,9 @@ def test_schema_is_draft_2020_12_with_its_id_on_the_site(exports: dict[str, byte
 def test_schema_describes_exactly_the_model_fields(exports: dict[str, bytes]) -> None:
     entry = json.loads(exports["schema/subprocessors.schema.json"])["$defs"]["subprocessor"]
     assert set(entry["properties"]) == set(Subprocessor.model_fields)
-    # The register fields are optional: present only where known.
-    optional = {"lei", "ict_service_type", "parent"}
+    # The register fields are optional: present only where known; `products` too, whose
+    # absence means every product.
+    optional = {"lei", "ict_service_type", "parent", "products"}
     assert set(entry["required"]) == set(Subprocessor.model_fields) - optional
     assert entry["properties"]["ict_service_type"]["enum"] == [f"S{n:02}" for n in range(1, 20)]
     assert entry["properties"]["transfer_mechanism"]["enum"] == [m.value for m in TransferMechanism]
@@ -108,6 +109,7 @@ def test_csv_round_trips_to_the_same_entries() -> None:
         processing_locations=["CH", "DE"],
         corporate_location="CH",
         transfer_mechanism="adequacy",
+        products=["chat", "voice"],
     )
     data = make_data(
         changes=(make_change("2025-01-01", "2025-01-01", add=(tricky, make_entry("b-host"))),)
@@ -117,10 +119,12 @@ def test_csv_round_trips_to_the_same_entries() -> None:
 
     assert list(rows[0]) == ["id", *SUBPROCESSOR_FIELDS]
     assert rows[1]["data_categories"] == "Email address; Name, as given"
+    # An empty products cell: the entry serves every product.
+    assert (rows[0]["products"], rows[1]["products"]) == ("", "chat; voice")
     parsed = [
         Subprocessor.model_validate(
             {
-                k: v.split("; ") if k in LIST_FIELDS else v
+                k: (v.split("; ") if v else None) if k in (*LIST_FIELDS, "products") else v
                 for k, v in row.items()
                 if v or k not in ("lei", "ict_service_type", "parent")  # empty: not known
             }
@@ -164,3 +168,28 @@ def test_register_fields_are_published_where_known_and_valid_against_the_schema(
         ("b-host", lei, "S17"),
         ("c-mail", "", ""),
     ]
+
+
+def test_each_product_has_its_own_valid_exports_of_its_entries_and_changes() -> None:
+    products = [{"id": "inbox", "name": "Shared Inbox"}, {"id": "sms", "name": "SMS"}]
+    site = make_site(products=products)
+    first = make_change("2025-01-01", "2025-01-01", add=(make_entry("host"),))
+    upcoming = make_change(
+        "2025-04-01",
+        "2025-05-10",
+        add=(make_entry("kestrel", products=["sms"]), make_entry("ink", products=["inbox"])),
+    )
+    exports = build_exports(make_data(changes=(first, upcoming), site=site), TODAY)
+    validator = _validator(exports)
+    sms = json.loads(exports["subprocessors-sms.json"])
+    validator.validate(sms)
+    assert sms["product"] == {"id": "sms", "name": "SMS"}
+    assert [e["id"] for e in sms["subprocessors"]] == ["host"]  # serves every product
+    (change,) = sms["upcoming"]
+    assert [e["id"] for e in change["diff"]["added"]] == ["kestrel"]
+    assert change["diff"]["added"][0]["products"] == ["sms"]
+    whole = json.loads(exports["subprocessors.json"])
+    validator.validate(whole)
+    assert "product" not in whole and "products" not in whole["subprocessors"][0]
+    rows = list(csv.DictReader(io.StringIO(exports["subprocessors-inbox.csv"].decode())))
+    assert [r["id"] for r in rows] == ["host"] and rows[0]["products"] == ""

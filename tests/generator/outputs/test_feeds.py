@@ -8,7 +8,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from factories import make_change, make_data, make_entry, sample_data
+from factories import make_change, make_data, make_entry, make_site, sample_data
 from lxml import etree
 
 from generator.contract import TOPICS
@@ -194,3 +194,59 @@ def test_text_from_the_data_is_escaped_in_entry_content() -> None:
     # The content is HTML: the data's markup must arrive there as text, escaped once more.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
     assert "<script>" not in content and "<b>" not in content
+
+
+def _product_data(**site: object):
+    products = [{"id": "inbox", "name": "Shared Inbox"}, {"id": "sms", "name": "SMS"}]
+    first = make_change("2025-01-01", "2025-01-01", add=(make_entry("host"),))
+    both = make_change(
+        "2025-02-01",
+        "2025-03-10",
+        add=(make_entry("kestrel-sms", products=["sms"]), make_entry("ink", products=["inbox"])),
+        summary="Adds Kestrel and Ink.",
+    )
+    sms = make_change(
+        "2025-04-01", "2025-05-10", remove=("kestrel-sms",), summary="Removes Kestrel."
+    )
+    return make_data(
+        changes=(first, both, sms), site=make_site(products=products, **site)
+    )
+
+
+def test_each_product_has_feeds_of_the_changes_touching_it_showing_its_part() -> None:
+    data = _product_data()
+    feeds = build_feeds(data, build_changes(data, TODAY))
+    inbox = feedparser.parse(feeds["feeds/subprocessors-inbox.atom"])
+    sms = feedparser.parse(feeds["feeds/subprocessors-sms.rss"])
+
+    assert inbox.bozo == 0 and sms.bozo == 0
+    assert inbox.feed.title == "Larkspur Relay: Sub-processors for Shared Inbox"
+    assert inbox.feed.link == "https://trust.larkspur.example/subprocessors/products/inbox/"
+    # The first list serves every product; Kestrel's removal touches SMS only.
+    assert [e.id.rsplit(":", 1)[1] for e in inbox.entries] == [
+        "subprocessors/2025-03-10",
+        "subprocessors/2025-01-01",
+    ]
+    assert [e.id.rsplit(":", 1)[1] for e in sms.entries] == [
+        "subprocessors/2025-05-10",
+        "subprocessors/2025-03-10",
+        "subprocessors/2025-01-01",
+    ]
+    added_for_inbox = inbox.entries[0].content[0].value
+    assert "Ink B.V." in added_for_inbox and "Kestrel" not in added_for_inbox.split("<p>Added")[1]
+    assert "Kestrel Sms B.V." in feeds["feeds/subprocessors.atom"].decode()
+
+
+def test_feeds_name_the_websub_hub_beside_self_only_when_one_is_set() -> None:
+    data = _product_data(websub_hub="https://hub.example/")
+    feeds = build_feeds(data, build_changes(data, TODAY))
+    atom_ns = "{http://www.w3.org/2005/Atom}"
+    assert len(feeds) == 16  # five topics and all, two products; Atom and RSS each
+    for path, body in feeds.items():
+        root = etree.fromstring(body)
+        links = root.iter(f"{atom_ns}link")
+        rels = {link.get("rel"): link.get("href") for link in links if link.get("rel")}
+        assert rels["hub"] == "https://hub.example/", path
+        assert rels["self"] == f"https://trust.larkspur.example/{path}", path
+    plain = build_feeds(_product_data(), build_changes(_product_data(), TODAY))
+    assert all(b'rel="hub"' not in body for body in plain.values())

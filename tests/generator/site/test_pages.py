@@ -363,3 +363,49 @@ def test_site_outputs_are_the_documented_files(data: TrustData) -> None:
     sitemap = lxml.etree.fromstring(outputs["feeds/sitemap.xml"])
     locs = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert "https://trust.example.test/feeds/all.atom" in locs and len(locs) == 12
+
+
+def test_a_product_page_lists_its_entries_and_the_filter_offers_products(
+    data: TrustData,
+) -> None:
+    from generator.load.model import Product
+
+    beta = next(e for c in data.subprocessor_changes for e in c.add if e.id == "beta-mail")
+    first = data.subprocessor_changes[0]
+    narrowed = first.model_copy(
+        update={
+            "add": tuple(
+                e.model_copy(update={"products": ("mail",)}) if e is beta else e
+                for e in first.add
+            )
+        }
+    )
+    site = data.site.model_copy(
+        update={"products": (Product(id="mail", name="Mail"), Product(id="chat", name="Chat"))}
+    )
+    scoped = data.model_copy(
+        update={"site": site, "subprocessor_changes": (narrowed, *data.subprocessor_changes[1:])}
+    )
+    pages = render(scoped)
+
+    _, chat = split(pages["subprocessors/products/chat/index.md"])
+    _, mail = split(pages["subprocessors/products/mail/index.md"])
+    assert "Beta Mail Inc." not in text(chat) and "Alpha Hosting GmbH" in text(chat)
+    assert "Beta Mail Inc." in text(mail) and "Alpha Hosting GmbH" in text(mail)
+    links = [a.get("href") for a in mail.iter("a")]
+    for target in ("subprocessors-mail.json", "subprocessors-mail.csv"):
+        assert any(h.endswith(target) for h in links), links
+    assert any(h.endswith("feeds/subprocessors-mail.atom") for h in links)
+    _, listing = split(pages["subprocessors/index.md"])
+    rows = {
+        row.get("id"): row.get("data-ts-facets")
+        for row in listing.iter("tr")
+        if row.get("data-ts-facets")
+    }
+    assert '"product":["Mail"]' in rows["sp-beta-mail"]
+    assert '"product":["Mail","Chat"]' in rows["sp-alpha-hosting"]
+    assert "products/chat/" in pages["subprocessors/index.md"]
+    _, subscribe = split(pages["subscribe/index.md"])
+    boxes = subscribe.xpath("//input[@name='products']")
+    assert [b.get("value") for b in boxes] == ["mail", "chat"]
+    assert not any(b.get("checked") is not None for b in boxes)  # none ticked: every product

@@ -163,3 +163,34 @@ def test_missing_source_is_one_clear_line(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["notify", str(tmp_path / "nope.json")])
     assert result.exit_code == 1
     assert "cannot read" in result.output and "No such file or directory" in result.output
+
+
+def test_a_change_is_queued_only_for_the_subscribers_of_the_products_it_touches(
+    app, changes_file
+):
+    """The products filter is SQL on both databases (migration 0007_subscription_products)."""
+    from subscribe_service.infra.models import Subscriber, SubscriberProduct
+
+    for email, products in (
+        ("sms@client.example", ["sms"]),
+        ("inbox@client.example", ["inbox"]),
+        ("both@client.example", ["inbox", "sms"]),
+        ("every@client.example", []),
+    ):
+        subscriber_id = add_subscriber_to(app, email, topics=["subprocessors", "dpa"])
+        with app.app_context(), session_scope(app) as session:
+            subscriber = session.get(Subscriber, subscriber_id)
+            subscriber.products = [SubscriberProduct(product=p) for p in products]
+    sms_only = copy.deepcopy(NEW_SUBPROCESSOR)
+    sms_only["products"] = ["sms"]
+    source = changes_file(sms_only, DPA_21)  # DPA_21 has no products: every product
+
+    result = invoke(app, "notify", str(source))
+
+    assert "subprocessors/2025-03-01: 3 deliveries queued" in result.output, result.output
+    assert recipients(app, "subprocessors/2025-03-01") == {
+        "sms@client.example",
+        "both@client.example",
+        "every@client.example",
+    }
+    assert len(recipients(app, "dpa/2.1")) == 4
