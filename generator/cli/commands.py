@@ -365,6 +365,7 @@ def render(
     trustsite render --out build/docs --docs-dir site_src --outputs --write-config
     build/zensical.yml && zensical build -f build/zensical.yml
     """
+    from generator.load.loader import load_data
     from generator.site.render import render_sources, write_config
 
     try:
@@ -376,7 +377,7 @@ def render(
     except FileExistsError as err:
         raise click.ClickException(str(err)) from None
     if config_out is not None:
-        write_config(config_file, config_out, out_dir, site_dir)
+        write_config(config_file, config_out, out_dir, site_dir, load_data(data_dir))
     click.echo(f"wrote {out_dir}: {summary}")
 
 

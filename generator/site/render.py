@@ -22,6 +22,8 @@ import yaml
 
 from generator.history.changes import build_changes
 from generator.load.loader import load_data
+from generator.load.model import TrustData
+from generator.site.brand_assets import STYLESHEET, brand_files, brand_paths
 from generator.site.pages import render_pages, site_outputs
 
 # A folder `render` made says so, so that a second run may replace it while a folder of
@@ -75,6 +77,8 @@ def render_sources(
         generated += 1
 
     extra = site_outputs(data, today, records) if outputs else {}
+    if outputs:  # the brand's logo, favicon and stylesheet, as the MkDocs plugin adds them
+        extra.update(brand_files(data.site, data_dir))
     for path, content in sorted(extra.items()):
         target = out_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,11 +86,19 @@ def render_sources(
     return RenderSummary(generated, hand_written, len(extra))
 
 
-def write_config(mkdocs_yml: Path, out_file: Path, docs_dir: Path, site_dir: Path) -> None:
+def write_config(
+    mkdocs_yml: Path,
+    out_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    data: TrustData | None = None,
+) -> None:
     """A copy of mkdocs.yml that builds `docs_dir` without the trustsite plugin.
 
     Paths are rewritten relative to the copy's folder, so it may live anywhere; everything
-    else (theme, Markdown extensions, CSS) is kept as it is.
+    else (theme, Markdown extensions, CSS) is kept as it is. With `data`, the copy also
+    says what the plugin adds to the configuration during a build: the brand's logo,
+    favicon and stylesheet, and the security page in the navigation.
     """
     base = mkdocs_yml.resolve().parent
     here = out_file.resolve().parent
@@ -99,8 +111,39 @@ def write_config(mkdocs_yml: Path, out_file: Path, docs_dir: Path, site_dir: Pat
     theme = config.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
         theme["custom_dir"] = os.path.relpath((base / theme["custom_dir"]).resolve(), here)
+    if data is not None:
+        _as_the_plugin_does(config, data)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "utf-8")
+
+
+def _as_the_plugin_does(config: dict[str, Any], data: TrustData) -> None:
+    """The plugin's changes to the configuration (mkdocs_plugin: _apply_brand, _add_to_nav),
+    written into the copy, since no plugin runs when it is built."""
+    paths = brand_paths(data.site)
+    theme = config.get("theme")
+    if paths and isinstance(theme, dict):
+        theme["logo"] = paths["logo"]
+        if "favicon" in paths:
+            theme["favicon"] = paths["favicon"]
+        extra_css = config.setdefault("extra_css", [])
+        if STYLESHEET not in extra_css:
+            extra_css.append(STYLESHEET)
+    nav = config.get("nav")
+    page = "security/index.md"
+    if not data.texts.get("security") or not isinstance(nav, list):
+        return
+    if any(isinstance(e, dict) and page in e.values() for e in nav):
+        return
+    at = next(
+        (
+            i
+            for i, e in enumerate(nav)
+            if isinstance(e, dict) and str(*e.values()).startswith("changelog/")
+        ),
+        len(nav),
+    )
+    nav.insert(at, {"Security and compliance": page})
 
 
 def _is_trustsite(plugin: object) -> bool:
