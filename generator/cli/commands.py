@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
+from generator.contract import TOPICS
 from generator.load.clock import resolve_today
 from generator.load.errors import BuildError, DataError, Issue
-from generator.load.model import TOPICS
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:

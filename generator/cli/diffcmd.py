@@ -13,6 +13,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+from generator.contract import TOPIC_TITLES, TOPICS
 from generator.history.diff import diff_lists
 from generator.history.gitrev import files_at_revision
 from generator.history.manifest import source_document
@@ -27,13 +28,7 @@ from generator.history.redline import md_escape
 from generator.load.annexes import annexes_for
 from generator.load.errors import DataError
 from generator.load.loader import load_data
-from generator.load.model import (
-    TOPIC_TITLES,
-    TOPICS,
-    SubprocessorVersion,
-    TextVersionDoc,
-    TrustData,
-)
+from generator.load.model import SubprocessorVersion, TextVersionDoc, TrustData
 from generator.load.timeline import Version, all_versions, dates_of
 from generator.outputs.annex_text import annex_changes
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from generator.contract import TEXT_TOPICS, TOPIC_TITLES, TOPICS
 from generator.load.errors import DataError, display_path
 from generator.load.loader import load_site
-from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, version_key
+from generator.load.model import version_key
 from generator.load.yamlsafe import load_yaml
 
 # Top-level fields the scaffold rewrites in a copied text version, in file order.

@@ -19,14 +19,11 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from generator import contract
-from generator.contract import scopes_meet
+from generator.contract import TOPIC_TITLES, TOPICS, Status, scopes_meet
 from generator.history.diff import ListDiff, TextDiff, diff_lists, diff_texts, touched_products
 from generator.history.manifest import CorrectionStep, dump_json, published_version
 from generator.history.urls import absolute_url, list_change_path, page_url, redline_url, site_root
 from generator.load.model import (
-    TOPIC_TITLES,
-    TOPICS,
-    Status,
     SubprocessorVersion,
     TextVersionDoc,
     TrustData,

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.load.model import SUBPROCESSOR_FIELDS, Section, Subprocessor, TextVersionDoc
+from generator.contract import SUBPROCESSOR_FIELDS
+from generator.load.model import Section, Subprocessor, TextVersionDoc
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
+from generator.contract import SUBPROCESSOR_FIELDS, Status
 from generator.history.diff import FieldChange, diff_lists
-from generator.load.model import SUBPROCESSOR_FIELDS, Status, Subprocessor, SubprocessorVersion
+from generator.load.model import Subprocessor, SubprocessorVersion
 
 EventKind = Literal["added", "changed", "removed"]
 

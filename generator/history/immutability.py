@@ -23,13 +23,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from generator.contract import TEXT_TOPICS
 from generator.history.gitrev import files_at_revision
 from generator.history.manifest import SOURCE_FORMAT, is_version_id, source_path
 from generator.history.sitefetch import FetchError, join, read
 from generator.load.annexes import ANNEXES_TOPIC
 from generator.load.canonical import content_of, sha256_of
 from generator.load.errors import DataError, Issue, display_path
-from generator.load.model import TEXT_TOPICS, DpaVersionDoc, SubprocessorChange, TextVersionDoc
+from generator.load.model import DpaVersionDoc, SubprocessorChange, TextVersionDoc
 from generator.load.security import SECURITY_DOCUMENTS, SecurityVersionDoc
 from generator.load.yamlsafe import KeyPath, Positions, field_name, load_yaml, locate
 

@@ -24,17 +24,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generator.contract import TOPICS, page_path
 from generator.history.annex_history import (
     annex_content,
     annexes_committed,
     as_published,
     commit_date,
 )
-from generator.history.urls import page_path, site_root
+from generator.history.urls import site_root
 from generator.load.annexes import ANNEXES_TOPIC, all_annexes
 from generator.load.canonical import canonical_bytes, content_of, sha256_of
 from generator.load.corrections import apply_one, undo
-from generator.load.model import TOPICS, Correction, SubprocessorVersion, TrustData, version_key
+from generator.load.model import Correction, SubprocessorVersion, TrustData, version_key
 from generator.load.security import SECURITY_DOCUMENTS
 from generator.load.timeline import Version, dates_of, timeline
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from generator.contract import TOPIC_TITLES, Status
 from generator.history.correction_words import correction_words
 from generator.history.diff import (
     ListDiff,
@@ -25,9 +26,7 @@ from generator.history.markdown_redline import redline_github, redline_github_in
 from generator.history.redline import md_escape
 from generator.load.fields import describe_change, field_label, format_value
 from generator.load.model import (
-    TOPIC_TITLES,
     Correction,
-    Status,
     Subprocessor,
     SubprocessorChange,
     SubprocessorVersion,

@@ -14,7 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.load.model import TOPICS, Site, TrustData
+from generator.contract import TOPICS
+from generator.load.model import Site, TrustData
 from generator.load.timeline import all_versions
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 # page_path (`dpa/`, `dpa/2.1/`) is the contract's: the service's mails link to the same pages.
-from generator.contract import page_path
-from generator.load.model import TOPICS, Site, slugify_version
+from generator.contract import TOPICS, page_path, slugify_version
+from generator.load.model import Site
 
 
 def site_root(site: Site) -> str:

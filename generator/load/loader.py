@@ -19,13 +19,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from generator.contract import TEXT_TOPICS
 from generator.load import products
 from generator.load.brand import check_site_rules
 from generator.load.corrections import CorrectionError, corrected
 from generator.load.countries import code_problem
 from generator.load.errors import DataError, Issue, display_path
 from generator.load.markup_check import check_markup
-from generator.load.model import TEXT_TOPICS, Site, SubprocessorChange, TextVersionDoc, TrustData
+from generator.load.model import Site, SubprocessorChange, TextVersionDoc, TrustData
 from generator.load.security import (
     OPTIONAL_FOLDERS,
     SECURITY,

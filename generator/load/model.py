@@ -17,19 +17,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
-# The topics, their titles, the sub-processor fields and the version statuses are shared
-# with the service: they are defined in the contract module and re-exported here.
-from generator.contract import (  # noqa: F401
+# The topics, the sub-processor fields and the version statuses are shared with the
+# service: they are defined in the contract module (import them from there).
+from generator.contract import (
     SUBPROCESSOR_FIELDS,
-    TEXT_TOPICS,
-    TOPIC_TITLES,
-    TOPICS,
     Email,
     Slug,
-    Status,
     TimeZoneName,
     objection_deadline,
-    slugify_version,
 )
 from generator.load.register_fields import IctServiceType, Lei
 

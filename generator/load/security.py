@@ -26,12 +26,12 @@ from typing import Any
 
 from pydantic import HttpUrl
 
+from generator.contract import Slug
 from generator.load.errors import DataError, Issue, display_path
 from generator.load.model import (
     DpaVersionDoc,
     Section,
     ShortText,
-    Slug,
     TextVersionDoc,
     TrustData,
     _Strict,

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator import contract
+from generator.contract import TEXT_TOPICS, Status
 from generator.load.model import (
-    TEXT_TOPICS,
-    Status,
     Subprocessor,
     SubprocessorChange,
     SubprocessorVersion,

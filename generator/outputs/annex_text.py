@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.contract import SUBPROCESSOR_FIELDS
 from generator.load.annexes import Annexes
 from generator.load.clock import long_date
 from generator.load.countries import display_name
 from generator.load.fields import field_label
-from generator.load.model import SUBPROCESSOR_FIELDS, Section, Subprocessor
+from generator.load.model import Section, Subprocessor
 from generator.load.register_fields import ICT_SERVICE_TYPES
 from generator.outputs.markdown_render import escape_inline
 

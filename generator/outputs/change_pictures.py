@@ -15,9 +15,10 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
+from generator.contract import TOPIC_TITLES, TOPICS, Status
 from generator.history.changes import ChangeRecord
 from generator.load.clock import long_date
-from generator.load.model import TOPIC_TITLES, TOPICS, Status, TrustData
+from generator.load.model import TrustData
 from generator.load.timeline import timeline
 from generator.outputs.location_map import MAP_PATH, map_svg
 

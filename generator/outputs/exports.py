@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from generator.contract import scopes_meet
+from generator.contract import SUBPROCESSOR_FIELDS, Status, scopes_meet
 from generator.history.changes import (
     ChangeRecord,
     build_changes,
@@ -21,10 +21,8 @@ from generator.history.changes import (
 )
 from generator.history.urls import absolute_url, page_url
 from generator.load.model import (
-    SUBPROCESSOR_FIELDS,
     Product,
     Relationship,
-    Status,
     Subprocessor,
     TransferMechanism,
     TrustData,

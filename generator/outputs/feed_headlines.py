@@ -18,10 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from generator.contract import FIELD_LABELS, TOPICS
 from generator.history.changes import ChangeRecord
 from generator.history.diff import ListDiff
-from generator.load.fields import FIELD_LABELS
-from generator.load.model import TOPICS
 
 # Past this many names a headline counts instead of naming them all.
 MAX_NAMES = 3

@@ -19,7 +19,7 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from generator.contract import long_date, scopes_meet, value_words
+from generator.contract import TOPIC_TITLES, TOPICS, long_date, scopes_meet, value_words
 from generator.history.changes import ChangeRecord, record_products, scope_record
 from generator.history.diff import ListDiff, TextDiff
 from generator.history.substance import Substance, substance_of
@@ -32,7 +32,7 @@ from generator.history.urls import (
     product_page_path,
 )
 from generator.load.fields import describe_change, field_label
-from generator.load.model import TOPIC_TITLES, TOPICS, Product, Site, TrustData
+from generator.load.model import Product, Site, TrustData
 from generator.outputs.feed_headlines import headline, updated_instants
 
 EDITORIAL_LABEL = "Editorial change (no notice sent)"

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from generator.contract import page_path
 from generator.history.annex_history import annexes_committed
 from generator.history.changes import ChangeRecord
 from generator.history.manifest import source_path
-from generator.history.urls import dpa_pdf_path, page_path
+from generator.history.urls import dpa_pdf_path
 from generator.load.annexes import ANNEXES_TOPIC, Annexes
 from generator.load.model import Site
 from generator.load.timeline import TopicTimeline

@@ -17,21 +17,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from generator import contract
+from generator.contract import FIELD_LABELS, TOPIC_TITLES, page_path
 from generator.history.changes import ChangeRecord
 from generator.history.correction_words import place_name
 from generator.history.substance import substance_of
-from generator.history.urls import list_change_path, page_path, redline_path
+from generator.history.urls import list_change_path, redline_path
 from generator.load import countries
 from generator.load.clock import long_date
-from generator.load.fields import FIELD_LABELS
-from generator.load.model import (
-    TOPIC_TITLES,
-    Product,
-    Site,
-    Subprocessor,
-    SubprocessorVersion,
-    TextVersionDoc,
-)
+from generator.load.model import Product, Site, Subprocessor, SubprocessorVersion, TextVersionDoc
 from generator.load.timeline import TopicTimeline
 from generator.outputs.markdown_render import escape_inline, render_markdown
 from generator.site.list_filter import filter_facets

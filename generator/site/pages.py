@@ -21,13 +21,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
 
+from generator.contract import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status
 from generator.history.changes import ChangeRecord, build_changes, changes_json
 from generator.history.manifest import history_outputs
 from generator.history.provenance import Origin
 from generator.history.signing import fingerprint, signer_from_environment
 from generator.history.urls import feed_path, product_feed_name
 from generator.load.annexes import all_annexes
-from generator.load.model import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status, Subprocessor, TrustData
+from generator.load.model import Subprocessor, TrustData
 from generator.load.timeline import TopicTimeline, timeline
 from generator.outputs.annex_text import annex_changes
 from generator.outputs.change_pictures import changelog_timeline, picture_outputs

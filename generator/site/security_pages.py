@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from markupsafe import Markup
 
 from generator import contract
+from generator.contract import Status, page_path
 from generator.history.changes import ChangeRecord
-from generator.history.urls import absolute_url, page_path
-from generator.load.model import Status, TextVersionDoc, TrustData
+from generator.history.urls import absolute_url
+from generator.load.model import TextVersionDoc, TrustData
 from generator.load.security import (
     SECURITY,
     SECURITY_DOCUMENTS,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from generator.contract import FIELD_LABELS, TOPIC_TITLES, Status
 from generator.history.changes import ChangeRecord
 from generator.history.diff import TextDiff
 from generator.history.entry_history import (
@@ -29,10 +30,9 @@ from generator.history.entry_history import (
 )
 from generator.history.redline import redline_inline_html
 from generator.history.urls import entry_path, since_path
-from generator.load.model import TOPIC_TITLES, Status, SubprocessorVersion, TextVersionDoc
+from generator.load.model import SubprocessorVersion, TextVersionDoc
 from generator.load.timeline import TopicTimeline
 from generator.site.page_context import (
-    FIELD_LABELS,
     AddPage,
     field_value,
     relative_url,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from generator.contract import scopes_meet
+from generator.contract import TOPIC_TITLES, Status, scopes_meet
 from generator.history.changes import ChangeRecord, scope_record
 from generator.history.urls import feed_path, product_feed_name, product_page_path
-from generator.load.model import TOPIC_TITLES, Relationship, Site, Status, Subprocessor
+from generator.load.model import Relationship, Site, Subprocessor
 from generator.load.timeline import TopicTimeline
 from generator.outputs.exports import product_paths
 from generator.outputs.location_map import map_context

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
+from generator.contract import TOPIC_TITLES, Status, page_path
 from generator.history.changes import ChangeRecord
 from generator.history.redline import redline_inline_html
-from generator.history.urls import dpa_pdf_path, page_path, redline_path
-from generator.load.model import TOPIC_TITLES, Site, Status, TextVersionDoc, TrustData
+from generator.history.urls import dpa_pdf_path, redline_path
+from generator.load.model import Site, TextVersionDoc, TrustData
 from generator.load.timeline import TopicTimeline
 from generator.site.page_context import AddPage, version_context
 from generator.site.rendered_redline import rendered_sections

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import (
+
+from subscribe_service.dev.smtpsink import SmtpSink
+from tests.support.browser_support import (
     CHROMIUM,
     DESKTOP,
     LAUNCH_ARGS,
@@ -30,8 +32,6 @@ from browser_support import (
     LiveSite,
     blocking_violations,
 )
-
-from subscribe_service.dev.smtpsink import SmtpSink
 
 # The service tests' mail-reading helpers (`service_mail`) are reused, not copied.
 sys.path.insert(0, str(ROOT / "tests" / "subscribe_service"))

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser_support import PHONE, LiveSite, screenshot
+
+from tests.support.browser_support import PHONE, LiveSite, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import DESKTOP, PHONE, ROOT, LiveSite, screenshot
 
 from subscribe_service.dev.smtpsink import free_port
+from tests.support.browser_support import DESKTOP, PHONE, ROOT, LiveSite, screenshot
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}

@@ -7,7 +7,7 @@ Screenshots of each page type at 390 and 1280 px go to test-artifacts/fit/, with
 notice mail beside them, and test-artifacts/page-weights.txt gives each page type's
 transferred bytes as gzip would send them (everything the page loads).
 
-The demo data of `data/` is used (tests/browser/demo_site.py): it has the brand, the
+The demo data of `data/` is used (tests/support/demo_site.py): it has the brand, the
 security page and every document, so every page type is here.
 """
 
@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ROOT, blocking_violations
-from demo_site import NEW_SUBPROCESSOR, DemoSite
-from service_mail import html_of, link, text_of
 
 from subscribe_service.dev.sample_reports import ensure_sample_reports
 from subscribe_service.dev.smtpsink import SmtpSink
+from tests.support.browser_support import ROOT, blocking_violations
+from tests.support.demo_site import NEW_SUBPROCESSOR, DemoSite
+from tests.support.service_mail import html_of, link, text_of
 
 pytestmark = pytest.mark.browser
 

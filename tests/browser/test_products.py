@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from browser_support import LiveSite
-from service_mail import text_of
+
+from tests.support.browser_support import LiveSite
+from tests.support.service_mail import text_of
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser_support import LiveSite
+
+from tests.support.browser_support import LiveSite
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser_support import DESKTOP, PHONE, LiveSite, screenshot
-from service_mail import text_of
+
+from tests.support.browser_support import DESKTOP, PHONE, LiveSite, screenshot
+from tests.support.service_mail import text_of
 
 pytestmark = pytest.mark.browser
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import DESKTOP, ROOT, LiveSite
 from fpdf import FPDF
-from service_mail import link, text_of
 
 from subscribe_service.dev.smtpsink import SmtpSink
+from tests.support.browser_support import DESKTOP, ROOT, LiveSite
+from tests.support.service_mail import link, text_of
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser_support import LiveSite, screenshot
-from service_mail import link, text_of
+
+from tests.support.browser_support import LiveSite, screenshot
+from tests.support.service_mail import link, text_of
 
 pytestmark = pytest.mark.browser
 

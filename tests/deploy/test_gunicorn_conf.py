@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from deploy_stack import DEPLOY, ROOT, fresh_database, pg_reason, wait_for
 
 from subscribe_service.dev.smtpsink import free_port
+from tests.support.deploy_stack import DEPLOY, ROOT, fresh_database, pg_reason, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

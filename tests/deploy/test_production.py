@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from deploy_stack import (
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.deploy_stack import (
     DEPLOY,
     REDIS_URL,
     Stack,
@@ -28,7 +30,6 @@ from deploy_stack import (
     production_stack,
     work_folder,
 )
-from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 

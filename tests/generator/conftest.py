@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from datafiles import DataFiles
+
+from tests.support.datafiles import DataFiles
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from generator import contract
 from generator.contract import InForcePeriod, in_force_between, in_force_on, in_force_words
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 D = dt.date.fromisoformat
 DPA = [("2.0", D("2026-03-01")), ("2.1", D("2026-12-15")), ("2.2", D("2027-01-21"))]

@@ -17,7 +17,6 @@ import tempfile
 from functools import cache
 from typing import Any
 
-from factories import make_change, make_data, make_doc, make_entry, make_section, make_site
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +29,14 @@ from subscribe_service import create_app
 from subscribe_service.infra.models import Notice
 from subscribe_service.mail.renderers import render_mail
 from subscribe_service.notices.render import _notice_context
+from tests.support.factories import (
+    make_change,
+    make_data,
+    make_doc,
+    make_entry,
+    make_section,
+    make_site,
+)
 
 START = dt.date(2026, 1, 1)
 ZONES = ("UTC", "Europe/Amsterdam", "Pacific/Auckland", "America/Los_Angeles")

@@ -7,6 +7,7 @@ that runs the other way would make the folder tree lie about the pipeline.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "generator"
@@ -56,5 +57,5 @@ def test_the_check_sees_an_upward_import(tmp_path: Path, monkeypatch) -> None:
     fake = tmp_path / "generator" / "load"
     fake.mkdir(parents=True)
     (fake / "bad.py").write_text("from generator.site.pages import render_pages\n")
-    monkeypatch.setattr(__import__(__name__), "PACKAGE", tmp_path / "generator")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path / "generator")
     assert upward_imports() == ["generator/load/bad.py:1: load imports generator.site.pages"]

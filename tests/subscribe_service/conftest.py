@@ -20,12 +20,12 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from published_data import write_service_json
 
 from subscribe_service import create_app
 from subscribe_service.dev.smtpsink import SmtpSink
 from subscribe_service.infra.migrate import upgrade
 from subscribe_service.mail.sender import Counts, drain
+from tests.support.published_data import write_service_json
 
 PG_ADMIN_URL = os.environ.get(
     "TRUSTSITE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-from published_data import write_service_json
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +17,7 @@ from subscribe_service.infra.config import DEV_SECRET
 from subscribe_service.infra.db import get_engine, session_scope
 from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber, utcnow
 from subscribe_service.infra.published_site import published_site
+from tests.support.published_data import write_service_json
 
 
 def test_defaults_work_on_a_laptop(tmp_path, monkeypatch, caplog):

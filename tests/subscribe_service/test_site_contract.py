@@ -9,13 +9,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from published_data import FIXTURE_DATA, ROOT
-
 from generator import contract
 from generator.history.changes import build_changes, changes_json, to_change
 from generator.load.loader import load_data
 from generator.outputs.service_info import service_info, service_json
 from subscribe_service.notices.source import parse_changes
+from tests.support.published_data import FIXTURE_DATA, ROOT
 
 SERVICE = ROOT / "subscribe_service"
 REPO_DATA = ROOT / "data"

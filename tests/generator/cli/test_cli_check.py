@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from generator.cli.commands import main
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 
 def run(*args: str):

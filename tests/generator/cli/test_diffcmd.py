@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from factories import make_doc, make_section, sample_data, write_data
 
 from generator.cli.commands import main
 from generator.cli.diffcmd import diff_markdown
 from generator.load.model import TrustData
+from tests.support.factories import make_doc, make_section, sample_data, write_data
 
 TODAY = dt.date(2025, 6, 1)
 GIT_ENV = {

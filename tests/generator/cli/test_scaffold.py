@@ -10,7 +10,7 @@ import pytest
 from generator.cli.scaffold import new_version
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 TODAY = dt.date(2025, 3, 1)
 IN_TIME = dt.date(2025, 4, 15)  # more than the 30 days' notice after TODAY

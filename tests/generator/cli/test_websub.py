@@ -21,7 +21,7 @@ from generator.cli.websub import feed_urls
 from generator.load.loader import load_site
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 
 class Hub(http.server.ThreadingHTTPServer):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from factories import make_change, make_data, make_entry, make_site, sample_data
-
+from generator.contract import Status, page_path
 from generator.history.changes import build_changes, changes_json
-from generator.history.urls import page_path, page_url, redline_url
-from generator.load.model import Status
+from generator.history.urls import page_url, redline_url
+from tests.support.factories import make_change, make_data, make_entry, make_site, sample_data
 
 TODAY = dt.date(2025, 4, 15)
 RECORD_KEYS = {

@@ -14,7 +14,7 @@ from generator.history.markdown_diff import meta_changes_markdown
 from generator.site.pages import render_pages
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 TODAY = dt.date(2025, 1, 15)
 WRAPPED = """\

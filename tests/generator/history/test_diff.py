@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 
-from factories import make_doc, make_entry, make_section
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from generator.history.diff import (
 )
 from generator.load.fields import format_value
 from generator.load.model import Subprocessor, TransferMechanism
+from tests.support.factories import make_doc, make_entry, make_section
 
 # --- strategies -----------------------------------------------------------------------------
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from factories import make_change, make_data, make_entry
-
+from generator.contract import Status
 from generator.history.entry_history import entry_histories, list_since
-from generator.load.model import Status
 from generator.load.timeline import timeline
+from tests.support.factories import make_change, make_data, make_entry
 
 TODAY = dt.date(2025, 6, 1)
 D = dt.date.fromisoformat

@@ -18,7 +18,7 @@ from generator.outputs.feeds import build_feeds
 from generator.site.pages import render_pages
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 TODAY = dt.date(2025, 1, 15)
 

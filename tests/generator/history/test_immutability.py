@@ -27,7 +27,7 @@ from generator.history.manifest import history_outputs
 from generator.load.loader import load_data
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 TODAY = "2025-01-15"
 GIT_ENV = {

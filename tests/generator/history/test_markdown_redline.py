@@ -14,13 +14,13 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from factories import make_data, make_doc, make_section, sample_data
 from markdown_it import MarkdownIt
 
 from generator.cli.diffcmd import versions_markdown
 from generator.history.markdown_redline import redline_github
 from generator.load.fields import describe_change
 from generator.load.model import TrustData
+from tests.support.factories import make_data, make_doc, make_section, sample_data
 
 TODAY = dt.date(2025, 6, 1)
 GOLDEN = Path(__file__).parents[1] / "golden" / "diff"

@@ -17,7 +17,7 @@ from tests.generator.history.test_immutability import (  # noqa: F401  (fixtures
 )
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 # Today is 2025-01-15 (test_immutability.TODAY); the notice period is 30 days.
 LATE = """\

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from factories import make_doc, make_section
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.history.redline import redline_html, redline_markdown, redline_sections
+from tests.support.factories import make_doc, make_section
 
 
 def _strip(html: str, tag_to_drop: str) -> str:

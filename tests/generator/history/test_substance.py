@@ -13,12 +13,12 @@ import posixpath
 import feedparser
 import lxml.html
 import markdown
-from factories import make_change, make_doc, make_section, sample_data
 
 from generator.history.changes import build_changes
 from generator.load.model import TrustData
 from generator.outputs.feeds import build_feeds
 from generator.site.pages import render_pages
+from tests.support.factories import make_change, make_doc, make_section, sample_data
 
 TODAY = dt.date(2025, 6, 1)
 

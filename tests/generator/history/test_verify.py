@@ -20,7 +20,7 @@ from generator.history.signing import ENV_VAR, Signer, fingerprint, generate, lo
 from generator.load.errors import BuildError
 from generator.site.build import build_site
 
-from datafiles import FILES  # isort: skip
+from tests.support.datafiles import FILES  # isort: skip
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIG = ROOT / "mkdocs.yml"

@@ -8,9 +8,9 @@ import struct
 import zlib
 
 import pytest
-from datafiles import SITE, DataFiles
 
 from generator.load.brand import contrast_with_white, darker_passing, svg_problem
+from tests.support.datafiles import SITE, DataFiles
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg"'
 LOGO = SVG + ' viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>'

@@ -13,7 +13,7 @@ from generator.load.transfers import decisions
 from generator.site.page_context import country
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 SP1 = "subprocessors/2024-01-10.yaml"
 SP2 = "subprocessors/2024-09-01.yaml"

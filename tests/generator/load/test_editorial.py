@@ -14,7 +14,7 @@ from generator.history.changes import build_changes
 from generator.load.editorial import DOCUMENT_SHARE, SECTION_FREE_WORDS, SECTION_SHARE
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 SP2 = "subprocessors/2024-09-01.yaml"
 DPA = "dpa/2.0.yaml"

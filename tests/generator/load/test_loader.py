@@ -13,7 +13,7 @@ from generator.load.loader import load_site
 from generator.load.model import TransferMechanism
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 
 def test_valid_data_loads_sorted_oldest_first(data_files: DataFiles) -> None:

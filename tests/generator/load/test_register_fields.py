@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from datafiles import DataFiles
 
 from generator.load.register_fields import ICT_SERVICE_TYPES, check_lei
+from tests.support.datafiles import DataFiles
 
 # GLEIF's own LEI, and an invented one with check digits computed by ISO 7064 MOD 97-10.
 GLEIF = "506700GE1G29325QX363"

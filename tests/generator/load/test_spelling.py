@@ -14,7 +14,7 @@ from generator.load.spelling import (
 )
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 CORRECTION = """\
 corrections:

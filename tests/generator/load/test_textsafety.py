@@ -15,7 +15,7 @@ import pytest
 from generator.load.textsafety import name_of, text_findings, word_script_problem
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 CORPUS = json.loads(
     (Path(__file__).parents[2] / "fixtures/hostile/text.json").read_text(encoding="utf-8")

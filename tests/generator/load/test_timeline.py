@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from factories import make_change, make_data, make_doc, make_entry, make_section, sample_data
 
-from generator.load.model import Status
+from generator.contract import Status
 from generator.load.timeline import status_of, subprocessor_versions, timeline
+from tests.support.factories import (
+    make_change,
+    make_data,
+    make_doc,
+    make_entry,
+    make_section,
+    sample_data,
+)
 
 D = dt.date.fromisoformat
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from datafiles import DataFiles
+    from tests.support.datafiles import DataFiles
 
 SP1 = "subprocessors/2024-01-10.yaml"
 SP2 = "subprocessors/2024-09-01.yaml"

@@ -9,16 +9,12 @@ import json
 
 import jsonschema
 import pytest
-from factories import make_change, make_data, make_entry, make_site, sample_data
 
-from generator.load.model import (
-    SUBPROCESSOR_FIELDS,
-    Relationship,
-    Subprocessor,
-    TransferMechanism,
-)
+from generator.contract import SUBPROCESSOR_FIELDS
+from generator.load.model import Relationship, Subprocessor, TransferMechanism
 from generator.load.timeline import timeline
 from generator.outputs.exports import build_exports
+from tests.support.factories import make_change, make_data, make_entry, make_site, sample_data
 
 TODAY = dt.date(2025, 4, 15)
 LIST_FIELDS = ("data_categories", "processing_locations")

@@ -15,12 +15,19 @@ import re
 
 import feedparser
 import pytest
-from factories import make_change, make_data, make_doc, make_entry, make_section, sample_data
 from lxml import etree
 
 from generator.history.changes import build_changes
 from generator.outputs.feed_headlines import headline, updated_instants
 from generator.outputs.feeds import build_feeds
+from tests.support.factories import (
+    make_change,
+    make_data,
+    make_doc,
+    make_entry,
+    make_section,
+    sample_data,
+)
 
 TODAY = dt.date(2025, 5, 20)
 ATOM = "{http://www.w3.org/2005/Atom}"

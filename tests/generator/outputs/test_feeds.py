@@ -8,12 +8,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from factories import make_change, make_data, make_entry, make_site, sample_data
 from lxml import etree
 
 from generator.contract import TOPICS
 from generator.history.changes import build_changes
 from generator.outputs.feeds import EDITORIAL_LABEL, build_feeds
+from tests.support.factories import make_change, make_data, make_entry, make_site, sample_data
 
 TODAY = dt.date(2025, 5, 20)
 ATOM_SCHEMA = Path(__file__).parents[1] / "fixtures" / "atom.rng"

@@ -10,12 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from factories import make_change, make_data, make_entry
 from lxml import etree
 
 from generator.history.changes import build_changes
 from generator.outputs.change_pictures import changelog_timeline
 from generator.outputs.location_map import NONE_FILL, SHADES, location_rows, map_svg
+from tests.support.factories import make_change, make_data, make_entry
 
 ROOT = Path(__file__).resolve().parents[3]
 SVG = "{http://www.w3.org/2000/svg}"

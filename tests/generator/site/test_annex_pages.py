@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_pages import split, text
 
 from generator.history.changes import build_changes
 from generator.load.loader import load_data
 from generator.site.pages import render_pages
+from tests.generator.site.test_pages import split, text
 
 DEMO = load_data(Path(__file__).resolve().parents[3] / "data")
 TODAY = dt.date(2026, 12, 7)

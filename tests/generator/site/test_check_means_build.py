@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 import markdown
-from factories import make_site, write_data
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +31,7 @@ from generator.load.model import (
 from generator.load.textsafety import text_findings
 from generator.site.build import build_site
 from generator.site.pages import render_pages, site_outputs
+from tests.support.factories import make_site, write_data
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = dt.date(2025, 6, 1)
@@ -227,7 +227,7 @@ def test_data_that_passes_the_check_builds_with_mkdocs(data: TrustData) -> None:
 
 def test_a_tel_link_builds_in_pages_and_pdfs() -> None:
     """Issue 11 item 9: `[call](tel:...)` passed the check and fpdf2 then died."""
-    from factories import make_data, make_doc, make_section
+    from tests.support.factories import make_data, make_doc, make_section
 
     body = "Call [our privacy team](tel:+31201234567) or [mail us](mailto:p@example.com)."
     doc = make_doc("1.0", "2024-01-10", "2024-01-10", (make_section("contact", body),))

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from factories import (
+
+from generator.load import loader
+from generator.load.errors import DataError
+from generator.load.loader import load_data
+from generator.load.model import TrustData
+from generator.site.build import build_site
+from tests.support.factories import (
     make_change,
     make_data,
     make_doc,
@@ -26,12 +32,6 @@ from factories import (
     make_site,
     write_data,
 )
-
-from generator.load import loader
-from generator.load.errors import DataError
-from generator.load.loader import load_data
-from generator.load.model import TrustData
-from generator.site.build import build_site
 
 ROOT = Path(__file__).resolve().parents[3]
 CSP_TOOL = ROOT / "deploy" / "csp_hashes.py"

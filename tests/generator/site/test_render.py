@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from test_build import GOLDEN, ROOT, SMALL, TODAY, generated_pages, main_text
 
 from generator.cli.commands import main
 from generator.site.render import MARKER
+from tests.generator.site.test_build import GOLDEN, ROOT, SMALL, TODAY, generated_pages, main_text
 
 
 def render(tmp_path: Path, *extra: str) -> tuple[Path, str]:

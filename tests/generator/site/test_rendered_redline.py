@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import lxml.html
-from factories import make_doc, make_section
 
 from generator.site.rendered_redline import rendered_redline_html, rendered_sections
+from tests.support.factories import make_doc, make_section
 
 
 def fragment(html: str) -> lxml.html.HtmlElement:

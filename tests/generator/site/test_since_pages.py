@@ -11,10 +11,10 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from factories import make_data, make_doc, make_section, write_data
-from test_entry_history import history_data
 
 from generator.site.build import build_site
+from tests.generator.history.test_entry_history import history_data
+from tests.support.factories import make_data, make_doc, make_section, write_data
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = dt.date(2025, 6, 1)

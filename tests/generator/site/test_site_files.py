@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_build import ROOT
 
 from generator.cli.commands import main
 from generator.site.site_files import complete_site, missing_files, published_files
+from tests.generator.site.test_build import ROOT
 
 
 def _write(root: Path, name: str, content: str = "x") -> None:

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_devserver import request, wait_for
 
 from subscribe_service.dev.data import data_for_url
 from subscribe_service.dev.smtpsink import free_port
+from tests.subscribe_service.dev.test_devserver import request, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = ROOT / "tests" / "fixtures" / "data-small"

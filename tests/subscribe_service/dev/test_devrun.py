@@ -15,7 +15,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import Flask
-from test_devserver import request, wait_for
 
 from generator import contract
 from subscribe_service.dev import mailview
@@ -23,6 +22,7 @@ from subscribe_service.dev.mailstore import MailFolder
 from subscribe_service.dev.sample_reports import ensure_sample_reports
 from subscribe_service.dev.smtpsink import SmtpSink, free_port
 from subscribe_service.dev.watch import watch
+from tests.subscribe_service.dev.test_devserver import request, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -8,12 +8,12 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
-from test_ratelimit import REDIS_URL, _redis_reason
 
 from subscribe_service.identity.addresses import address_key, normalise_email
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber
 from subscribe_service.mail.suppressions import suppress
+from tests.subscribe_service.web.test_ratelimit import REDIS_URL, _redis_reason
 
 
 @pytest.fixture

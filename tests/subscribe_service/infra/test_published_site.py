@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from published_data import FIXTURE_DATA, write_service_json
 
 from subscribe_service.infra.published_site import PublishedSite, SiteNotPublished
 from subscribe_service.requests.settings import get_settings
+from tests.support.published_data import FIXTURE_DATA, write_service_json
 
 PRIVACY = "privacy@larkspur.example"  # contacts.privacy of tests/fixtures/data-small
 FORM = {

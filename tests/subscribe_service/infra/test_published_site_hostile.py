@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from published_data import FIXTURE_DATA, write_service_json
 from sqlalchemy import select
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.infra.published_site import PublishedSite, SiteNotPublished
+from tests.support.published_data import FIXTURE_DATA, write_service_json
 
 pytestmark = pytest.mark.timeout(60)  # a read that blocks fails the test, not the run
 

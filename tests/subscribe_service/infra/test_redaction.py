@@ -13,7 +13,6 @@ import threading
 import time
 
 import pytest
-from links_support import SITE, make_links
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -21,6 +20,7 @@ from subscribe_service.dev.smtpsink import free_port
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.logging_setup import JsonFormatter, RequestIdFilter
 from subscribe_service.infra.redaction import redact
+from tests.support.links_support import SITE, make_links
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
-from test_sender import add_subscriber, queue_probe, row, with_probe
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail import message as mail_message
 from subscribe_service.mail import smtp
+from tests.subscribe_service.mail.test_sender import add_subscriber, queue_probe, row, with_probe
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from changes_data import write_changes
 from flask import Flask
-from notices_helpers import AddSubscriber, add_subscriber_to
+
+from tests.support.changes_data import write_changes
+from tests.support.notices_helpers import AddSubscriber, add_subscriber_to
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from changes_data import NEW_SUBPROCESSOR, changes_doc
-from notices_helpers import add_subscriber_to, invoke
-from service_mail import html_of, link, path_of, text_of
 
 from subscribe_service.notices import objections as objections_module
+from tests.support.changes_data import NEW_SUBPROCESSOR, changes_doc
+from tests.support.notices_helpers import add_subscriber_to, invoke
+from tests.support.service_mail import html_of, link, path_of, text_of
 
 SITE = "http://127.0.0.1:8000"
 ZONE = "Pacific/Auckland"  # UTC+13 in February: its days end eleven hours before UTC's

@@ -13,13 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from changes_data import NEW_SUBPROCESSOR
-from notices_helpers import add_subscriber_to, invoke, outbox_rows
 from sqlalchemy import select
 
 from subscribe_service.dev.smtpsink import SmtpSink, free_port
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import Subscriber, Suppression
+from tests.support.changes_data import NEW_SUBPROCESSOR
+from tests.support.notices_helpers import add_subscriber_to, invoke, outbox_rows
 
 
 def received_by(sink: SmtpSink) -> Counter[str]:

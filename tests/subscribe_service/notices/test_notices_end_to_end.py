@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from notices_helpers import invoke
-from service_mail import link, path_of, text_of, unsubscribe_header_url
 
 from subscribe_service.notices.render import long_date
+from tests.support.notices_helpers import invoke
+from tests.support.service_mail import link, path_of, text_of, unsubscribe_header_url
 
 FIXTURE_DATA = Path(__file__).parents[2] / "fixtures" / "data-small"
 TODAY = "2025-06-01"

@@ -4,14 +4,14 @@ including the privacy team's objection alert that had not gone out yet."""
 from __future__ import annotations
 
 import pytest
-from notices_helpers import add_subscriber_to, invoke
-from service_mail import link, path_of
 from sqlalchemy import inspect, select, text
-from test_notices_objections import PRIVACY, SITE, UPCOMING
 
 from subscribe_service.identity import tokens
 from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber
+from tests.subscribe_service.notices.test_notices_objections import PRIVACY, SITE, UPCOMING
+from tests.support.notices_helpers import add_subscriber_to, invoke
+from tests.support.service_mail import link, path_of
 
 ADDRESS = "Ann.Erased@Client.example"
 REASON = "Objection reason 7f3e: no transfers to Ruritania."

@@ -5,15 +5,15 @@ from __future__ import annotations
 import email.utils
 import re
 
-from changes_data import DPA_21, NEW_SUBPROCESSOR
-from notices_helpers import add_subscriber_to, invoke, outbox_rows
-from service_mail import html_of, link, path_of, text_of, unsubscribe_header_url
 from sqlalchemy import select
 
 from subscribe_service.identity import tokens
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import Subscriber
 from subscribe_service.subscribers.lifecycle import unsubscribe, update_topics
+from tests.support.changes_data import DPA_21, NEW_SUBPROCESSOR
+from tests.support.notices_helpers import add_subscriber_to, invoke, outbox_rows
+from tests.support.service_mail import html_of, link, path_of, text_of, unsubscribe_header_url
 
 SERVICE = "http://127.0.0.1:8000"
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import copy
 
 import pytest
-from changes_data import DPA_21, FAQ_EDITORIAL, FIRST_LIST, NEW_SUBPROCESSOR
-from notices_helpers import add_subscriber_to, count_rows, invoke, outbox_rows
 from sqlalchemy import select
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import Notice, OutboxMessage
+from tests.support.changes_data import DPA_21, FAQ_EDITORIAL, FIRST_LIST, NEW_SUBPROCESSOR
+from tests.support.notices_helpers import add_subscriber_to, count_rows, invoke, outbox_rows
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import copy
 
-from changes_data import DPA_21, NEW_SUBPROCESSOR
-from notices_helpers import add_subscriber_to, count_rows, invoke
-from service_mail import link, path_of, text_of
 from sqlalchemy import select
 
 from subscribe_service.identity import tokens
@@ -14,6 +11,9 @@ from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import Notice, Subscriber
 from subscribe_service.notices.models import REASON_MAX, Objection
 from subscribe_service.subscribers.privacy import erase, export_data
+from tests.support.changes_data import DPA_21, NEW_SUBPROCESSOR
+from tests.support.notices_helpers import add_subscriber_to, count_rows, invoke
+from tests.support.service_mail import link, path_of, text_of
 
 SITE = "http://127.0.0.1:8000"
 PRIVACY = "privacy@larkspur.example"

@@ -10,9 +10,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from notices_helpers import invoke
-from service_mail import link, path_of, text_of
-from test_notices_end_to_end import FIXTURE_DATA, LOCAL, ORIGIN, build, published  # noqa: F401
+
+from tests.subscribe_service.notices.test_notices_end_to_end import (  # noqa: F401
+    FIXTURE_DATA,
+    LOCAL,
+    ORIGIN,
+    build,
+    published,
+)
+from tests.support.notices_helpers import invoke
+from tests.support.service_mail import link, path_of, text_of
 
 PRODUCTS = """
 products:
@@ -201,10 +208,9 @@ def test_a_confirmation_link_for_the_most_and_longest_products_still_works(make_
     import random
     import string
 
-    from published_data import FIXTURE_DATA as SMALL
-    from published_data import write_service_json
-
     from subscribe_service.subscribers.parse import MAX_PRODUCTS
+    from tests.support.published_data import FIXTURE_DATA as SMALL
+    from tests.support.published_data import write_service_json
 
     rng = random.Random(7)
     ids = ["".join(rng.choice(string.ascii_lowercase) for _ in range(63)) for _ in range(21)]

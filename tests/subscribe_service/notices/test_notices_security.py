@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from notices_helpers import AddSubscriber, invoke
-from service_mail import text_of
-
 from generator.history.changes import build_changes, changes_json
 from generator.load.loader import load_data
+from tests.support.notices_helpers import AddSubscriber, invoke
+from tests.support.service_mail import text_of
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
 

@@ -9,9 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from changes_data import DPA_21, FAQ_EDITORIAL, NEW_SUBPROCESSOR, changes_doc, write_changes
 
 from subscribe_service.notices.source import SourceError, load_changes, parse_changes
+from tests.support.changes_data import (
+    DPA_21,
+    FAQ_EDITORIAL,
+    NEW_SUBPROCESSOR,
+    changes_doc,
+    write_changes,
+)
 
 
 def test_reads_a_file_and_a_site_folder(tmp_path: Path) -> None:

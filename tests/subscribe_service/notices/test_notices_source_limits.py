@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from changes_data import NEW_SUBPROCESSOR, changes_doc, write_changes
 from flask import Flask
 
 from subscribe_service.notices.source import MAX_CHANGES, SourceError, load_changes, parse_changes
+from tests.support.changes_data import NEW_SUBPROCESSOR, changes_doc, write_changes
 
 ROOT = Path(__file__).resolve().parents[3]
 FLASK = str(Path(sys.executable).parent / "flask")

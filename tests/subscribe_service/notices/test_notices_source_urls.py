@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from changes_data import NEW_SUBPROCESSOR, changes_doc
 
 from subscribe_service.notices.source import SourceError, load_changes
+from tests.support.changes_data import NEW_SUBPROCESSOR, changes_doc
 
 DOC = json.dumps(changes_doc(NEW_SUBPROCESSOR)).encode()
 LOCAL = ["127.0.0.1"]  # the operator's override for the test server; nothing else

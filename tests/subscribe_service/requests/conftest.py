@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from requests_data import SITE_URL, dpa_pdfs_of, write_data, write_site
+
+from tests.support.requests_data import SITE_URL, dpa_pdfs_of, write_data, write_site
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from published_data import write_service_json
-from requests_data import CURRENT_DPA, TEXT
-from service_mail import html_of, text_of
-
 from generator.contract import long_date
+from tests.support.published_data import write_service_json
+from tests.support.requests_data import CURRENT_DPA, TEXT
+from tests.support.service_mail import html_of, text_of
 
 TODAY = dt.date.today()  # the service decides what is in force from the real date
 PENDING_EFFECTIVE = TODAY + dt.timedelta(days=8)

@@ -6,9 +6,10 @@ import io
 
 import pypdf
 import pytest
-from published_data import write_service_json
-from requests_data import CURRENT_DPA, PRIVACY, SITE_URL, sql, write_data
-from service_mail import html_of, text_of
+
+from tests.support.published_data import write_service_json
+from tests.support.requests_data import CURRENT_DPA, PRIVACY, SITE_URL, sql, write_data
+from tests.support.service_mail import html_of, text_of
 
 FORM = {
     "name": "Ada Brandt",

@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
-from requests_data import RETENTION_DAYS, sql
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.requests.records import DPA_COPY, DPA_TEAM, SUBJECT_ACK
 from subscribe_service.requests.reports.gate import REPORT_APPROVED, REPORT_RECEIVED, REPORT_TEAM
+from tests.support.requests_data import RETENTION_DAYS, sql
 
 DPA = {"name": "Ada Brandt", "email": "ada@client.example", "company": "Client Shop GmbH"}
 OTHER = "zed@other.example"

@@ -16,9 +16,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from published_data import write_service_json
-from requests_data import sql
-from test_hostile_input import (
+
+from subscribe_service.identity import tokens
+from subscribe_service.infra.db import session_scope
+from subscribe_service.requests.reports import gate as reports
+from subscribe_service.requests.reports.models import ReportRequest
+from tests.subscribe_service.web.test_hostile_input import (
     CORPUS,
     STRINGS,
     Tally,
@@ -28,11 +31,8 @@ from test_hostile_input import (
     post,
     send_body,
 )
-
-from subscribe_service.identity import tokens
-from subscribe_service.infra.db import session_scope
-from subscribe_service.requests.reports import gate as reports
-from subscribe_service.requests.reports.models import ReportRequest
+from tests.support.published_data import write_service_json
+from tests.support.requests_data import sql
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
 PATH = "/api/report-requests"

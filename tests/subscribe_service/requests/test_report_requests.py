@@ -10,11 +10,11 @@ from typing import Any
 import pypdf
 import pytest
 from fpdf import FPDF
-from published_data import write_service_json
-from requests_data import sql
-from service_mail import link, path_of, text_of
 
 from subscribe_service.requests.reports.models import ReportDownload
+from tests.support.published_data import write_service_json
+from tests.support.requests_data import sql
+from tests.support.service_mail import link, path_of, text_of
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
 SECURITY = "security@larkspur.example"

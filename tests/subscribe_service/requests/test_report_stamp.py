@@ -14,15 +14,15 @@ from typing import Any
 import pypdf
 import pytest
 from fpdf import FPDF
-from published_data import write_service_json
 from pypdf.generic import RectangleObject
-from requests_data import sql
-from test_report_requests import FORM, _request_and_approve
 from werkzeug.serving import make_server
 
 from subscribe_service.dev.smtpsink import free_port
 from subscribe_service.requests.reports import views as reports_views
 from subscribe_service.requests.reports.stamp import STAMP_NAME, stamp
+from tests.subscribe_service.requests.test_report_requests import FORM, _request_and_approve
+from tests.support.published_data import write_service_json
+from tests.support.requests_data import sql
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
 TEXT = "Confidential. Provided to ada@client.example on 2026-12-07 under NDA."

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from requests_data import sql
-from test_dpa_requests import FORM
-from test_subject_requests import FORM as SUBJECT_FORM
+
+from tests.subscribe_service.requests.test_dpa_requests import FORM
+from tests.subscribe_service.requests.test_subject_requests import FORM as SUBJECT_FORM
+from tests.support.requests_data import sql
 
 FORMS = {"/api/dpa-requests": FORM, "/api/subject-requests": SUBJECT_FORM}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from requests_data import CURRENT_DPA, PRIVACY, RETENTION_DAYS, sql
+from tests.support.requests_data import CURRENT_DPA, PRIVACY, RETENTION_DAYS, sql
 
 DPA = {"name": "Ada Brandt", "email": "ada@client.example", "company": "Client Shop GmbH"}
 SUBJECT = {

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from requests_data import PRIVACY, RETENTION_DAYS, sql
-
 from subscribe_service.mail.sender import poll
+from tests.support.requests_data import PRIVACY, RETENTION_DAYS, sql
 
 DPA = {"name": "Ada Brandt", "email": "ada@client.example", "company": "Client Shop GmbH"}
 SUBJECT = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from requests_data import PRIVACY, SITE_URL, sql
-from service_mail import html_of, text_of
+
+from tests.support.requests_data import PRIVACY, SITE_URL, sql
+from tests.support.service_mail import html_of, text_of
 
 FORM = {
     "name": "Chris Okafor",

@@ -11,11 +11,11 @@ import statistics
 import time
 
 import pytest
-from service_mail import html_of, link, path_of, text_of, unsubscribe_header_url
 from sqlalchemy import select
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber
+from tests.support.service_mail import html_of, link, path_of, text_of, unsubscribe_header_url
 
 SITE = "http://127.0.0.1:8000"
 

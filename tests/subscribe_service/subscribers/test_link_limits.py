@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from links_support import SITE, make_links, outbox_count
+
+from tests.support.links_support import SITE, make_links, outbox_count
 
 N = 40
 BODIES = {

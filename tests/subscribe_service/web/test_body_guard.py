@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from links_support import SITE, make_links, outbox_count
 from sqlalchemy import func, select
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.notices.models import Objection
 from subscribe_service.web.body_guard import MAX_DEPTH
+from tests.support.links_support import SITE, make_links, outbox_count
 
 API = ["/api/subscriptions", "/api/manage-links", "/api/dpa-requests", "/api/subject-requests"]
 HEADERS = {"Origin": SITE, "Accept": "application/json"}

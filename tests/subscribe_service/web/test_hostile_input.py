@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from links_support import SITE, make_links
+
+from tests.support.links_support import SITE, make_links
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "requests"))
-from requests_data import SITE_URL, dpa_pdfs_of, write_data, write_site
+from tests.support.requests_data import SITE_URL, dpa_pdfs_of, write_data, write_site
 
 CORPUS = json.loads((Path(__file__).parents[2] / "fixtures/hostile/corpus.json").read_text())
 STRINGS: list[str] = [entry["value"] for entry in CORPUS["strings"]]

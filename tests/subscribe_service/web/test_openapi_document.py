@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from published_data import ROOT, write_service_json
 
 from subscribe_service.identity import tokens
 from subscribe_service.web.body_guard import TEXT_PATTERN
+from tests.support.published_data import ROOT, write_service_json
 
 REPO_DATA = ROOT / "data"
 

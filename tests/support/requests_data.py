@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from published_data import write_service_json
 from sqlalchemy import text
 
 from generator.load.loader import load_data
 from generator.outputs.pdf import dpa_pdfs
 from subscribe_service.infra.db import get_database
+from tests.support.published_data import write_service_json
 
 PRIVACY = "privacy@larkspur.example"
 RETENTION_DAYS = 90

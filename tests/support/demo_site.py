@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
-from browser_support import ROOT, LiveSite
+from tests.support.browser_support import ROOT, LiveSite
 
 DEMO_DATA = ROOT / "data"
 DEMO_URL = "http://127.0.0.1:8000/"
