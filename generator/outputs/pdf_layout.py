@@ -108,7 +108,7 @@ class DpaPdf(FPDF):
         self.ln(1)
         self.set_font(self._fontset.family, size=BODY_SIZE)
         self.write_html(
-            self._norm(_with_link_targets(render_markdown(body))),
+            self._norm(_plain_cells(_with_link_targets(render_markdown(body)))),
             font_family=self._fontset.family,
             ul_bullet_char="\u2022" if self._fontset.files else "-",
             li_prefix_color=(0, 0, 0),
@@ -188,3 +188,19 @@ def _with_link_targets(body_html: str) -> str:
         return f"{match.group(0)} ({html.escape(target)})"
 
     return _LINK.sub(add_target, body_html)
+
+
+_CELL = re.compile(r"<(td|th)(\s[^>]*)?>(.*?)</\1>", re.S)  # not <thead>
+
+
+def _plain_cells(body_html: str) -> str:
+    """Table cells as plain text: fpdf2 lays out one run of text per cell and refuses a
+    cell holding `<code>`, emphasis or a link beside other text. The words (and a link's
+    printed target) stay; only their styling inside tables is lost on paper."""
+
+    def flatten(match: re.Match[str]) -> str:
+        text = html.unescape(re.sub(r"<[^>]+>", "", match.group(3)))
+        tag = match.group(1)
+        return f"<{tag}{match.group(2) or ''}>{html.escape(text, quote=False)}</{tag}>"
+
+    return _CELL.sub(flatten, body_html)

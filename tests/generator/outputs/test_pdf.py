@@ -192,3 +192,17 @@ def test_the_brand_logo_is_on_the_cover_and_a_logo_fpdf_cannot_draw_is_left_off(
     # check accepts any SVG that only draws; the PDF still builds without what fpdf2 lacks.
     broken = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 0 x"><rect/></svg>'
     assert render_dpa_pdf(SITE, V1, fonts, logo=broken).startswith(b"%PDF")
+
+
+def test_a_table_cell_with_code_emphasis_or_a_link_prints_as_its_words() -> None:
+    # fpdf2 refuses a cell holding more than one run of text; found by the property test
+    # of tests/generator/site/test_check_means_build.py (`code` in a header cell).
+    body = (
+        "| `Field` and **more** | [Site](https://example.com/a) x |\n|---|---|\n"
+        "| *a* `b` | plain |"
+    )
+    doc = V1.model_copy(update={"sections": (V1.sections[0].model_copy(update={"body": body}),)})
+    pdf = render_dpa_pdf(SITE, doc, find_fonts())
+    text = " ".join(_text(pdf).split())
+    for words in ("Field and more", "Site (https://example.com/a) x", "a b", "plain"):
+        assert words in text, words

@@ -63,10 +63,11 @@ def test_the_map_needs_nothing_the_csp_forbids_and_fetches_nothing() -> None:
 
 def test_two_processes_draw_the_same_bytes() -> None:
     code = (
-        "import sys; sys.path[:0] = ['tests/generator', 'tests/generator/outputs'];"
-        "from test_pictures import entries; from generator.outputs.location_map import map_svg;"
+        "from tests.generator.outputs.test_pictures import entries;"
+        "from generator.outputs.location_map import map_svg;"
         "from generator.outputs.change_pictures import changelog_timeline;"
-        "from factories import sample_data; from generator.history.changes import build_changes;"
+        "from tests.support.factories import sample_data;"
+        "from generator.history.changes import build_changes;"
         "import datetime as dt, hashlib; d = sample_data();"
         "t = changelog_timeline(build_changes(d, dt.date(2025, 6, 1)), dt.date(2025, 6, 1));"
         "print(hashlib.sha256(map_svg(entries()) + str(t).encode()).hexdigest())"
