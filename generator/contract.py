@@ -208,6 +208,15 @@ class Change(_Record):
         return self
 
 
+def change_touches_products(record: Any, products: Sequence[str] | None) -> bool:
+    """Whether a changes.json record (a dict) touches any of `products` (None: all of
+    them). A record without a `products` list touches every product."""
+    touched = record.get("products") if isinstance(record, dict) else None
+    if products is None or touched is None:
+        return True
+    return bool(set(touched) & set(products))
+
+
 class ChangesHead(_Record):
     """The document without its changes (a reader validates those one by one)."""
 

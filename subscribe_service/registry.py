@@ -18,7 +18,8 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from subscribe_service.infra.models import OutboxMessage, Subscriber
+    from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
+    from subscribe_service.mail.engine import Engine
     from subscribe_service.mail.message import RenderedMail
 
 # Renders one outbox row at send time; None: the mail is no longer wanted (cancelled).
@@ -30,6 +31,10 @@ BeforeSend = Callable[["Session", "OutboxMessage"], None]
 ExportSection = Callable[["Session", "Subscriber"], Any]
 EraseHook = Callable[["Session", "Subscriber"], None]
 Chore = Callable[[Flask], None]
+# Runs in `notify`'s transaction for each new notice; returns how many deliveries it queued.
+NoticeHook = Callable[["Session", "Notice"], int]
+# Builds the outbox sender when a part adds a transport beside SMTP (webhooks).
+SenderFactory = Callable[[Flask, str], "Engine"]
 
 _KEY = "trustsite.registry"
 
@@ -49,6 +54,8 @@ class Registry:
     # Endpoints that mail an address taken from the request: limited per IP and address.
     mailing_endpoints: list[str] = field(default_factory=list)
     openapi_paths: dict[str, Any] = field(default_factory=dict)
+    notice_hooks: list[NoticeHook] = field(default_factory=list)
+    sender_factory: SenderFactory | None = None
 
     def mail_kind(
         self, kind: str, render: Renderer, *, before_send: BeforeSend | None = None
@@ -71,6 +78,14 @@ class Registry:
 
     def openapi(self, paths: dict[str, Any]) -> None:
         self.openapi_paths.update(paths)
+
+    def notice_hook(self, hook: NoticeHook) -> None:
+        self.notice_hooks.append(hook)
+
+    def sender(self, factory: SenderFactory) -> None:
+        if self.sender_factory is not None:
+            raise ValueError("a second sender factory is registered")
+        self.sender_factory = factory
 
 
 def init_app(app: Flask) -> Registry:

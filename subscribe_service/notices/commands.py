@@ -91,7 +91,9 @@ def _describe(source: str, report: NotifyReport) -> str:
         if report.baseline:
             lines.append(f"  {created.change_id}: recorded as already announced (baseline)")
         else:
-            lines.append(f"  {created.change_id}: {created.deliveries} deliveries queued")
+            others = created.other_deliveries
+            webhooks = f", {others} webhook deliveries" if others else ""
+            lines.append(f"  {created.change_id}: {created.deliveries} deliveries queued{webhooks}")
     noun = "notice" if len(report.created) == 1 else "notices"
     if report.baseline:
         lines.append(f"{len(report.created)} {noun} recorded as baseline; nobody is mailed.")

@@ -1,0 +1,188 @@
+"""Queue webhook deliveries, redeliver one, and follow an endpoint's failures.
+
+`queue_for_notice` is `notify`'s hook: for a new notice, one delivery (and its outbox
+row) per active endpoint whose topics and products the change touches, written in
+`notify`'s transaction. `redeliver` queues a delivery again under its webhook-id.
+`record_failure` and `record_success` keep `failing_since`: after WEBHOOK_PAUSE_AFTER
+seconds (three days) of nothing but failures the endpoint is paused and its owner mailed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from generator.contract import change_touches_products
+from subscribe_service.infra.models import Notice, OutboxMessage, utcnow
+from subscribe_service.mail import outbox
+from subscribe_service.webhooks import formats
+from subscribe_service.webhooks.models import (
+    WEBHOOK_KIND,
+    WebhookDelivery,
+    WebhookEndpoint,
+    endpoint_payload,
+)
+
+PAUSED_KIND = "webhook-paused"  # the mail to an endpoint's owner when it is paused
+FAILING = "deliveries failed for three days"
+
+
+def recipient(endpoint_id: int) -> str:
+    """The outbox row's recipient for a delivery: the endpoint, never the owner's address."""
+    return f"webhook:{endpoint_id}"
+
+
+def new_event_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def queue_for_notice(session: Session, notice: Notice) -> int:
+    """Queue the notice to every active endpoint that wants it; the number queued."""
+    endpoints = session.scalars(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.status == "active")
+        .order_by(WebhookEndpoint.id)
+    )
+    record = notice.change
+    wanted = [
+        e
+        for e in endpoints
+        if notice.topic in e.topics and change_touches_products(record, e.products)
+    ]
+    if not wanted:
+        return 0
+    company = str((notice.site or {}).get("company") or current_app.config["COMPANY_NAME"])
+    moment = notice.created_at
+    bodies: dict[str, str] = {}
+    deliveries = []
+    for endpoint in wanted:
+        if endpoint.format not in bodies:
+            bodies[endpoint.format] = formats.body(endpoint.format, record, company, moment)
+        deliveries.append(
+            WebhookDelivery(
+                endpoint_id=endpoint.id,
+                event_id=new_event_id(),
+                event_type=formats.EVENT_TYPE,
+                change_id=notice.change_id,
+                body=bodies[endpoint.format],
+                created_at=moment,
+            )
+        )
+    session.add_all(deliveries)
+    session.flush()
+    rows = [_outbox_row(d, moment) for d in deliveries]
+    session.add_all(rows)
+    session.flush()
+    for delivery, row in zip(deliveries, rows, strict=True):
+        delivery.outbox_id = row.id
+    session.flush()
+    return len(deliveries)
+
+
+def _outbox_row(delivery: WebhookDelivery, now: dt.datetime) -> OutboxMessage:
+    return OutboxMessage(
+        kind=WEBHOOK_KIND,
+        recipient=recipient(delivery.endpoint_id),
+        payload=endpoint_payload(delivery),
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+class RedeliverRefused(Exception):
+    """Why a delivery cannot be queued again right now, in words for the owner."""
+
+
+def redeliver(session: Session, delivery: WebhookDelivery) -> None:
+    """Queue `delivery` again (same webhook-id, same body); at most WEBHOOK_REDELIVER_PER_HOUR
+    per endpoint, and not while it is still queued."""
+    current = delivery.outbox
+    if current is not None and current.status in ("queued", "sending"):
+        raise RedeliverRefused("This delivery is still queued: it will be tried again anyway.")
+    limit = int(current_app.config["WEBHOOK_REDELIVER_PER_HOUR"])
+    hour_ago = utcnow() - dt.timedelta(hours=1)
+    recent = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.recipient == recipient(delivery.endpoint_id),
+            OutboxMessage.payload["redelivery"].as_boolean().is_(True),
+            OutboxMessage.created_at >= hour_ago,
+        )
+    )
+    if (recent or 0) >= limit:
+        raise RedeliverRefused(
+            f"At most {limit} redeliveries an hour per endpoint: try again later."
+        )
+    row = _outbox_row(delivery, utcnow())
+    row.payload = {**endpoint_payload(delivery), "redelivery": True}
+    session.add(row)
+    session.flush()
+    delivery.outbox_id = row.id
+    session.commit()
+
+
+def requeue_held(session: Session, endpoint: WebhookEndpoint) -> int:
+    """On resume: queue again the deliveries cancelled while the endpoint was paused."""
+    held = session.scalars(
+        select(WebhookDelivery)
+        .join(OutboxMessage, OutboxMessage.id == WebhookDelivery.outbox_id)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint.id,
+            OutboxMessage.status == "cancelled",
+            OutboxMessage.last_error == HELD,
+        )
+    ).all()
+    now = utcnow()
+    for delivery in held:
+        row = _outbox_row(delivery, now)
+        session.add(row)
+        session.flush()
+        delivery.outbox_id = row.id
+    return len(held)
+
+
+HELD = "endpoint paused"  # the reason a delivery to a paused endpoint is cancelled
+
+
+def record_success(session: Session, endpoint_id: int) -> None:
+    session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_not(None))
+        .values(failing_since=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_failure(session: Session, endpoint_id: int, *, pause_after: float) -> bool:
+    """Note a failed attempt; pause the endpoint (and mail its owner) once it has failed
+    for `pause_after` seconds. True when it was paused now."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        return False
+    now = utcnow()
+    if endpoint.failing_since is None:
+        endpoint.failing_since = now
+        return False
+    if endpoint.status != "active":
+        return False
+    if (now - endpoint.failing_since).total_seconds() < pause_after:
+        return False
+    endpoint.status = "paused"
+    endpoint.paused_reason = FAILING
+    outbox.enqueue(
+        session, kind=PAUSED_KIND, recipient=endpoint.email, payload={"endpoint": endpoint.id}
+    )
+    return True
+
+
+def describe_targets(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """What an endpoint receives, for pages and the export."""
+    return {"topics": list(endpoint.topics), "products": endpoint.products}
