@@ -42,10 +42,12 @@ def new_event_id() -> str:
 
 
 def queue_for_notice(session: Session, notice: Notice) -> int:
-    """Queue the notice to every active endpoint that wants it; the number queued."""
+    """Queue the notice to every confirmed endpoint that wants it; the number queued.
+    A paused endpoint's delivery is held (cancelled by the sender) and queued again when
+    its owner resumes it."""
     endpoints = session.scalars(
         select(WebhookEndpoint)
-        .where(WebhookEndpoint.status == "active")
+        .where(WebhookEndpoint.status.in_(("active", "paused")))
         .order_by(WebhookEndpoint.id)
     )
     record = notice.change
@@ -161,7 +163,7 @@ def record_success(session: Session, endpoint_id: int) -> None:
     )
 
 
-def record_failure(session: Session, endpoint_id: int, *, pause_after: float) -> bool:
+def record_failure(session: Session, endpoint_id: int, reason: str, *, pause_after: float) -> bool:
     """Note a failed attempt; pause the endpoint (and mail its owner) once it has failed
     for `pause_after` seconds. True when it was paused now."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
@@ -178,7 +180,10 @@ def record_failure(session: Session, endpoint_id: int, *, pause_after: float) ->
     endpoint.status = "paused"
     endpoint.paused_reason = FAILING
     outbox.enqueue(
-        session, kind=PAUSED_KIND, recipient=endpoint.email, payload={"endpoint": endpoint.id}
+        session,
+        kind=PAUSED_KIND,
+        recipient=endpoint.email,
+        payload={"endpoint": endpoint.id, "last_error": reason[:300]},
     )
     return True
 

@@ -4,7 +4,6 @@ gone, or when it is no longer in the state the mail is about."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.models import OutboxMessage
@@ -12,7 +11,6 @@ from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import account_list_id, render_mail
 from subscribe_service.web.tokens import HOUR, PURPOSES
 from subscribe_service.web.validation import address_key
-from subscribe_service.webhooks import deliveries
 from subscribe_service.webhooks.models import WebhookEndpoint
 from subscribe_service.webhooks.pages import confirm_url, manage_url
 
@@ -43,13 +41,6 @@ def render_paused(session: Session, message: OutboxMessage) -> RenderedMail | No
     endpoint = _endpoint(session, message)
     if endpoint is None or endpoint.status != "paused":
         return None
-    last_error = session.scalar(
-        select(OutboxMessage.last_error)
-        .where(OutboxMessage.recipient == deliveries.recipient(endpoint.id))
-        .where(OutboxMessage.last_error.is_not(None))
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    )
     return render_mail(
         "webhook_paused",
         subject="Your webhook is paused",
@@ -57,5 +48,5 @@ def render_paused(session: Session, message: OutboxMessage) -> RenderedMail | No
         unsubscribe_url=None,
         endpoint=endpoint,
         manage_url=manage_url(endpoint),
-        last_error=last_error,
+        last_error=str(message.payload.get("last_error") or ""),
     )

@@ -65,12 +65,13 @@ def check_url(url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0) -> 
     except ValueError as err:
         raise Refused(f"not a valid URL ({err})") from None
     scheme = parts.scheme.lower()
+    if scheme not in ("https", "http"):
+        raise Refused("use an https:// URL")
     host = (parts.hostname or "").lower()
     if not host:
         raise Refused("the URL has no host")
-    allowed_by_name = host in allow_hosts
-    if scheme != "https" and not (scheme == "http" and allowed_by_name):
-        raise Refused("use an https:// URL")
+    if scheme == "http" and host not in allow_hosts:
+        raise Refused("use an https:// URL (http:// only for a host the operator allows)")
     if parts.username or parts.password:
         raise Refused("the URL may not carry a user name or password")
     port = port or (443 if scheme == "https" else 80)

@@ -228,7 +228,7 @@ class RoutedStore(SqlStore):
 
     def mark_failed(self, message: Message, reason: str) -> None:
         super().mark_failed(message, reason)
-        self._failed_attempt(message)
+        self._failed_attempt(message, reason)
 
     def mark_retry(self, message: Message, reason: str) -> bool:
         row = self._row(message)
@@ -247,7 +247,7 @@ class RoutedStore(SqlStore):
                 max_attempts=len(self.offsets) + 1, backoff_seconds=0,
             )  # fmt: skip
             self._reschedule(row.id, due)
-        self._failed_attempt(message)
+        self._failed_attempt(message, reason)
         return due is not None
 
     def _next_attempt(self, row: OutboxMessage) -> dt.datetime | None:
@@ -266,14 +266,16 @@ class RoutedStore(SqlStore):
         )
         self.session.commit()
 
-    def _failed_attempt(self, message: Message) -> None:
+    def _failed_attempt(self, message: Message, reason: str) -> None:
         if message.kind != WEBHOOK_KIND:
             return
         endpoint = self.endpoints.pop(message.id, None)
         endpoint_id = endpoint[0] if endpoint else _endpoint_of(message.recipient)
         if endpoint_id is None:
             return
-        if deliveries.record_failure(self.session, endpoint_id, pause_after=self.pause_after):
+        if deliveries.record_failure(
+            self.session, endpoint_id, reason, pause_after=self.pause_after
+        ):
             log.warning("webhook endpoint #%d paused: %s", endpoint_id, deliveries.FAILING)
         self.session.commit()
 
