@@ -8,12 +8,23 @@ attempt. A lease that expires (the sender died) makes the row claimable again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.db import get_statements_engine, write_lock
@@ -113,6 +124,7 @@ def claim_batch(
     skip_locked: bool,
     max_attempts: int | None = None,
     gave_up: list[int] | None = None,
+    kind_max_attempts: Mapping[str, int] | None = None,
 ) -> list[int]:
     """Lease up to `limit` due messages to `owner` and commit; return their ids in order.
 
@@ -123,7 +135,8 @@ def claim_batch(
 
     With `max_attempts`, a picked row that has used them all (its sender died during
     the last one, or the maximum was lowered) is failed instead of tried once more;
-    its id is appended to `gave_up`.
+    its id is appended to `gave_up`. `kind_max_attempts` gives some kinds a maximum of
+    their own (webhook deliveries are retried for days).
     """
     now = utcnow()
     pick = (
@@ -140,11 +153,17 @@ def claim_batch(
         return []
     claim = update(OutboxMessage).where(OutboxMessage.id.in_(ids), claimable(now))
     if max_attempts is not None:
+        ceiling: Any = max_attempts
+        if kind_max_attempts:
+            ceiling = case(
+                *((OutboxMessage.kind == k, n) for k, n in kind_max_attempts.items()),
+                else_=max_attempts,
+            )
         exhausted = list(
             session.scalars(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), claimable(now))
-                .where(OutboxMessage.attempts >= max_attempts)
+                .where(OutboxMessage.attempts >= ceiling)
                 .values(
                     status="failed",
                     lease_owner=None,
@@ -160,7 +179,7 @@ def claim_batch(
         )
         if gave_up is not None:
             gave_up.extend(exhausted)
-        claim = claim.where(OutboxMessage.attempts < max_attempts)
+        claim = claim.where(OutboxMessage.attempts < ceiling)
     session.execute(
         claim.values(
             status="sending",

@@ -36,6 +36,7 @@ class SqlStore:
         self._session: Session | None = None
         self._recorder: Connection | None = None
         self.suppressed: set[str] = set()  # address keys among the batch's recipients
+        self.kind_max_attempts: dict[str, int] = {}  # kinds with a maximum of their own
 
     @property
     def session(self) -> Session:
@@ -55,6 +56,7 @@ class SqlStore:
                 skip_locked=self.skip_locked,
                 max_attempts=self.max_attempts,
                 gave_up=gave_up,
+                kind_max_attempts=self.kind_max_attempts,
             )
             if not ids:
                 yield Claim([], gave_up)

@@ -209,14 +209,12 @@ class RoutedStore(SqlStore):
     def __init__(self, app: Flask, owner: str) -> None:
         super().__init__(app, owner)
         cfg = app.config
-        self.mail_max_attempts = self.max_attempts
         self.offsets = retry_offsets(
             float(cfg["WEBHOOK_BACKOFF_SECONDS"]), float(cfg["WEBHOOK_RETRY_SECONDS"])
         )
         self.pause_after = float(cfg["WEBHOOK_PAUSE_AFTER_SECONDS"])
-        # The claim fails rows that used every attempt: the higher of the two ceilings
-        # (each kind's own is applied when an attempt is recorded).
-        self.max_attempts = max(self.mail_max_attempts, len(self.offsets) + 1)
+        # The claim fails rows that used every attempt: webhook rows have their own count.
+        self.kind_max_attempts = {WEBHOOK_KIND: len(self.offsets) + 1}
         self.endpoints: dict[int, tuple[int, bool]] = {}  # row id -> (endpoint, failing)
 
     def mark_sent(self, message: Message, reply: str) -> None:
@@ -231,13 +229,9 @@ class RoutedStore(SqlStore):
         self._failed_attempt(message, reason)
 
     def mark_retry(self, message: Message, reason: str) -> bool:
-        row = self._row(message)
         if message.kind != WEBHOOK_KIND:
-            state = outbox.mark_retry(
-                self.session, row, self.owner, reason,
-                max_attempts=self.mail_max_attempts, backoff_seconds=self.backoff,
-            )  # fmt: skip
-            return state == "queued"
+            return super().mark_retry(message, reason)
+        row = self._row(message)
         due = self._next_attempt(row)
         if due is None:
             outbox.mark_failed(self.session, row.id, self.owner, f"gave up: {reason}")

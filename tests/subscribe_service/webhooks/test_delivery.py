@@ -151,3 +151,28 @@ def test_a_receiver_that_never_answers_is_given_up_on_at_the_deadline(
     assert counts.retried == 1
     [(_d, row)] = delivery_rows(app)
     assert "no answer" in row.last_error
+
+
+def test_register_notify_deliver_and_redeliver_on_both_databases(
+    backend_app, receiver, smtp_server, send_all, changes_file
+):
+    from webhook_helpers import register_and_confirm
+
+    app = backend_app
+    hook = register_and_confirm(app, smtp_server, send_all, receiver.url(), products=["messaging"])
+    receiver.answer("/hook", 500, times=1)
+    assert "1 webhook deliveries" in notify(app, changes_file, NEW_SUBPROCESSOR)
+    deadline = time.monotonic() + 10
+    while len(receiver.to("/hook")) < 2 and time.monotonic() < deadline:
+        send_all(app)
+        time.sleep(0.05)
+    [(delivery, row)] = delivery_rows(app, hook.id)
+    assert (row.status, row.attempts) == ("sent", 2)
+    answer = app.test_client().post(
+        f"{hook.manage_path}/redeliver/{delivery.id}", headers={"Origin": "http://127.0.0.1:8000"}
+    )
+    assert answer.status_code == 202
+    send_all(app)
+    assert [r.headers["webhook-id"] for r in receiver.to("/hook")] == [delivery.event_id] * 3
+    for request in receiver.to("/hook"):
+        Webhook(hook.secret).verify(request.body, request.headers)
