@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYNs of a sender posting several
+    # requests at once (each dropped one waits a second for its retransmission).
+    request_queue_size = 128
+
+
 @dataclass(frozen=True)
 class Request:
     path: str
@@ -66,7 +73,7 @@ class WebhookReceiver:
             def log_message(self, *_args: object) -> None:
                 pass  # quiet: the tests read `received`
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server = _Server((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -108,3 +115,29 @@ class WebhookReceiver:
     def to(self, path: str) -> list[Request]:
         with self.lock:
             return [r for r in self.received if r.path == path]
+
+
+def serve(port: int) -> None:
+    """Serve until killed, answering every POST 200 and keeping nothing (the benchmark's
+    receiver, in a process of its own)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = _Server(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(int(sys.argv[1]))

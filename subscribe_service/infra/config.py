@@ -70,6 +70,7 @@ def defaults() -> dict[str, Any]:
         "WEBHOOK_ALLOW_HOSTS": "",
         "WEBHOOK_CONNECT_TIMEOUT": 5.0,
         "WEBHOOK_TIMEOUT": 15.0,
+        "WEBHOOK_CONCURRENCY": 8,  # POSTs under way at once per sender
         "WEBHOOK_BACKOFF_SECONDS": 60.0,
         "WEBHOOK_RETRY_SECONDS": 3 * 86400.0,
         "WEBHOOK_PAUSE_AFTER_SECONDS": 3 * 86400.0,

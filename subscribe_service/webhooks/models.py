@@ -10,7 +10,6 @@ the same id. Its outbox row (mail/outbox.py) carries the state: queued, sent, fa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -75,11 +74,6 @@ class WebhookDelivery(Base):
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
     outbox: Mapped[OutboxMessage | None] = relationship()
-
-
-def endpoint_payload(delivery: WebhookDelivery) -> dict[str, Any]:
-    """What a delivery's outbox row carries: only the delivery's id."""
-    return {"delivery": delivery.id}
 
 
 # An endpoint's rows in the outbox (delete, redelivery limit); partial, so mail rows

@@ -17,6 +17,8 @@ The address rules are `notify`'s (notices/fetch.py): one copy of what is public.
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
 import ssl
 import threading
 import time
@@ -38,6 +40,7 @@ from subscribe_service.notices.fetch import (
     _Target,
 )
 
+TICK = 0.25  # seconds: how closely the watchdog keeps a request's deadline
 RESPONSE_MAX = 64 * 1024  # bytes of an answer read (it is only shown on the manage page)
 
 
@@ -75,14 +78,23 @@ def check_url(url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0) -> 
     if parts.username or parts.password:
         raise Refused("the URL may not carry a user name or password")
     port = port or (443 if scheme == "https" else 80)
-    try:
-        addresses = _resolve(host, port, Deadline(timeout), "")
-    except FetchError as err:
-        raise Refused(str(err)) from None
+    addresses = _addresses(host, port, timeout)
     for address in addresses:
         _refuse_local(host, address, allow_hosts)
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
     return _Target(url, scheme, host, port, path, addresses)
+
+
+def _addresses(host: str, port: int, timeout: float) -> list[IPAddress]:
+    """An address literal as it is; a name looked up within `timeout`."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        return _resolve(host, port, Deadline(timeout), "")
+    except FetchError as err:
+        raise Refused(str(err)) from None
 
 
 def _refuse_local(host: str, address: IPAddress, allow_hosts: Sequence[str]) -> None:
@@ -118,9 +130,7 @@ def post(
         raise OSError(str(err)) from None
     # Per-read timeouts cannot bound a server that trickles a byte at a time: the
     # watchdog ends the connection when the deadline passes, whatever it is doing.
-    watchdog = threading.Timer(total_timeout, _abort, args=(opened,))
-    watchdog.daemon = True
-    watchdog.start()
+    watch = _WATCHDOG.watch(opened, deadline.end)
     try:
         conn.request("POST", target.path, body=body, headers=dict(headers))
         response = conn.getresponse()
@@ -133,5 +143,48 @@ def post(
             raise OSError(f"no answer within {total_timeout:g} seconds") from None
         raise OSError(_reason(err)) from None
     finally:
-        watchdog.cancel()
+        _WATCHDOG.forget(watch)
         conn.close()
+
+
+class _Watchdog:
+    """One thread for every request's deadline (a timer thread per request cost more
+    than a local POST): it shuts the sockets of a request whose deadline has passed.
+
+    It looks every TICK seconds while requests are under way, and sleeps otherwise; it
+    is woken only when the first request arrives, so a busy sender does not wake it for
+    each one. A deadline is kept to within a TICK."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._watched: dict[int, tuple[float, list[socket.socket]]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, opened: list[socket.socket], end: float) -> int:
+        with self._lock:
+            self._next += 1
+            self._watched[self._next] = (end, opened)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True)
+                self._thread.start()
+            if len(self._watched) == 1:
+                self._lock.notify()
+            return self._next
+
+    def forget(self, key: int) -> None:
+        with self._lock:
+            self._watched.pop(key, None)
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                for key, (end, opened) in list(self._watched.items()):
+                    if end <= now:
+                        del self._watched[key]
+                        _abort(opened)
+                self._lock.wait(TICK if self._watched else None)
+
+
+_WATCHDOG = _Watchdog()

@@ -23,42 +23,27 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from functools import lru_cache
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from subscribe_service.infra.models import OutboxMessage, utcnow
-from subscribe_service.mail import outbox
 from subscribe_service.mail.compose import Composer
 from subscribe_service.mail.engine import Engine
 from subscribe_service.mail.interfaces import Connection, Message, Prepared, SendResult, Settle
 from subscribe_service.mail.smtp import SmtpConnection
-from subscribe_service.mail.store import SqlStore
 from subscribe_service.registry import get_registry
 from subscribe_service.webhooks import deliveries, outbound
-from subscribe_service.webhooks.models import WEBHOOK_KIND, WebhookDelivery, WebhookEndpoint
+from subscribe_service.webhooks.models import WEBHOOK_KIND
+from subscribe_service.webhooks.store import PREFIX, RoutedStore, Target
 
 log = logging.getLogger("subscribe_service.mail.sender")
 
-PREFIX = "webhook:"
 USER_AGENT = "trustsite-webhooks/1"
-MAX_ATTEMPTS_CAP = 40
-
-
-def retry_offsets(backoff: float, window: float) -> list[float]:
-    """Seconds after the first attempt at which each retry is due: doubling from
-    `backoff`, the last one when the window closes."""
-    offsets: list[float] = []
-    at, delay = 0.0, max(backoff, 0.001)
-    while at < window and len(offsets) < MAX_ATTEMPTS_CAP - 1:
-        at = min(at + delay, window)
-        offsets.append(at)
-        delay *= 2
-    return offsets
 
 
 @lru_cache(maxsize=256)
@@ -89,23 +74,23 @@ class WebhookComposer:
         self.store = store
 
     def prepare(self, message: OutboxMessage) -> Prepared:
-        found = self.store.session.execute(
-            select(WebhookDelivery, WebhookEndpoint)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .where(WebhookDelivery.id == int(message.payload.get("delivery", 0)))
-        ).first()
+        found = self.store.targets.get(message.id)
         if found is None:
             return Settle("cancelled", "the endpoint was deleted")
-        delivery, endpoint = found
-        if endpoint.status != "active":
+        if found.status != "active":
             return Settle("cancelled", deliveries.HELD)
-        self.store.endpoints[message.id] = (endpoint.id, endpoint.failing_since is not None)
-        request = {
-            "url": endpoint.url,
-            "headers": signed_headers(endpoint.secret, delivery.event_id, delivery.body, utcnow()),
-            "body": delivery.body,
-        }
-        return json.dumps(request).encode()
+        self.store.endpoints[message.id] = (found.endpoint_id, found.failing)
+        return json.dumps(request_for(message.id, found)).encode()
+
+
+def request_for(row_id: int, target: Target) -> dict[str, Any]:
+    """The POST for one delivery: url, signed headers (this attempt's timestamp), body."""
+    return {
+        "row": row_id,
+        "url": target.url,
+        "headers": signed_headers(target.secret, target.event_id, target.body, utcnow()),
+        "body": target.body,
+    }
 
 
 class RoutingComposer:
@@ -155,13 +140,25 @@ def http_poster(app: Flask) -> Poster:
 
 class RoutingConnection:
     """One batch's way out: HTTP for webhook rows, one SMTP session (opened on demand)
-    for mail."""
+    for mail.
+
+    Webhook POSTs overlap: when one is due, the next WEBHOOK_CONCURRENCY - 1 webhook rows
+    of the batch are started on the store's thread pool, and each answer is still
+    handed to the engine in the batch's order, to be recorded one by one. An endpoint
+    that takes its full timeout then holds up the others only once per window, not once
+    per row; and a crash can repeat at most that many deliveries, under their same
+    webhook-id (receivers deduplicate on it: docs/webhooks.md)."""
 
     def __init__(
-        self, smtp: Callable[[], AbstractContextManager[Connection]], post: Poster
+        self,
+        smtp: Callable[[], AbstractContextManager[Connection]],
+        post: Poster,
+        store: RoutedStore,
     ) -> None:
         self._open_smtp = smtp
         self._post = post
+        self._store = store
+        self._started: dict[int, Future[SendResult]] = {}
         self._smtp_context: AbstractContextManager[Connection] | None = None
         self._smtp: Connection | None = None
         self._last_was_mail = False
@@ -179,13 +176,27 @@ class RoutingConnection:
     ) -> SendResult:
         if recipient.startswith(PREFIX):
             self._last_was_mail = False
-            result = self._post(json.loads(message))
+            request = json.loads(message)
+            started = self._started.pop(request["row"], None)
+            self._start_ahead(request["row"])
+            if started is None:
+                started = self._store.pool.submit(self._post, request)
             if while_waiting is not None:
                 while_waiting()
-            return result
+            return started.result()
         smtp = self._smtp or self._start_smtp()
         self._last_was_mail = True
         return smtp.send_wire(recipient, message, while_waiting=while_waiting)
+
+    def _start_ahead(self, row_id: int) -> None:
+        """Start the POSTs of the webhook rows after `row_id`, up to the window."""
+        store = self._store
+        ahead = store.order[store.position.get(row_id, len(store.order)) + 1 :]
+        for later in ahead[: store.concurrency - 1]:
+            target = store.targets.get(later)
+            if later in self._started or target is None or target.status != "active":
+                continue  # started, or the composer settles it without a POST
+            self._started[later] = store.pool.submit(self._post, request_for(later, target))
 
     def _start_smtp(self) -> Connection:
         context = self._open_smtp()
@@ -203,82 +214,6 @@ class RoutingConnection:
             self._smtp.reset()
 
 
-class RoutedStore(SqlStore):
-    """The outbox store, with the webhook schedule and the endpoints' failure record."""
-
-    def __init__(self, app: Flask, owner: str) -> None:
-        super().__init__(app, owner)
-        cfg = app.config
-        self.offsets = retry_offsets(
-            float(cfg["WEBHOOK_BACKOFF_SECONDS"]), float(cfg["WEBHOOK_RETRY_SECONDS"])
-        )
-        self.pause_after = float(cfg["WEBHOOK_PAUSE_AFTER_SECONDS"])
-        # The claim fails rows that used every attempt: webhook rows have their own count.
-        self.kind_max_attempts = {WEBHOOK_KIND: len(self.offsets) + 1}
-        self.endpoints: dict[int, tuple[int, bool]] = {}  # row id -> (endpoint, failing)
-
-    def mark_sent(self, message: Message, reply: str) -> None:
-        super().mark_sent(message, reply)
-        endpoint = self.endpoints.pop(message.id, None)
-        if endpoint is not None and endpoint[1]:
-            deliveries.record_success(self.session, endpoint[0])
-            self.session.commit()
-
-    def mark_failed(self, message: Message, reason: str) -> None:
-        super().mark_failed(message, reason)
-        self._failed_attempt(message, reason)
-
-    def mark_retry(self, message: Message, reason: str) -> bool:
-        if message.kind != WEBHOOK_KIND:
-            return super().mark_retry(message, reason)
-        row = self._row(message)
-        due = self._next_attempt(row)
-        if due is None:
-            outbox.mark_failed(self.session, row.id, self.owner, f"gave up: {reason}")
-        else:
-            outbox.mark_retry(
-                self.session, row, self.owner, reason,
-                max_attempts=len(self.offsets) + 1, backoff_seconds=0,
-            )  # fmt: skip
-            self._reschedule(row.id, due)
-        self._failed_attempt(message, reason)
-        return due is not None
-
-    def _next_attempt(self, row: OutboxMessage) -> dt.datetime | None:
-        """When the next attempt is due, or None when the schedule is over."""
-        if row.attempts > len(self.offsets):
-            return None
-        return row.created_at + dt.timedelta(seconds=self.offsets[row.attempts - 1])
-
-    def _reschedule(self, row_id: int, due: dt.datetime) -> None:
-        self.session.execute(
-            OutboxMessage.__table__.update()
-            .where(
-                OutboxMessage.__table__.c.id == row_id, OutboxMessage.__table__.c.status == "queued"
-            )
-            .values(next_attempt_at=due)
-        )
-        self.session.commit()
-
-    def _failed_attempt(self, message: Message, reason: str) -> None:
-        if message.kind != WEBHOOK_KIND:
-            return
-        endpoint = self.endpoints.pop(message.id, None)
-        endpoint_id = endpoint[0] if endpoint else _endpoint_of(message.recipient)
-        if endpoint_id is None:
-            return
-        if deliveries.record_failure(
-            self.session, endpoint_id, reason, pause_after=self.pause_after
-        ):
-            log.warning("webhook endpoint #%d paused: %s", endpoint_id, deliveries.FAILING)
-        self.session.commit()
-
-
-def _endpoint_of(recipient: str) -> int | None:
-    tail = recipient.removeprefix(PREFIX)
-    return int(tail) if tail.isdigit() else None
-
-
 def make_sender(app: Flask, owner: str) -> Engine:
     """The outbox sender with both transports (registered by create_app)."""
     store = RoutedStore(app, owner)
@@ -288,7 +223,7 @@ def make_sender(app: Flask, owner: str) -> Engine:
     post = http_poster(app)
     return Engine(
         store,
-        lambda: RoutingConnection(lambda: SmtpConnection.for_app(app), post),
+        lambda: RoutingConnection(lambda: SmtpConnection.for_app(app), post, store),
         composer,
         lease_seconds=store.lease,
         rate=float(app.config["SEND_RATE"]),

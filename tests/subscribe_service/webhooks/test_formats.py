@@ -12,7 +12,8 @@ from standardwebhooks.webhooks import Webhook
 
 from subscribe_service.webhooks import formats
 from subscribe_service.webhooks.api import new_secret
-from subscribe_service.webhooks.transport import retry_offsets, signed_headers
+from subscribe_service.webhooks.store import retry_offsets
+from subscribe_service.webhooks.transport import signed_headers
 
 MOMENT = dt.datetime(2025, 1, 15, 9, 30, 12, 345000, tzinfo=dt.UTC)
 

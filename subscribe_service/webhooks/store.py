@@ -1,0 +1,173 @@
+"""The outbox store for a sender with webhooks: the mail store (mail/store.py) plus what
+webhook rows need.
+
+- The retry schedule: exponential backoff from WEBHOOK_BACKOFF_SECONDS, doubling, until
+  WEBHOOK_RETRY_SECONDS (three days) after the first attempt; a last attempt when the
+  window closes. Webhook rows have their own attempt ceiling at claim time.
+- The endpoints' failure record: a delivered request clears it; three days of failures
+  pause the endpoint and mail its owner (deliveries.record_failure).
+- What each claimed webhook row posts (`targets`, one query per batch) and the thread
+  pool the POSTs run on (transport.RoutingConnection).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from subscribe_service.infra.models import OutboxMessage
+from subscribe_service.mail import outbox
+from subscribe_service.mail.interfaces import Message
+from subscribe_service.mail.store import SqlStore
+from subscribe_service.webhooks import deliveries
+from subscribe_service.webhooks.models import WEBHOOK_KIND, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger("subscribe_service.mail.sender")
+
+PREFIX = "webhook:"
+MAX_ATTEMPTS_CAP = 40
+
+
+def retry_offsets(backoff: float, window: float) -> list[float]:
+    """Seconds after the first attempt at which each retry is due: doubling from
+    `backoff`, the last one when the window closes."""
+    offsets: list[float] = []
+    at, delay = 0.0, max(backoff, 0.001)
+    while at < window and len(offsets) < MAX_ATTEMPTS_CAP - 1:
+        at = min(at + delay, window)
+        offsets.append(at)
+        delay *= 2
+    return offsets
+
+
+@dataclass(frozen=True)
+class Target:
+    """What posting one claimed webhook row needs, read once per batch."""
+
+    endpoint_id: int
+    url: str
+    secret: str
+    status: str
+    failing: bool
+    event_id: str
+    body: str
+
+
+class RoutedStore(SqlStore):
+    """The outbox store, with the webhook schedule and the endpoints' failure record."""
+
+    def __init__(self, app: Flask, owner: str) -> None:
+        super().__init__(app, owner)
+        cfg = app.config
+        self.offsets = retry_offsets(
+            float(cfg["WEBHOOK_BACKOFF_SECONDS"]), float(cfg["WEBHOOK_RETRY_SECONDS"])
+        )
+        self.pause_after = float(cfg["WEBHOOK_PAUSE_AFTER_SECONDS"])
+        # The claim fails rows that used every attempt: webhook rows have their own count.
+        self.kind_max_attempts = {WEBHOOK_KIND: len(self.offsets) + 1}
+        self.endpoints: dict[int, tuple[int, bool]] = {}  # row id -> (endpoint, failing)
+        self.targets: dict[int, Target] = {}  # row id -> its request's parts, this batch
+        self.order: list[int] = []  # the batch's webhook rows, in the order they are sent
+        self.position: dict[int, int] = {}
+        self.concurrency = max(int(cfg["WEBHOOK_CONCURRENCY"]), 1)
+
+    @cached_property
+    def pool(self) -> ThreadPoolExecutor:
+        """The threads webhook POSTs run on, for as long as this sender lives."""
+        return ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
+
+    def _load(self, session: Session, ids: list[int]) -> list[OutboxMessage]:
+        messages = super()._load(session, ids)
+        # One query for the batch's webhook rows, instead of one per row.
+        wanted = {
+            int(m.payload.get("delivery", 0)): m.id for m in messages if m.kind == WEBHOOK_KIND
+        }
+        self.targets = {}
+        self.order = [m.id for m in messages if m.kind == WEBHOOK_KIND]
+        self.position = {row_id: i for i, row_id in enumerate(self.order)}
+        if wanted:
+            rows = session.execute(
+                select(
+                    WebhookDelivery.id,
+                    WebhookEndpoint.id,
+                    WebhookEndpoint.url,
+                    WebhookEndpoint.secret,
+                    WebhookEndpoint.status,
+                    WebhookEndpoint.failing_since.is_not(None),
+                    WebhookDelivery.event_id,
+                    WebhookDelivery.body,
+                )
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(WebhookDelivery.id.in_(wanted))
+            )
+            for delivery_id, *parts in rows:
+                self.targets[wanted[delivery_id]] = Target(*parts)
+        return messages
+
+    def mark_sent(self, message: Message, reply: str) -> None:
+        super().mark_sent(message, reply)
+        endpoint = self.endpoints.pop(message.id, None)
+        if endpoint is not None and endpoint[1]:
+            deliveries.record_success(self.session, endpoint[0])
+            self.session.commit()
+
+    def mark_failed(self, message: Message, reason: str) -> None:
+        super().mark_failed(message, reason)
+        self._failed_attempt(message, reason)
+
+    def mark_retry(self, message: Message, reason: str) -> bool:
+        if message.kind != WEBHOOK_KIND:
+            return super().mark_retry(message, reason)
+        row = self._row(message)
+        due = self._next_attempt(row)
+        if due is None:
+            outbox.mark_failed(self.session, row.id, self.owner, f"gave up: {reason}")
+        else:
+            outbox.mark_retry(
+                self.session, row, self.owner, reason,
+                max_attempts=len(self.offsets) + 1, backoff_seconds=0,
+            )  # fmt: skip
+            self._reschedule(row.id, due)
+        self._failed_attempt(message, reason)
+        return due is not None
+
+    def _next_attempt(self, row: OutboxMessage) -> dt.datetime | None:
+        """When the next attempt is due, or None when the schedule is over."""
+        if row.attempts > len(self.offsets):
+            return None
+        return row.created_at + dt.timedelta(seconds=self.offsets[row.attempts - 1])
+
+    def _reschedule(self, row_id: int, due: dt.datetime) -> None:
+        self.session.execute(
+            OutboxMessage.__table__.update()
+            .where(
+                OutboxMessage.__table__.c.id == row_id, OutboxMessage.__table__.c.status == "queued"
+            )
+            .values(next_attempt_at=due)
+        )
+        self.session.commit()
+
+    def _failed_attempt(self, message: Message, reason: str) -> None:
+        if message.kind != WEBHOOK_KIND:
+            return
+        endpoint = self.endpoints.pop(message.id, None)
+        endpoint_id = endpoint[0] if endpoint else _endpoint_of(message.recipient)
+        if endpoint_id is None:
+            return
+        if deliveries.record_failure(
+            self.session, endpoint_id, reason, pause_after=self.pause_after
+        ):
+            log.warning("webhook endpoint #%d paused: %s", endpoint_id, deliveries.FAILING)
+        self.session.commit()
+
+
+def _endpoint_of(recipient: str) -> int | None:
+    tail = recipient.removeprefix(PREFIX)
+    return int(tail) if tail.isdigit() else None
