@@ -63,45 +63,39 @@ def queue_for_notice(session: Session, notice: Notice) -> int:
     for endpoint in wanted:
         if endpoint.format not in bodies:
             bodies[endpoint.format] = formats.body(endpoint.format, record, company, moment)
-    event_ids = [new_event_id() for _ in wanted]
-    # Core inserts, a statement per table for every endpoint at once: the ORM's unit of
-    # work per row took longer than posting the deliveries.
-    delivery_ids = session.scalars(
-        insert(WebhookDelivery).returning(WebhookDelivery.id, sort_by_parameter_order=True),
+    # Core inserts, one statement per table for every endpoint at once: the ORM's unit
+    # of work per row took longer than posting the deliveries. A delivery and its
+    # outbox rows share the event id (the row's message_id), which links them.
+    rows = [(endpoint.id, new_event_id(), bodies[endpoint.format]) for endpoint in wanted]
+    session.execute(
+        insert(WebhookDelivery),
         [
             {
-                "endpoint_id": endpoint.id,
+                "endpoint_id": endpoint_id,
                 "event_id": event_id,
                 "event_type": formats.EVENT_TYPE,
                 "change_id": notice.change_id,
-                "body": bodies[endpoint.format],
+                "body": body,
                 "created_at": moment,
             }
-            for endpoint, event_id in zip(wanted, event_ids, strict=True)
+            for endpoint_id, event_id, body in rows
         ],
-    ).all()
-    outbox_ids = session.scalars(
-        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-        [
-            _outbox_values(endpoint.id, delivery_id, event_id, moment)
-            for endpoint, delivery_id, event_id in zip(wanted, delivery_ids, event_ids, strict=True)
-        ],
-    ).all()
-    session.execute(
-        update(WebhookDelivery),
-        [{"id": d, "outbox_id": o} for d, o in zip(delivery_ids, outbox_ids, strict=True)],
     )
-    return len(delivery_ids)
+    session.execute(
+        insert(OutboxMessage),
+        [_outbox_values(endpoint_id, event_id, moment) for endpoint_id, event_id, _ in rows],
+    )
+    return len(rows)
 
 
 def _outbox_values(
-    endpoint_id: int, delivery_id: int, event_id: str, now: dt.datetime
+    endpoint_id: int, event_id: str, now: dt.datetime, **payload: Any
 ) -> dict[str, Any]:
     return {
         "message_id": event_id,  # the sender keeps a row's own (a mail gets a Message-ID)
         "kind": WEBHOOK_KIND,
         "recipient": recipient(endpoint_id),
-        "payload": {"delivery": delivery_id},
+        "payload": payload,
         "status": "queued",
         "attempts": 0,
         "next_attempt_at": now,
@@ -109,9 +103,17 @@ def _outbox_values(
     }
 
 
-def _outbox_row(delivery: WebhookDelivery, now: dt.datetime) -> OutboxMessage:
-    return OutboxMessage(
-        **_outbox_values(delivery.endpoint_id, delivery.id, delivery.event_id, now)
+def latest_row(session: Session, delivery: WebhookDelivery) -> OutboxMessage | None:
+    """The newest outbox row that carries `delivery` (a redelivery adds one)."""
+    return session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.kind == WEBHOOK_KIND,
+            OutboxMessage.recipient == recipient(delivery.endpoint_id),
+            OutboxMessage.message_id == delivery.event_id,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
     )
 
 
@@ -122,7 +124,7 @@ class RedeliverRefused(Exception):
 def redeliver(session: Session, delivery: WebhookDelivery) -> None:
     """Queue `delivery` again (same webhook-id, same body); at most WEBHOOK_REDELIVER_PER_HOUR
     per endpoint, and not while it is still queued."""
-    current = delivery.outbox
+    current = latest_row(session, delivery)
     if current is not None and current.status in ("queued", "sending"):
         raise RedeliverRefused("This delivery is still queued: it will be tried again anyway.")
     limit = int(current_app.config["WEBHOOK_REDELIVER_PER_HOUR"])
@@ -131,6 +133,7 @@ def redeliver(session: Session, delivery: WebhookDelivery) -> None:
         select(func.count())
         .select_from(OutboxMessage)
         .where(
+            OutboxMessage.kind == WEBHOOK_KIND,
             OutboxMessage.recipient == recipient(delivery.endpoint_id),
             OutboxMessage.payload["redelivery"].as_boolean().is_(True),
             OutboxMessage.created_at >= hour_ago,
@@ -140,34 +143,33 @@ def redeliver(session: Session, delivery: WebhookDelivery) -> None:
         raise RedeliverRefused(
             f"At most {limit} redeliveries an hour per endpoint: try again later."
         )
-    row = _outbox_row(delivery, utcnow())
-    row.payload = {**row.payload, "redelivery": True}
-    session.add(row)
-    session.flush()
-    delivery.outbox_id = row.id
+    now = utcnow()
+    session.execute(
+        insert(OutboxMessage),
+        [_outbox_values(delivery.endpoint_id, delivery.event_id, now, redelivery=True)],
+    )
     session.commit()
 
 
 def requeue_held(session: Session, endpoint: WebhookEndpoint) -> int:
     """On resume: queue again the deliveries cancelled while the endpoint was paused."""
     held = session.scalars(
-        select(WebhookDelivery)
-        .join(OutboxMessage, OutboxMessage.id == WebhookDelivery.outbox_id)
-        .where(
-            WebhookDelivery.endpoint_id == endpoint.id,
+        select(OutboxMessage).where(
+            OutboxMessage.kind == WEBHOOK_KIND,
+            OutboxMessage.recipient == recipient(endpoint.id),
             OutboxMessage.status == "cancelled",
             OutboxMessage.last_error == HELD,
         )
     ).all()
     now = utcnow()
-    for delivery in held:
-        row = _outbox_row(delivery, now)
-        session.add(row)
-        session.flush()
-        delivery.outbox_id = row.id
+    for row in held:
+        row.last_error = RELEASED  # queued again once, never twice
+        session.add(OutboxMessage(**_outbox_values(endpoint.id, row.message_id or "", now)))
+    session.flush()
     return len(held)
 
 
+RELEASED = "endpoint paused; queued again when it was resumed"
 HELD = "endpoint paused"  # the reason a delivery to a paused endpoint is cancelled
 
 

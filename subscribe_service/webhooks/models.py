@@ -66,21 +66,18 @@ class WebhookDelivery(Base):
     event_type: Mapped[str] = mapped_column(String(64))
     change_id: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    # The latest outbox row that carries it (a redelivery queues a new one).
-    outbox_id: Mapped[int | None] = mapped_column(
-        ForeignKey("outbox.id", ondelete="SET NULL"), nullable=True
-    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
-    outbox: Mapped[OutboxMessage | None] = relationship()
 
 
-# An endpoint's rows in the outbox (delete, redelivery limit); partial, so mail rows
-# (the subscribe endpoint's inserts among them) never pay for it. Migration 0008.
+# An endpoint's rows in the outbox, and a delivery's (they share its event id as
+# message_id): partial, so mail rows (the subscribe endpoint's inserts among them) never
+# pay for it. Migration 0008.
 Index(
     "ix_outbox_webhook_recipient",
     OutboxMessage.recipient,
+    OutboxMessage.message_id,
     sqlite_where=text("kind = 'webhook'"),
     postgresql_where=text("kind = 'webhook'"),
 )

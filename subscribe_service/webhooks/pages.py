@@ -22,7 +22,7 @@ from subscribe_service.web.pages import message, page
 from subscribe_service.web.validation import InvalidInput
 from subscribe_service.webhooks import deliveries
 from subscribe_service.webhooks.api import new_secret
-from subscribe_service.webhooks.models import WebhookDelivery, WebhookEndpoint
+from subscribe_service.webhooks.models import WEBHOOK_KIND, WebhookDelivery, WebhookEndpoint
 
 bp = Blueprint("webhook_pages", __name__, url_prefix="/webhooks")
 RECENT = 20  # deliveries listed on the manage page
@@ -84,14 +84,27 @@ def manage(token: str) -> tuple[str, int]:
 def _recent(
     session: Session, endpoint: WebhookEndpoint
 ) -> list[tuple[WebhookDelivery, OutboxMessage | None]]:
-    rows = session.execute(
-        select(WebhookDelivery, OutboxMessage)
-        .outerjoin(OutboxMessage, OutboxMessage.id == WebhookDelivery.outbox_id)
-        .where(WebhookDelivery.endpoint_id == endpoint.id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(RECENT)
+    """The newest deliveries, each with its newest outbox row (None once purged)."""
+    found = list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(RECENT)
+        )
     )
-    return [(d, o) for d, o in rows]
+    rows: dict[str, OutboxMessage] = {}
+    for row in session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.kind == WEBHOOK_KIND,
+            OutboxMessage.recipient == deliveries.recipient(endpoint.id),
+            OutboxMessage.message_id.in_([d.event_id for d in found]),
+        )
+        .order_by(OutboxMessage.id)
+    ):
+        rows[row.message_id or ""] = row  # the newest wins
+    return [(d, rows.get(d.event_id)) for d in found]
 
 
 @bp.post("/manage/<token>/rotate")

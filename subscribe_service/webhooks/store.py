@@ -86,16 +86,13 @@ class RoutedStore(SqlStore):
     def _load(self, session: Session, ids: list[int]) -> list[OutboxMessage]:
         messages = super()._load(session, ids)
         # One query for the batch's webhook rows, instead of one per row.
-        wanted = {
-            int(m.payload.get("delivery", 0)): m.id for m in messages if m.kind == WEBHOOK_KIND
-        }
-        self.targets = {}
         self.order = [m.id for m in messages if m.kind == WEBHOOK_KIND]
         self.position = {row_id: i for i, row_id in enumerate(self.order)}
-        if wanted:
+        self.targets = {}
+        if self.order:
             rows = session.execute(
                 select(
-                    WebhookDelivery.id,
+                    OutboxMessage.id,
                     WebhookEndpoint.id,
                     WebhookEndpoint.url,
                     WebhookEndpoint.secret,
@@ -104,11 +101,12 @@ class RoutedStore(SqlStore):
                     WebhookDelivery.event_id,
                     WebhookDelivery.body,
                 )
+                .join(WebhookDelivery, WebhookDelivery.event_id == OutboxMessage.message_id)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.id.in_(wanted))
+                .where(OutboxMessage.id.in_(self.order))
             )
-            for delivery_id, *parts in rows:
-                self.targets[wanted[delivery_id]] = Target(*parts)
+            for row_id, *parts in rows:
+                self.targets[row_id] = Target(*parts)
         return messages
 
     def mark_sent(self, message: Message, reply: str) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage
+from subscribe_service.webhooks.deliveries import latest_row
 from subscribe_service.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/]{43}=")
@@ -56,17 +57,15 @@ def register_and_confirm(app: Flask, smtp_server, send_all, url: str, **fields: 
 def delivery_rows(
     app: Flask, endpoint_id: int | None = None
 ) -> list[tuple[WebhookDelivery, OutboxMessage | None]]:
+    """Each delivery with its newest outbox row."""
     with app.app_context(), session_scope(app) as session:
-        query = (
-            select(WebhookDelivery, OutboxMessage)
-            .outerjoin(OutboxMessage, OutboxMessage.id == WebhookDelivery.outbox_id)
-            .order_by(WebhookDelivery.id)
-        )
+        query = select(WebhookDelivery).order_by(WebhookDelivery.id)
         if endpoint_id is not None:
             query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
-        rows = session.execute(query).all()
+        found = list(session.scalars(query))
+        pairs = [(d, latest_row(session, d)) for d in found]
         session.expunge_all()
-        return [(d, o) for d, o in rows]
+        return pairs
 
 
 def mail_text(message) -> str:  # type: ignore[no-untyped-def]

@@ -52,19 +52,12 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("change_id", sa.String(200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.ForeignKeyConstraint(
             ["endpoint_id"],
             ["webhook_endpoints.id"],
             name="fk_webhook_deliveries_endpoint_id_webhook_endpoints",
             ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["outbox_id"],
-            ["outbox.id"],
-            name="fk_webhook_deliveries_outbox_id_outbox",
-            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_deliveries"),
         sa.UniqueConstraint("event_id", name="uq_webhook_deliveries_event_id"),
@@ -77,7 +70,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_outbox_webhook_recipient",
         "outbox",
-        ["recipient"],
+        ["recipient", "message_id"],
         sqlite_where=sa.text("kind = 'webhook'"),
         postgresql_where=sa.text("kind = 'webhook'"),
     )
