@@ -304,6 +304,18 @@ def mark_sent(target: Connection | Session, message_id: int, owner: str, smtp_re
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def mark_sent_many(session: Session, sent: list[tuple[int, str]], owner: str) -> None:
+    """Record several accepted messages ((row id, reply) each) in one transaction: one
+    commit for all of them (webhook deliveries, whose answers come back together)."""
+    now = utcnow()
+    params = [
+        {"row_id": row_id, "owner": owner, "sent_at": now, "reply": reply[:REPLY_MAX]}
+        for row_id, reply in sent
+    ]
+    session.execute(_MARK_SENT, params)
+    session.commit()
+
+
 def mark_failed(session: Session, message_id: int, owner: str, error: str) -> bool:
     return _finish(session, message_id, owner, status="failed", last_error=error[:REPLY_MAX])
 

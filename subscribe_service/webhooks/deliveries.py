@@ -44,8 +44,13 @@ def queue_for_notice(session: Session, notice: Notice) -> int:
     """Queue the notice to every confirmed endpoint that wants it; the number queued.
     A paused endpoint's delivery is held (cancelled by the sender) and queued again when
     its owner resumes it."""
-    endpoints = session.scalars(
-        select(WebhookEndpoint)
+    endpoints = session.execute(  # columns, not ORM objects: thousands of rows
+        select(
+            WebhookEndpoint.id,
+            WebhookEndpoint.topics,
+            WebhookEndpoint.products,
+            WebhookEndpoint.format,
+        )
         .where(WebhookEndpoint.status.in_(("active", "paused")))
         .order_by(WebhookEndpoint.id)
     )

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from subscribe_service.infra.models import OutboxMessage
 from subscribe_service.mail import outbox
-from subscribe_service.mail.interfaces import Message
+from subscribe_service.mail.interfaces import Claim, Message
 from subscribe_service.mail.store import SqlStore
 from subscribe_service.webhooks import deliveries
 from subscribe_service.webhooks.models import WEBHOOK_KIND, WebhookDelivery, WebhookEndpoint
@@ -77,6 +79,8 @@ class RoutedStore(SqlStore):
         self.order: list[int] = []  # the batch's webhook rows, in the order they are sent
         self.position: dict[int, int] = {}
         self.concurrency = max(int(cfg["WEBHOOK_CONCURRENCY"]), 1)
+        self._sent: list[tuple[int, str]] = []  # accepted, not recorded yet (a window)
+        self._recovered: list[int] = []  # endpoints whose failing record those clear
 
     @cached_property
     def pool(self) -> ThreadPoolExecutor:
@@ -109,12 +113,35 @@ class RoutedStore(SqlStore):
                 self.targets[row_id] = Target(*parts)
         return messages
 
+    @contextmanager
+    def claim(self) -> Iterator[Claim]:
+        with super().claim() as claim:
+            try:
+                yield claim
+            finally:
+                if self._sent:
+                    self._record_sent()  # what was accepted is recorded, whatever came after
+
     def mark_sent(self, message: Message, reply: str) -> None:
-        super().mark_sent(message, reply)
+        if message.kind != WEBHOOK_KIND:
+            super().mark_sent(message, reply)
+            return
+        # Webhook answers are recorded a window at a time, in one transaction: a commit
+        # per delivery was most of the sender's time. A crash before the commit re-sends
+        # that window, under the same webhook-ids, besides the requests under way: at
+        # most twice WEBHOOK_CONCURRENCY repeats in all (docs/webhooks.md).
+        self._sent.append((message.id, reply))
         endpoint = self.endpoints.pop(message.id, None)
         if endpoint is not None and endpoint[1]:
-            deliveries.record_success(self.session, endpoint[0])
-            self.session.commit()
+            self._recovered.append(endpoint[0])
+        if len(self._sent) >= self.concurrency:
+            self._record_sent()
+
+    def _record_sent(self) -> None:
+        for endpoint_id in self._recovered:
+            deliveries.record_success(self.session, endpoint_id)
+        outbox.mark_sent_many(self.session, self._sent, self.owner)
+        self._sent, self._recovered = [], []
 
     def mark_failed(self, message: Message, reason: str) -> None:
         super().mark_failed(message, reason)

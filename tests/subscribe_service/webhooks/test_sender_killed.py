@@ -1,8 +1,8 @@
 """The SIGKILL test for webhooks: a real `flask send` process killed mid-batch while it
 posts to a real local HTTP receiver, then restarted. Every endpoint gets its event; the
-only possible duplicates are the requests under way at the kill (at most
-WEBHOOK_CONCURRENCY), and they carry the same webhook-id, so a receiver that
-deduplicates on it sees each event once."""
+only possible duplicates are the requests under way at the kill and the answers not
+yet recorded (at most WEBHOOK_CONCURRENCY of each), and they carry the same webhook-id,
+so a receiver that deduplicates on it sees each event once."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_sender_killed_mid_batch_then_restarted_posts_every_event(
     accepted_at_kill = len(receiver.received)
     recorded_sent = sum(1 for _d, row in delivery_rows(app) if row.status == "sent")
     in_flight = accepted_at_kill - recorded_sent
-    assert 0 <= in_flight <= CONCURRENCY
+    assert 0 <= in_flight <= 2 * CONCURRENCY
     assert accepted_at_kill < ENDPOINTS, "the sender finished before it was killed"
 
     time.sleep(2.2)  # the killed sender's leases expire
