@@ -7,7 +7,8 @@ the delivery engine (claim, sign, the checked outbound POST to the address that 
 resolved, record each answer). The lower bound, measured in the same run against the
 same receiver: plain http.client POSTing the same bodies with the same headers to the
 same N URLs, one connection per request as the sender makes (each endpoint is its own
-host in real life). Target: at least 0.7 of the lower bound's throughput (medians).
+host in real life), measured right after each of our runs. Target: the median of the
+runs' ratios is at least 0.7.
 
 The receiver is http.server in its own process, so the client side being measured does
 not share an interpreter with the server.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
-from notify import SITE, TARGET_RATIO, change_doc, database, free_port, median_of
+from notify import SITE, TARGET_RATIO, change_doc, database, free_port
 from sqlalchemy import delete, insert, select
 
 from subscribe_service import create_app
@@ -169,14 +171,20 @@ def time_bare_client(port: int, requests: list[tuple[str, bytes, dict[str, str]]
 
 
 def bench(workdir: Path, endpoints: int, runs: int) -> bool:
+    """Each run is a pair, ours then the bound just after: on a shared machine the load
+    drifts, and the ratio is the median of the pairs' ratios."""
+    ours: list[float] = []
+    bound: list[float] = []
     with receiver() as port, database("sqlite", workdir) as url:
         app = make_app(url)
         add_endpoints(app, port, endpoints)
-        ours_s = median_of(runs, lambda i: time_delivery(app, i))
-        requests = prepared_requests(app)
+        for run in range(runs):
+            ours.append(time_delivery(app, run))
+            requests = prepared_requests(app)
+            bound.append(time_bare_client(port, requests))
         size = len(requests[0][1])
-        bound_s = median_of(runs, lambda _i: time_bare_client(port, requests))
-    ratio = bound_s / ours_s
+    ours_s, bound_s = statistics.median(ours), statistics.median(bound)
+    ratio = statistics.median(b / o for b, o in zip(bound, ours, strict=True))
     print(f"webhook delivery, {endpoints} endpoints, SQLite, median of {runs}:")
     print(f"  notify -> last delivery accepted: {ours_s:.2f} s ({endpoints / ours_s:.0f} req/s)")
     print(
@@ -185,8 +193,8 @@ def bench(workdir: Path, endpoints: int, runs: int) -> bool:
     )
     ok = ratio >= TARGET_RATIO
     print(
-        f"  ratio to the lower bound: {ratio:.2f} (target >= {TARGET_RATIO}) "
-        f"{'OK' if ok else 'MISSED'}"
+        f"  ratio to the lower bound: {ratio:.2f} (target >= {TARGET_RATIO}; median of the "
+        f"runs' ratios) {'OK' if ok else 'MISSED'}"
     )
     return ok
 
@@ -195,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run: a quick check")
     parser.add_argument("--endpoints", type=int, default=1_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     if args.smoke:
         args.endpoints, args.runs = 50, 1

@@ -2,25 +2,23 @@
 
 A delivery is an outbox row of kind `webhook` whose recipient is `webhook:<endpoint
 id>`, so it is claimed, leased, retried and recorded by the same engine and store as a
-mail (mail/engine.py): at least once, a crash loses at most the request in flight. Three
-parts route by row:
+mail (mail/engine.py): at least once, every answer recorded. Three parts route by row:
 
-- `RoutingComposer`: mail rows go to the mail Composer; a webhook row becomes its signed
-  request (Standard Webhooks headers: the delivery's fixed webhook-id, the attempt's
-  timestamp and signature), passed to the connection as JSON bytes.
-- `RoutingConnection`: a webhook request is POSTed through outbound.py; a mail goes to an
-  SMTP session opened when the batch's first mail needs it. Every HTTP outcome is that
-  delivery's own (a 5xx or a timeout is retried; a refused URL fails the delivery), so an
-  endpoint that is down never sends the rest of the batch back to the queue.
-- `RoutedStore`: the outbox store with the webhook retry schedule (exponential backoff
-  for WEBHOOK_RETRY_SECONDS, three days) and the endpoint's failure record: success
-  clears it, and three days of failures pause the endpoint and mail its owner.
+- `RoutingComposer`: mail rows go to the mail Composer; a webhook row is posted unless
+  its endpoint is gone or paused (then it is settled without a request).
+- `RoutingConnection`: a webhook row's request (Standard Webhooks headers: the
+  delivery's fixed webhook-id, the attempt's timestamp and signature) is POSTed through
+  outbound.py, several at once; a mail goes to an SMTP session opened when the batch's
+  first mail needs it. Every HTTP outcome is that delivery's own (a 5xx or a timeout is
+  retried; a refused URL fails the delivery), so an endpoint that is down never sends
+  the rest of the batch back to the queue.
+- `RoutedStore` (store.py): the outbox store with the webhook retry schedule and the
+  endpoints' failure record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -68,7 +66,9 @@ def signed_headers(secret: str, event_id: str, body: str, now: dt.datetime) -> d
 
 
 class WebhookComposer:
-    """A claimed webhook row -> its request (url, headers, body) as JSON bytes."""
+    """Whether a claimed webhook row is posted. What goes to the connection is only the
+    row's id: the connection builds and signs the request from the batch's targets when
+    it starts it (possibly ahead of the engine), once."""
 
     def __init__(self, store: RoutedStore) -> None:
         self.store = store
@@ -80,13 +80,12 @@ class WebhookComposer:
         if found.status != "active":
             return Settle("cancelled", deliveries.HELD)
         self.store.endpoints[message.id] = (found.endpoint_id, found.failing)
-        return json.dumps(request_for(message.id, found)).encode()
+        return str(message.id).encode("ascii")
 
 
 def request_for(row_id: int, target: Target) -> dict[str, Any]:
     """The POST for one delivery: url, signed headers (this attempt's timestamp), body."""
     return {
-        "row": row_id,
         "url": target.url,
         "headers": signed_headers(target.secret, target.event_id, target.body, utcnow()),
         "body": target.body,
@@ -176,10 +175,11 @@ class RoutingConnection:
     ) -> SendResult:
         if recipient.startswith(PREFIX):
             self._last_was_mail = False
-            request = json.loads(message)
-            started = self._started.pop(request["row"], None)
-            self._start_ahead(request["row"])
+            row_id = int(message)
+            started = self._started.pop(row_id, None)
+            self._start_ahead(row_id)
             if started is None:
+                request = request_for(row_id, self._store.targets[row_id])
                 started = self._store.pool.submit(self._post, request)
             if while_waiting is not None:
                 while_waiting()

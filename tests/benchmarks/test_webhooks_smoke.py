@@ -26,4 +26,4 @@ def test_webhooks_benchmark_prints_every_figure(tmp_path: Path) -> None:
     assert "webhook delivery, 50 endpoints, SQLite, median of 1:" in out, out
     assert re.search(r"notify -> last delivery accepted: \d+\.\d+ s \(\d+ req/s\)", out), out
     assert re.search(r"http\.client lower bound, \d+ byte bodies, .*: \d+\.\d+ s", out), out
-    assert re.search(r"ratio to the lower bound: \d+\.\d+ \(target >= 0\.7\)", out), out
+    assert re.search(r"ratio to the lower bound: \d+\.\d+ \(target >= 0\.7;", out), out
