@@ -74,7 +74,6 @@ class WebhookReceiver:
                 pass  # quiet: the tests read `received`
 
         self._server = _Server((self.host, self.port), Handler)
-        self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -133,7 +132,6 @@ def serve(port: int) -> None:
             pass
 
     server = _Server(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
     server.serve_forever()
 
 

@@ -13,18 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import (
-    Connection,
-    Engine,
-    and_,
-    bindparam,
-    case,
-    func,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.db import get_statements_engine, write_lock
