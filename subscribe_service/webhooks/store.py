@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from subscribe_service.infra.models import OutboxMessage
+from subscribe_service.infra.models import OutboxMessage, utcnow
 from subscribe_service.mail import outbox
 from subscribe_service.mail.interfaces import Claim, Message
 from subscribe_service.mail.store import SqlStore
@@ -68,9 +68,8 @@ class RoutedStore(SqlStore):
     def __init__(self, app: Flask, owner: str) -> None:
         super().__init__(app, owner)
         cfg = app.config
-        self.offsets = retry_offsets(
-            float(cfg["WEBHOOK_BACKOFF_SECONDS"]), float(cfg["WEBHOOK_RETRY_SECONDS"])
-        )
+        self.backoff_base = float(cfg["WEBHOOK_BACKOFF_SECONDS"])
+        self.offsets = retry_offsets(self.backoff_base, float(cfg["WEBHOOK_RETRY_SECONDS"]))
         self.pause_after = float(cfg["WEBHOOK_PAUSE_AFTER_SECONDS"])
         # The claim fails rows that used every attempt: webhook rows have their own count.
         self.kind_max_attempts = {WEBHOOK_KIND: len(self.offsets) + 1}
@@ -164,10 +163,18 @@ class RoutedStore(SqlStore):
         return due is not None
 
     def _next_attempt(self, row: OutboxMessage) -> dt.datetime | None:
-        """When the next attempt is due, or None when the schedule is over."""
-        if row.attempts > len(self.offsets):
+        """When the next attempt is due, or None when the schedule is over.
+
+        Due at the schedule's offset from the first attempt, but never sooner than the
+        backoff from now (a sender that was down does not fire the missed retries in a
+        row), and never after the window closes."""
+        end = row.created_at + dt.timedelta(seconds=self.offsets[-1])
+        now = utcnow()
+        if row.attempts > len(self.offsets) or now >= end:
             return None
-        return row.created_at + dt.timedelta(seconds=self.offsets[row.attempts - 1])
+        planned = row.created_at + dt.timedelta(seconds=self.offsets[row.attempts - 1])
+        backoff = dt.timedelta(seconds=self.backoff_base * 2 ** (row.attempts - 1))
+        return min(max(planned, now + backoff), end)
 
     def _reschedule(self, row_id: int, due: dt.datetime) -> None:
         self.session.execute(

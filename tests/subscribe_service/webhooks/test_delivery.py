@@ -176,3 +176,24 @@ def test_register_notify_deliver_and_redeliver_on_both_databases(
     assert [r.headers["webhook-id"] for r in receiver.to("/hook")] == [delivery.event_id] * 3
     for request in receiver.to("/hook"):
         Webhook(hook.secret).verify(request.body, request.headers)
+
+
+def test_a_delivery_older_than_its_window_is_given_up_after_one_attempt(
+    make_app, receiver, smtp_server, send_all, changes_file
+):
+    """A sender that was down longer than the retry window does not fire every missed
+    retry in a row: the late attempt is the last one."""
+    from webhook_helpers import register_and_confirm
+
+    app = make_app(
+        WEBHOOK_ALLOW_HOSTS="127.0.0.1", WEBHOOK_BACKOFF_SECONDS=0.05, WEBHOOK_RETRY_SECONDS=0.3
+    )
+    register_and_confirm(app, smtp_server, send_all, receiver.url())
+    receiver.answer("/hook", 503)
+    notify(app, changes_file, NEW_SUBPROCESSOR)
+    time.sleep(0.4)  # the sender was down
+    counts = send_all(app)
+    assert (counts.failed, counts.retried) == (1, 0)
+    assert len(receiver.to("/hook")) == 1
+    [(_d, row)] = delivery_rows(app)
+    assert row.status == "failed" and row.last_error.startswith("gave up: 503")

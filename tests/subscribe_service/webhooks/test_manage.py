@@ -110,9 +110,9 @@ def test_three_days_of_failures_pause_the_endpoint_and_mail_its_owner(
     # Time shrunk: the schedule and the pause are the same rules with smaller numbers.
     app = make_app(
         WEBHOOK_ALLOW_HOSTS="127.0.0.1",
-        WEBHOOK_BACKOFF_SECONDS=0.01,
-        WEBHOOK_RETRY_SECONDS=0.2,
-        WEBHOOK_PAUSE_AFTER_SECONDS=0.1,
+        WEBHOOK_BACKOFF_SECONDS=0.02,
+        WEBHOOK_RETRY_SECONDS=1.0,
+        WEBHOOK_PAUSE_AFTER_SECONDS=0.3,
     )
     hook = register_and_confirm(app, smtp_server, send_all, receiver.url())
     receiver.answer("/hook", 500)
@@ -130,6 +130,10 @@ def test_three_days_of_failures_pause_the_endpoint_and_mail_its_owner(
     with app.app_context(), session_scope(app) as session:
         endpoint = session.get(WebhookEndpoint, hook.id)
         assert endpoint.status == "paused"
+    posted = len(receiver.received)
+    time.sleep(1.0)  # the delivery's window closes
+    send_all(app)
+    assert len(receiver.received) == posted, "nothing is posted to a paused endpoint"
     [(_d, row)] = delivery_rows(app)
     assert row.status in ("failed", "cancelled")
     assert len(smtp_server.messages_to(OWNER)) == 2, "one mail about the pause, not one per failure"
