@@ -10,6 +10,14 @@ from subscribe_service.webhooks.api import PRODUCT, PRODUCTS_MAX
 from subscribe_service.webhooks.models import FORMATS, URL_MAX
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
+# What api._parse_url takes, as far as the request alone tells: https, a host name or
+# IPv4 address, an optional port, then printable ASCII. (IPv6 literals and, where the
+# operator allows a host, plain http are taken too; the document offers the common form.)
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PORT = (  # 0 to 65535, as urllib reads a port
+    "(?:[0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+)
+URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]://{_LABEL}(?:\.{_LABEL})*(?::{_PORT})?(?:[/?#][!-~]*)?$"
 
 REGISTRATION = {
     "type": "object",
@@ -17,10 +25,12 @@ REGISTRATION = {
     "additionalProperties": False,
     "properties": {
         "url": text(
-            format="uri",
+            pattern=URL_PATTERN,
             maxLength=URL_MAX,
-            description="Where to POST: https:// to a public address (a loopback or private "
-            "address is refused with 422 unless the operator allowed the host).",
+            description="Where to POST: https:// to a public address. A host name is looked "
+            "up when the endpoint is registered: one that does not resolve, or resolves to a "
+            "loopback or private address, is refused with 422 (unless the operator allowed "
+            "the host), and every delivery checks it again.",
         ),
         "email": {
             **EMAIL,
