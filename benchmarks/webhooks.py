@@ -85,7 +85,7 @@ def post(port: int, path: str, body: bytes, headers: dict[str, str]) -> int:
 def make_app(db_url: str) -> Flask:
     app = create_app(
         {
-            "SECRET_KEY": "benchmark-secret",
+            "SECRET_KEY": "benchmark-secret-0123456789abcdef",
             "DATABASE_URL": db_url,
             "SITE_URL": SITE,
             "SEND_RATE": 0,  # no rate limit: measure the engine, not the throttle
