@@ -34,7 +34,7 @@ def _changes(tmp_path: Path) -> Path:
 @pytest.fixture
 def notice_mail(app, tmp_path, smtp_server, send_all):
     add_subscriber_to(app, "ann@client.example", topics=["subprocessors"])
-    assert invoke(app, "notify", str(_changes(tmp_path))).exit_code == 0
+    assert invoke(app, "notify", "--all", str(_changes(tmp_path))).exit_code == 0
     send_all(app)
     [mail] = smtp_server.messages_to("ann@client.example")
     smtp_server.clear()

@@ -185,7 +185,7 @@ def test_a_change_is_queued_only_for_the_subscribers_of_the_products_it_touches(
     sms_only["products"] = ["sms"]
     source = changes_file(sms_only, DPA_21)  # DPA_21 has no products: every product
 
-    result = invoke(app, "notify", str(source))
+    result = invoke(app, "notify", "--all", str(source))
 
     assert "subprocessors/2025-03-01: 3 deliveries queued" in result.output, result.output
     assert recipients(app, "subprocessors/2025-03-01") == {
