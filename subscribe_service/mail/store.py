@@ -205,10 +205,18 @@ def claim_batch(
     exhausted: list[int] = []
     if max_attempts is not None:
         ceiling: Any = max_attempts
+        gave_up: Any = f"gave up: all {max_attempts} attempts used"
         if kind_max_attempts:
             ceiling = case(
                 *((OutboxMessage.kind == k, n) for k, n in kind_max_attempts.items()),
                 else_=max_attempts,
+            )
+            gave_up = case(
+                *(
+                    (OutboxMessage.kind == k, f"gave up: all {n} attempts used")
+                    for k, n in kind_max_attempts.items()
+                ),
+                else_=gave_up,
             )
         exhausted = list(
             session.scalars(
@@ -220,9 +228,7 @@ def claim_batch(
                     lease_owner=None,
                     lease_until=None,
                     # The last attempt's reason, if it got as far as recording one.
-                    last_error=func.coalesce(
-                        OutboxMessage.last_error, f"gave up: all {max_attempts} attempts used"
-                    ),
+                    last_error=func.coalesce(OutboxMessage.last_error, gave_up),
                 )
                 .returning(OutboxMessage.id)
                 .execution_options(synchronize_session=False)
