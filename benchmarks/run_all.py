@@ -59,6 +59,11 @@ BENCHMARKS = (
         "smtplib over one and two connections",
     ),
     Benchmark(
+        "webhooks",
+        "notify + one sender to the last of 1,000 webhook deliveries accepted by a local HTTP "
+        "receiver (SQLite), against a bare http.client posting the same requests",
+    ),
+    Benchmark(
         "redline",
         "word-level redlines, against splitting and escaping the words",
     ),

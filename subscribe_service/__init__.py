@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _subscriptions(app, registry)
     _notices(app, registry)
     _requests(app, registry)
+    _webhooks(app, registry)
     _sending(app)
     _checks_on_every_view(app, registry)  # last: they wrap the views registered above
     if app.config["SERVE_SITE"] or app.debug:
@@ -147,6 +148,32 @@ def _requests(app: Flask, registry: Registry) -> None:
     registry.chore(retention.purge_chore)
     registry.chore(reports_cli.purge_chore)
     app.cli.add_command(cli.requests_cli)
+
+
+def _webhooks(app: Flask, registry: Registry) -> None:
+    """Webhook endpoints: registration, owner pages, the owner's mails, the deliveries
+    queued by `notify`, and the HTTP transport beside SMTP in the sender."""
+    from subscribe_service.webhooks import (
+        api,
+        deliveries,
+        mails,
+        openapi,
+        pages,
+        privacy,
+        transport,
+    )
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    registry.mail_kind(api.CONFIRM_KIND, mails.render_confirm)
+    registry.mail_kind(deliveries.PAUSED_KIND, mails.render_paused)
+    registry.mailing_endpoint("webhooks.register")
+    registry.notice_hook(deliveries.queue_for_notice)
+    registry.sender(transport.make_sender)
+    registry.export_section("webhooks", privacy.export_endpoints)
+    registry.erase_hook(privacy.erase_endpoints)
+    registry.openapi(openapi.PATHS)
+    registry.chore(api.purge_pending)
 
 
 def _sending(app: Flask) -> None:

@@ -18,7 +18,8 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from subscribe_service.infra.models import OutboxMessage, Subscriber
+    from subscribe_service.infra.models import Notice, OutboxMessage, Subscriber
+    from subscribe_service.mail.engine import Engine
     from subscribe_service.mail.message import RenderedMail
 
 # Renders one outbox row at send time; None: the mail is no longer wanted (cancelled).
@@ -33,6 +34,10 @@ Chore = Callable[[Flask], None]
 # OpenAPI paths, or a function that gives them when the document is asked for (a part
 # whose paths depend on what is offered at the time, e.g. the reports on request).
 OpenApiPaths = dict[str, Any] | Callable[[], dict[str, Any]]
+# Runs in `notify`'s transaction for each new notice; returns how many deliveries it queued.
+NoticeHook = Callable[["Session", "Notice"], int]
+# Builds the outbox sender when a part adds a transport beside SMTP (webhooks).
+SenderFactory = Callable[[Flask, str], "Engine"]
 
 _KEY = "trustsite.registry"
 
@@ -52,6 +57,8 @@ class Registry:
     # Endpoints that mail an address taken from the request: limited per IP and address.
     mailing_endpoints: list[str] = field(default_factory=list)
     openapi_parts: list[OpenApiPaths] = field(default_factory=list)
+    notice_hooks: list[NoticeHook] = field(default_factory=list)
+    sender_factory: SenderFactory | None = None
 
     def mail_kind(
         self, kind: str, render: Renderer, *, before_send: BeforeSend | None = None
@@ -81,6 +88,14 @@ class Registry:
         for part in self.openapi_parts:
             merged.update(part() if callable(part) else part)
         return merged
+
+    def notice_hook(self, hook: NoticeHook) -> None:
+        self.notice_hooks.append(hook)
+
+    def sender(self, factory: SenderFactory) -> None:
+        if self.sender_factory is not None:
+            raise ValueError("a second sender factory is registered")
+        self.sender_factory = factory
 
 
 def init_app(app: Flask) -> Registry:

@@ -29,6 +29,9 @@ PURPOSES: dict[str, int | None] = {
     "export": 7 * DAY,
     "object": 180 * DAY,
     "report": None,  # a report's download link: its expiry is the request row's (7 days)
+    # Webhook endpoints (webhooks/): the id is the endpoint's, not a subscriber's.
+    "webhook-confirm": 72 * HOUR,
+    "webhook-manage": None,
 }
 
 # A confirmation link carries the topics and up to MAX_PRODUCTS product ids (63 characters

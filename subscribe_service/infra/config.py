@@ -72,6 +72,17 @@ def defaults() -> dict[str, Any]:
         "SEND_POLL_SECONDS": 2.0,
         "SMTP_TIMEOUT": 30.0,
         "NOTIFY_ALLOW_HOSTS": "",  # non-public hosts/networks notify may read, comma-separated
+        # Webhooks (webhooks/): hosts that may be reached although not public, and over
+        # http:// (comma-separated); timeouts; the retry schedule and the pause.
+        "WEBHOOK_ALLOW_HOSTS": "",
+        "WEBHOOK_CONNECT_TIMEOUT": 5.0,
+        "WEBHOOK_TIMEOUT": 15.0,
+        "WEBHOOK_CONCURRENCY": 8,  # POSTs under way at once per sender
+        "WEBHOOK_BACKOFF_SECONDS": 60.0,
+        "WEBHOOK_RETRY_SECONDS": 3 * 86400.0,
+        "WEBHOOK_PAUSE_AFTER_SECONDS": 3 * 86400.0,
+        "WEBHOOK_MAX_PER_ADDRESS": 10,
+        "WEBHOOK_REDELIVER_PER_HOUR": 10,
         "PENDING_RETENTION_DAYS": 30,  # unconfirmed addresses are forgotten after this
         "PROXY_FIX_X_FOR": 0,  # trusted proxies in front (X-Forwarded-For / -Proto / -Host)
         "MAX_CONTENT_LENGTH": 64 * 1024,

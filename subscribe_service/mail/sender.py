@@ -36,6 +36,9 @@ def lease_owner() -> str:
 
 def make_sender(app: Flask, owner: str | None = None) -> Engine:
     """The engine for `app`, its leases held under `owner` (default: `lease_owner()`)."""
+    factory = get_registry(app).sender_factory
+    if factory is not None:  # a transport beside SMTP was registered (webhooks)
+        return factory(app, owner or lease_owner())
     store = SqlStore(app, owner or lease_owner())
     return Engine(
         store,

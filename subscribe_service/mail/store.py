@@ -15,7 +15,7 @@ connection).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
 from sqlalchemy import Engine as DbEngine
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service.infra.db import get_database, session_scope
@@ -51,6 +51,7 @@ class SqlStore:
         self._session: Session | None = None
         self._recorder: DbConnection | None = None
         self.suppressed: set[str] = set()  # address keys among the batch's recipients
+        self.kind_max_attempts: dict[str, int] = {}  # kinds with a maximum of their own
 
     @property
     def session(self) -> Session:
@@ -68,6 +69,7 @@ class SqlStore:
                 lease_seconds=self.lease,
                 skip_locked=self.skip_locked,
                 max_attempts=self.max_attempts,
+                kind_max_attempts=self.kind_max_attempts,
             )
             if not batch.ids:
                 yield Claim([], batch.gave_up)
@@ -172,6 +174,7 @@ def claim_batch(
     lease_seconds: float,
     skip_locked: bool,
     max_attempts: int | None = None,
+    kind_max_attempts: Mapping[str, int] | None = None,
 ) -> Batch:
     """Lease up to `limit` due messages to `owner` and commit; return their ids in order.
 
@@ -182,7 +185,8 @@ def claim_batch(
 
     With `max_attempts`, a picked row that has used them all (its sender died during
     the last one, or the maximum was lowered) is failed instead of tried once more:
-    its id is in the batch's `gave_up`.
+    its id is in the batch's `gave_up`. `kind_max_attempts` gives some kinds a maximum
+    of their own (webhook deliveries are retried for days).
     """
     now = utcnow()
     pick = (
@@ -200,25 +204,37 @@ def claim_batch(
     claim = update(OutboxMessage).where(OutboxMessage.id.in_(ids), claimable(now))
     exhausted: list[int] = []
     if max_attempts is not None:
+        ceiling: Any = max_attempts
+        gave_up: Any = f"gave up: all {max_attempts} attempts used"
+        if kind_max_attempts:
+            ceiling = case(
+                *((OutboxMessage.kind == k, n) for k, n in kind_max_attempts.items()),
+                else_=max_attempts,
+            )
+            gave_up = case(
+                *(
+                    (OutboxMessage.kind == k, f"gave up: all {n} attempts used")
+                    for k, n in kind_max_attempts.items()
+                ),
+                else_=gave_up,
+            )
         exhausted = list(
             session.scalars(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), claimable(now))
-                .where(OutboxMessage.attempts >= max_attempts)
+                .where(OutboxMessage.attempts >= ceiling)
                 .values(
                     status=OutboxStatus.FAILED,
                     lease_owner=None,
                     lease_until=None,
                     # The last attempt's reason, if it got as far as recording one.
-                    last_error=func.coalesce(
-                        OutboxMessage.last_error, f"gave up: all {max_attempts} attempts used"
-                    ),
+                    last_error=func.coalesce(OutboxMessage.last_error, gave_up),
                 )
                 .returning(OutboxMessage.id)
                 .execution_options(synchronize_session=False)
             )
         )
-        claim = claim.where(OutboxMessage.attempts < max_attempts)
+        claim = claim.where(OutboxMessage.attempts < ceiling)
     session.execute(
         claim.values(
             status=OutboxStatus.SENDING,
@@ -343,6 +359,18 @@ def mark_sent(
     if isinstance(target, Session):
         target.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_sent_many(session: Session, sent: list[tuple[int, str]], owner: str) -> None:
+    """Record several accepted messages ((row id, reply) each) in one transaction: one
+    commit for all of them (webhook deliveries, whose answers come back together)."""
+    now = utcnow()
+    params = [
+        {"row_id": row_id, "owner": owner, "sent_at": now, "reply": reply[:REPLY_MAX]}
+        for row_id, reply in sent
+    ]
+    session.execute(_MARK_SENT, params)
+    session.commit()
 
 
 def mark_failed(session: Session, message_id: int, owner: str, error: str) -> bool:

@@ -121,13 +121,17 @@ def _describe(source: str, report: NotifyReport) -> str:
         if report.baseline:
             lines.append(f"  {created.change_id}: recorded as already announced (baseline)")
         else:
-            lines.append(f"  {created.change_id}: {created.deliveries} deliveries queued")
+            others = created.other_deliveries
+            webhooks = f", {others} webhook deliveries" if others else ""
+            lines.append(f"  {created.change_id}: {created.deliveries} deliveries queued{webhooks}")
     noun = "notice" if len(report.created) == 1 else "notices"
     if report.baseline:
         lines.append(f"{len(report.created)} {noun} recorded as baseline; nobody is mailed.")
     else:
-        summary = f"{len(report.created)} {noun} created, {report.deliveries} deliveries queued."
-        if report.deliveries:
+        summary = f"{len(report.created)} {noun} created, {report.deliveries} deliveries queued"
+        others = sum(c.other_deliveries for c in report.created)
+        summary += f", {others} webhook deliveries." if others else "."
+        if report.deliveries or others:
             summary += " Run `flask --app subscribe_service send` to send them."
         lines.append(summary)
     return "\n".join(lines)

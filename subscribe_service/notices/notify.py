@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import ColumnElement, exists, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from subscribe_service.infra.models import (
 )
 from subscribe_service.mail import outbox
 from subscribe_service.notices.source import LoadedChanges
+from subscribe_service.registry import NoticeHook, get_registry
 
 NOTICE_KIND = "notice"
 
@@ -40,6 +42,7 @@ NOTICE_KIND = "notice"
 class CreatedNotice:
     change_id: str
     deliveries: int  # 0 for a baseline notice
+    other_deliveries: int = 0  # queued by the registered notice hooks (webhooks)
 
 
 @dataclass
@@ -92,7 +95,8 @@ def notify(session: Session, loaded: LoadedChanges, *, baseline: bool = False) -
         session.add(notice)
         session.flush()  # the notice's id, for its deliveries
         queued = 0 if baseline else _queue_deliveries(session, notice, now, change.products)
-        report.created.append(CreatedNotice(change.id, queued))
+        others = 0 if baseline else sum(hook(session, notice) for hook in _notice_hooks())
+        report.created.append(CreatedNotice(change.id, queued, others))
     try:
         session.commit()
     except IntegrityError as err:
@@ -102,6 +106,10 @@ def notify(session: Session, loaded: LoadedChanges, *, baseline: bool = False) -
             "nothing was written by this run, run it again"
         ) from err
     return report
+
+
+def _notice_hooks() -> list[NoticeHook]:
+    return get_registry().notice_hooks if current_app else []
 
 
 def _known_change_ids(session: Session, change_ids: Sequence[str]) -> set[str]:

@@ -16,7 +16,6 @@ Everything is session-scoped: the suite builds one site and launches one browser
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,9 @@ from tests.support.browser_support import (
     CHROMIUM,
     DESKTOP,
     LAUNCH_ARGS,
-    ROOT,
     LiveSite,
     blocking_violations,
 )
-
-# The service tests' mail-reading helpers (`service_mail`) are reused, not copied.
-sys.path.insert(0, str(ROOT / "tests" / "subscribe_service"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -279,7 +279,7 @@ def documented_purposes(doc: Path) -> dict[str, int | None]:
     section = text.split("## Tokens", 1)[1].split("\n## ", 1)[0]
     units = {"hours": 3600, "hour": 3600, "days": 86400, "day": 86400}
     purposes: dict[str, int | None] = {}
-    for purpose, lifetime in re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", section, re.M):
+    for purpose, lifetime in re.findall(r"^\| `([\w-]+)` \| ([^|]+?) \|", section, re.M):
         amount = re.fullmatch(r"(\d+) (\w+)", lifetime)
         purposes[purpose] = int(amount.group(1)) * units[amount.group(2)] if amount else None
     return purposes

@@ -1,12 +1,14 @@
 """The service's folders are layers: each imports only the layers below it.
 
     infra -> identity -> registry -> mail -> web -> subscribers -> notices | requests
-          -> create_app (subscribe_service/__init__.py) -> dev
+          -> webhooks -> create_app (subscribe_service/__init__.py) -> dev
 
 `infra` is settings, storage, the schema and logs; `identity` an address's identity,
 signed tokens and the personal links; `registry` what create_app hands the parts; `mail`
 the outbox and the sender; `web` the HTTP edge every part's views use; then the parts
-(notices and requests are peers and do not import each other); `create_app` wires them;
+(notices and requests are peers and do not import each other; webhooks sits above
+notices, whose checked outbound fetch it reuses, and plugs into `notify` through the
+registry's notice hook, so notices never import it); `create_app` wires them;
 `dev` runs the whole. An import that runs the other way would make the folder tree lie
 about who depends on whom. Imports under `if TYPE_CHECKING:` never run and are left out:
 the registry names the mail it hands around only in annotations.
@@ -30,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("web",),
     ("subscribers",),
     ("notices", "requests"),
+    ("webhooks",),
     ("create_app",),
     ("dev",),
 ]

@@ -282,3 +282,30 @@ def test_a_long_batch_renews_its_lease(make_app, smtp_server):
         thread.join()
     assert stolen == []
     assert all(row(app, pk).status == "sent" for pk in ids)
+
+
+def test_a_kind_with_a_maximum_of_its_own_is_given_up_at_that_maximum(app):
+    """claim_batch(kind_max_attempts=): rows of such a kind are failed at their own
+    ceiling, and say it; other kinds keep SEND_MAX_ATTEMPTS."""
+    mail = queue_probe(app, "m@example.com", add_subscriber(app, "m@example.com"))
+    patient = queue_probe(app, "p@example.com", add_subscriber(app, "p@example.com"))
+    with app.app_context(), session_scope(app) as s:
+        s.execute(update(OutboxMessage).values(attempts=3))
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == patient).values(kind="slow"))
+        batch = store.claim_batch(
+            s, owner="A", limit=10, lease_seconds=60, skip_locked=False,
+            max_attempts=3, kind_max_attempts={"slow": 5},
+        )  # fmt: skip
+    assert batch == store.Batch([patient], [mail])
+    assert row(app, mail).status == "failed"
+    assert row(app, mail).last_error == "gave up: all 3 attempts used"
+    with app.app_context(), session_scope(app) as s:
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == patient).values(
+            attempts=5, status="queued", lease_owner=None, lease_until=None
+        ))  # fmt: skip
+        batch = store.claim_batch(
+            s, owner="A", limit=10, lease_seconds=60, skip_locked=False,
+            max_attempts=3, kind_max_attempts={"slow": 5},
+        )  # fmt: skip
+    assert batch == store.Batch([], [patient])
+    assert row(app, patient).last_error == "gave up: all 5 attempts used"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -22,8 +21,6 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from tests.support.links_support import SITE, make_links
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "requests"))
 from tests.support.requests_data import SITE_URL, dpa_pdfs_of, write_data, write_site
 
 CORPUS = json.loads((Path(__file__).parents[2] / "fixtures/hostile/corpus.json").read_text())

@@ -6,6 +6,8 @@ it forbids is refused), then a short stateful run. A mismatch fails the suite.""
 from __future__ import annotations
 
 import copy
+import re
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import schemathesis
@@ -37,9 +39,47 @@ def app_config(tmp_path):
     return {"REPORTS_DIR": str(reports)}
 
 
+# POST /api/webhooks looks the URL's host name up and refuses (422) a name that does not
+# resolve to public addresses: a fact of the DNS, not of the request, that no schema can
+# state. This machine has no DNS, so a generated https URL with a host name gets a public
+# address literal as its host instead (the same check without the lookup); what the
+# document does say (https, length, characters) is still what is generated and checked.
+PUBLIC_ADDRESS = "93.184.215.14"
+HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", re.IGNORECASE)
+
+
+def _with_public_address(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url  # not a URL: left as generated
+    if parts.scheme != "https" or not HOST_NAME.fullmatch(parts.hostname or ""):
+        return url
+    host = PUBLIC_ADDRESS + (f":{port}" if port else "")
+    return urlunsplit(("https", host, parts.path, parts.query, ""))
+
+
+def map_case(context, case):
+    """A schema-valid webhook registration gets a URL whose host needs no lookup (above);
+    every other case, and every schema-invalid one, is sent as generated."""
+    body = case.body
+    if (
+        case.operation.path == "/api/webhooks"
+        and case.meta is not None
+        and case.meta.generation.mode.is_positive
+        and isinstance(body, dict)
+        and isinstance(body.get("url"), str)
+    ):
+        case.body = {**body, "url": _with_public_address(body["url"])}
+    return case
+
+
 @pytest.fixture
 def api_schema(app):
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    api = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    api.hook(map_case)
+    return api
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

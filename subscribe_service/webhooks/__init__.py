@@ -1,0 +1,8 @@
+"""Webhooks: change notices posted to the clients' own systems, Slack and Teams.
+
+models (endpoints, deliveries), api (POST /api/webhooks), pages (the owner's confirm
+and manage pages), mails (the owner's mails), formats (the event, Slack and Teams
+bodies), outbound (the checked HTTP client), deliveries (queueing, redelivery, failure
+record), transport (the delivery engine's second transport), privacy (export, erase),
+openapi. create_app wires them (`_webhooks`); docs/webhooks.md describes them.
+"""
