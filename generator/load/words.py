@@ -1,5 +1,6 @@
-"""The word diff every comparison of two texts uses: the redlines (generator.history.manifest) and
-the check that an editorial version only rewords (generator.load.editorial).
+"""The word diff every comparison of two texts uses: the redlines (generator.history.redline)
+and the check that an editorial version only rewords (generator.load.wording, for
+generator.load.editorial).
 
 Texts are split into words, spaces and punctuation; long bodies are matched sentence by
 sentence first, then word by word inside the sentences that differ.
