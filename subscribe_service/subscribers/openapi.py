@@ -187,8 +187,10 @@ def paths() -> dict[str, Any]:
         (manage["application/x-www-form-urlencoded"]["schema"], [*known, ""]),
     ]
     for schema, ids in bodies:
-        if known:
-            schema["properties"]["products"]["items"] = {"type": "string", "enum": ids}
-        else:
+        if not known:
             del schema["properties"]["products"]
+            continue
+        schema["properties"]["products"]["items"] = {"type": "string", "enum": ids}
+        if "" in ids:  # a form: nothing ticked (or an empty field) is every product
+            schema["properties"]["products"].pop("minItems", None)
     return doc

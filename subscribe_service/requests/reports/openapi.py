@@ -1,9 +1,8 @@
 """The report request endpoint's part of /api/openapi.json (merged in with the others).
 
-Built when the document is asked for: the operation is documented only while reports are
-offered (TRUSTSITE_REPORTS_DIR is a folder and the built site offers some), `report` names
-the reports the site offers on request and `nda_version` the NDA the form shows, so the
-document never promises a request the server would refuse."""
+Built when the document is asked for: `report` names the reports the built site offers on
+request (while TRUSTSITE_REPORTS_DIR is a folder) and `nda_version` the NDA the form shows,
+so the document never promises a request the server would refuse."""
 
 from __future__ import annotations
 
@@ -70,12 +69,17 @@ def offered_reports() -> tuple[list[str], list[str]]:
 
 
 def report_paths() -> dict[str, Any]:
+    """Always documented (it is part of the service's contract), with exactly what the gate
+    lets through now: while no report is offered, no value of `report` is valid (422), and
+    a service without its private folder answers 503."""
     offered, nda_versions = offered_reports()
-    if not offered or not nda_versions:
-        return {}  # nothing can be requested: the endpoint only refuses
     schema = copy.deepcopy(REPORT_REQUEST)
-    schema["properties"]["report"]["enum"] = offered
-    schema["properties"]["nda_version"]["enum"] = nda_versions
+    nothing = {"not": {}, "description": "Nothing can be requested now: every value is refused."}
+    properties = schema["properties"]
+    properties["report"] = {**properties["report"], "enum": offered} if offered else nothing
+    properties["nda_version"] = (
+        {**properties["nda_version"], "enum": nda_versions} if nda_versions else nothing
+    )
     return {
         "/api/report-requests": _post(
             "Request a security audit report under NDA",

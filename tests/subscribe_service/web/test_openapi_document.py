@@ -66,9 +66,11 @@ def test_token_parameters_have_the_signers_shape(client):
         assert param["schema"]["maxLength"] == tokens.MAX_TOKEN_LENGTH
 
 
-def test_report_requests_are_documented_only_when_reports_are_offered(make_app, tmp_path):
-    # The fixture site offers no report on request: nothing to document.
-    assert "/api/report-requests" not in _document(make_app().test_client())["paths"]
+def test_report_requests_take_only_what_is_offered(make_app, tmp_path):
+    # The fixture site offers no report on request: no value of `report` is valid.
+    post = _document(make_app().test_client())["paths"]["/api/report-requests"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["report"]["not"] == {}
     reports = tmp_path / "reports"
     reports.mkdir()
     # A file no certification offers is not documented either: the gate refuses it.

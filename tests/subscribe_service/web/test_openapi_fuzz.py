@@ -16,6 +16,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 
 from subscribe_service.registry import get_registry
 from subscribe_service.web.body_guard import TEXT_PATTERN
+from tests.support.published_data import ROOT, write_service_json
 
 load_all_checks()
 # Every check the CLI's `--checks all` runs, positive_data_acceptance (ST202) and
@@ -32,11 +33,14 @@ FUZZ = settings(
 
 @pytest.fixture
 def app_config(tmp_path):
-    """A service configured for every endpoint: report requests need their private folder."""
+    """A service configured for every endpoint: report requests need their private folder
+    and a site that offers a report (the demo data's, which also has products)."""
     reports = tmp_path / "reports"
     reports.mkdir()
     (reports / "soc-2-type-2.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    return {"REPORTS_DIR": str(reports)}
+    site = tmp_path / "site"
+    write_service_json(site, ROOT / "data")
+    return {"REPORTS_DIR": str(reports), "SITE_DIR": str(site)}
 
 
 # POST /api/webhooks looks the URL's host name up and refuses (422) a name that does not
