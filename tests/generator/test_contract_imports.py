@@ -10,7 +10,7 @@ from pathlib import Path
 import generator.contract as contract
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACT_NAMES = {name for name in vars(contract) if not name.startswith("_")}
+CONTRACT_NAMES = set(contract.__all__)
 
 
 def _defined_in(module: str) -> set[str]:

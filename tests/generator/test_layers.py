@@ -1,6 +1,6 @@
 """The generator's folders are stages: each imports only the stages before it.
 
-load -> history -> outputs -> site -> cli, with `contract.py` below them all. An import
+load -> history -> outputs -> site -> cli, with `contract` (a package) below them all. An import
 that runs the other way would make the folder tree lie about the pipeline.
 """
 
