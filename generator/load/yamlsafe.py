@@ -34,7 +34,8 @@ from yaml.scanner import Scanner
 
 from generator.load.errors import DataError, Issue, display_path
 from generator.load.yamlhints import lone_surrogate
-from generator.load.yamlsyntax import EMPTY_MESSAGE, explain
+from generator.load.yamlsyntax import explain
+from generator.load.yamltext import EMPTY_MESSAGE
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -176,3 +176,41 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+_ASYNC_COMMIT = text("SET synchronous_commit = off")
+_SYNC_COMMIT = text("RESET synchronous_commit")
+
+
+@contextmanager
+def recording_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection of the sender's own for `mark_sent`: autocommit, one statement a mail.
+
+    Each UPDATE is its own transaction, committed by the server as it runs: one round
+    trip per sent mail instead of BEGIN, UPDATE and COMMIT. It is separate from the
+    session holding the batch, whose transaction would otherwise have to commit too.
+
+    On PostgreSQL these commits do not wait for the WAL flush (synchronous_commit off,
+    set once for this connection and reset before it goes back to the pool). Each row
+    is still committed and visible at once, and a crash of the sender loses nothing;
+    only a crash of the database server itself within the next fraction of a second
+    (3 x wal_writer_delay at most) can undo the last few "sent" marks. Those rows then
+    go back to the queue when their lease expires and are re-sent with the same
+    Message-ID: a possible duplicate, never a lost mail, which is the same side the
+    lease design errs on for the mail in flight. Waiting for the flush instead costs a
+    disk sync per mail and is most of the sender's time on PostgreSQL. On SQLite (WAL,
+    synchronous=NORMAL, see db.make_engine) a commit needs no sync either.
+    """
+    with engine.connect() as base:
+        connection = base.execution_options(isolation_level="AUTOCOMMIT")
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            connection.execute(_ASYNC_COMMIT)
+        try:
+            yield connection
+        except BaseException:
+            # Not known to be usable: drop it rather than hand its setting to the pool.
+            connection.invalidate()
+            raise
+        if postgresql:
+            connection.execute(_SYNC_COMMIT)

@@ -22,10 +22,10 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import Engine as DbEngine
-from sqlalchemy import bindparam, case, func, select, text, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from subscribe_service.infra import db
 from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import OutboxMessage, OutboxStatus, Subscriber, utcnow
 from subscribe_service.infra.published_site import published_site
@@ -79,7 +79,7 @@ class SqlStore:
             try:
                 # The claim and the Message-IDs are committed by now, so the session
                 # holds no write lock (SQLite) that the recording connection would wait for.
-                with recording_connection(self.engine) as recorder:
+                with db.recording_connection(self.engine) as recorder:
                     self._recorder = recorder
                     yield Claim(messages, batch.gave_up)
             finally:
@@ -302,50 +302,12 @@ _MARK_SENT = (
         lease_until=None,
     )
 )
-_ASYNC_COMMIT = text("SET synchronous_commit = off")
-_SYNC_COMMIT = text("RESET synchronous_commit")
-
-
-@contextmanager
-def recording_connection(engine: DbEngine) -> Iterator[DbConnection]:
-    """A connection of the sender's own for `mark_sent`: autocommit, one statement a mail.
-
-    Each UPDATE is its own transaction, committed by the server as it runs: one round
-    trip per sent mail instead of BEGIN, UPDATE and COMMIT. It is separate from the
-    session holding the batch, whose transaction would otherwise have to commit too.
-
-    On PostgreSQL these commits do not wait for the WAL flush (synchronous_commit off,
-    set once for this connection and reset before it goes back to the pool). Each row
-    is still committed and visible at once, and a crash of the sender loses nothing;
-    only a crash of the database server itself within the next fraction of a second
-    (3 x wal_writer_delay at most) can undo the last few "sent" marks. Those rows then
-    go back to the queue when their lease expires and are re-sent with the same
-    Message-ID: a possible duplicate, never a lost mail, which is the same side the
-    lease design errs on for the mail in flight. Waiting for the flush instead costs a
-    disk sync per mail and is most of the sender's time on PostgreSQL. On SQLite (WAL,
-    synchronous=NORMAL, see db.make_engine) a commit needs no sync either.
-    """
-    with engine.connect() as base:
-        connection = base.execution_options(isolation_level="AUTOCOMMIT")
-        postgresql = connection.dialect.name == "postgresql"
-        if postgresql:
-            connection.execute(_ASYNC_COMMIT)
-        try:
-            yield connection
-        except BaseException:
-            # Not known to be usable: drop it rather than hand its setting to the pool.
-            connection.invalidate()
-            raise
-        if postgresql:
-            connection.execute(_SYNC_COMMIT)
-
-
 def mark_sent(
     target: DbConnection | Session, message_id: int, owner: str, smtp_reply: str
 ) -> bool:
     """Record one accepted mail, committed at once (a crash loses only the mail in flight).
 
-    `target` is normally a `recording_connection` (autocommit: the statement is the
+    `target` is normally a `db.recording_connection` (autocommit: the statement is the
     commit); a Session is committed here. A plain Core statement skips the ORM's
     statement handling, a measurable share of the cost per mail.
     """

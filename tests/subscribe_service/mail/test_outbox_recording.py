@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from subscribe_service.infra import db
 from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, utcnow
-from subscribe_service.mail import outbox, store
+from subscribe_service.mail import outbox
 from subscribe_service.mail.renderers import render_mail
 from subscribe_service.mail.sender import drain
 from subscribe_service.registry import get_registry
@@ -72,14 +73,14 @@ def test_the_relaxed_commit_setting_never_reaches_other_users_of_the_pool(make_a
     with engine.connect() as plain:
         default = plain.execute(text("SHOW synchronous_commit")).scalar()
     assert default != "off"  # the server's own setting, which the test is about
-    with store.recording_connection(engine) as recorder:
+    with db.recording_connection(engine) as recorder:
         assert recorder.execute(text("SHOW synchronous_commit")).scalar() == "off"
         raw = recorder.connection.dbapi_connection
     # Back in the pool with the server's default again.
     assert raw.execute("SHOW synchronous_commit").fetchone()[0] == default
     raw.rollback()
 
-    with pytest.raises(RuntimeError), store.recording_connection(engine) as recorder:
+    with pytest.raises(RuntimeError), db.recording_connection(engine) as recorder:
         raw = recorder.connection.dbapi_connection
         raise RuntimeError("the batch failed")
     assert raw.closed  # dropped, not pooled with the setting still off
