@@ -34,42 +34,14 @@ from generator.load.loader import load_data
 from generator.load.model import TrustData
 from generator.load.security import require_current_certifications
 from generator.outputs.pdf_jobs import PdfJobs
-from generator.site.brand_assets import STYLESHEET, brand_files, brand_paths
+from generator.site.brand_assets import brand_files, brand_paths
 from generator.site.pages import render_pages, site_outputs
+from generator.site.site_config import add_to_config
 
 log = logging.getLogger("mkdocs.plugins.trustsite")
 
 # Front matter keys that Material's templates print as they are (Jinja without autoescape).
 ESCAPED_META: tuple[str, ...] = ("title", "description", "author")
-
-
-def _apply_brand(config: MkDocsConfig, site: Any) -> None:
-    """The brand's logo and favicon as Material's, its colour through the build's stylesheet."""
-    paths = brand_paths(site)
-    if not paths:
-        return
-    config.theme["logo"] = paths["logo"]
-    if "favicon" in paths:
-        config.theme["favicon"] = paths["favicon"]
-    if STYLESHEET not in config.extra_css:
-        config.extra_css.append(STYLESHEET)
-
-
-def _add_to_nav(config: MkDocsConfig, title: str, page: str, *, before: str) -> None:
-    """Put a page that exists only with some data into mkdocs.yml's navigation (so that
-    previous/next pass through it), before the first entry under `before`."""
-    nav = config.nav
-    if nav is None or any(page in entry.values() for entry in nav if isinstance(entry, dict)):
-        return
-    at = next(
-        (
-            i
-            for i, entry in enumerate(nav)
-            if isinstance(entry, dict) and str(*entry.values()).startswith(before)
-        ),
-        len(nav),
-    )
-    nav.insert(at, {title: page})
 
 
 class TrustsiteConfig(Config):
@@ -125,9 +97,7 @@ class TrustsitePlugin(BasePlugin[TrustsiteConfig]):
         self.outputs = site_outputs(data, today, records, pdfs=False)
         self.signer = signer_from_environment(data.site.signing_key)
         self.outputs.update(brand_files(data.site, self.data_path(config)))
-        _apply_brand(config, data.site)
-        if data.texts.get("security"):
-            _add_to_nav(config, "Security and compliance", "security/index.md", before="changelog/")
+        add_to_config(config, data)
         cache = Path(config.config_file_path or ".").parent / ".cache" / "trustsite" / "pdf"
         logo = brand_paths(data.site).get("logo")
         self.pdf_jobs = PdfJobs(data, today, cache, logo=self.outputs.get(logo or ""))

@@ -23,8 +23,9 @@ import yaml
 from generator.history.changes import build_changes
 from generator.load.loader import load_data
 from generator.load.model import TrustData
-from generator.site.brand_assets import STYLESHEET, brand_files, brand_paths
+from generator.site.brand_assets import brand_files
 from generator.site.pages import render_pages, site_outputs
+from generator.site.site_config import add_to_config
 
 # A folder `render` made says so, so that a second run may replace it while a folder of
 # the user's (say, `--out site_src` by mistake) is never emptied.
@@ -112,38 +113,9 @@ def write_config(
     if isinstance(theme, dict) and theme.get("custom_dir"):
         theme["custom_dir"] = os.path.relpath((base / theme["custom_dir"]).resolve(), here)
     if data is not None:
-        _as_the_plugin_does(config, data)
+        add_to_config(config, data)  # what the plugin adds during a build
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), "utf-8")
-
-
-def _as_the_plugin_does(config: dict[str, Any], data: TrustData) -> None:
-    """The plugin's changes to the configuration (mkdocs_plugin: _apply_brand, _add_to_nav),
-    written into the copy, since no plugin runs when it is built."""
-    paths = brand_paths(data.site)
-    theme = config.get("theme")
-    if paths and isinstance(theme, dict):
-        theme["logo"] = paths["logo"]
-        if "favicon" in paths:
-            theme["favicon"] = paths["favicon"]
-        extra_css = config.setdefault("extra_css", [])
-        if STYLESHEET not in extra_css:
-            extra_css.append(STYLESHEET)
-    nav = config.get("nav")
-    page = "security/index.md"
-    if not data.texts.get("security") or not isinstance(nav, list):
-        return
-    if any(isinstance(e, dict) and page in e.values() for e in nav):
-        return
-    at = next(
-        (
-            i
-            for i, e in enumerate(nav)
-            if isinstance(e, dict) and str(*e.values()).startswith("changelog/")
-        ),
-        len(nav),
-    )
-    nav.insert(at, {"Security and compliance": page})
 
 
 def _is_trustsite(plugin: object) -> bool:
