@@ -211,8 +211,3 @@ def record_failure(session: Session, endpoint_id: int, reason: str, *, pause_aft
         payload={"endpoint": endpoint.id, "last_error": reason[:300]},
     )
     return True
-
-
-def describe_targets(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    """What an endpoint receives, for pages and the export."""
-    return {"topics": list(endpoint.topics), "products": endpoint.products}
