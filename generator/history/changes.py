@@ -63,6 +63,8 @@ class ChangeRecord:
     objection_deadline_text: str | None = None  # contract.objections_sentence
     # The products the change touches, sorted; None: every product (contract.Change).
     products: tuple[str, ...] | None = None
+    # The same for regions (contract.Change.regions).
+    regions: tuple[str, ...] | None = None
 
 
 def _history_fields(topic: str, version: SubprocessorVersion | TextVersionDoc) -> dict[str, Any]:
@@ -223,6 +225,7 @@ def to_change(record: ChangeRecord) -> contract.Change:
         in_force_before_text=record.in_force_before_text,
         objection_deadline_text=record.objection_deadline_text,
         products=record_products(record),
+        regions=None if record.regions is None else list(record.regions),
     )
 
 

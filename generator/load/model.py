@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 # The topics, the sub-processor fields and the version statuses are shared with the
 # service: they are defined in the contract module (import them from there).
 from generator.contract import (
+    SCOPE_FIELDS,
     SUBPROCESSOR_FIELDS,
     Email,
     Slug,
@@ -251,6 +252,7 @@ class Subprocessor(_Strict):
     ict_service_type: IctServiceType | None = None
     parent: Lei | None = None  # the LEI of its ultimate parent undertaking, where known
     products: ProductIds | None = None  # None: every product
+    regions: ProductIds | None = None  # None: every region (site.yaml `regions`)
 
     @property
     def outside_eea(self) -> tuple[str, ...]:
@@ -279,13 +281,16 @@ class SubprocessorPatch(_Strict):
     parent: Lei | None = None
     # `all`: the entry serves every product again (None here means "unchanged").
     products: ProductIds | Literal["all"] | None = None
+    regions: ProductIds | Literal["all"] | None = None  # `all`: every region again
 
     def fields(self) -> dict[str, object]:
         found: dict[str, object] = {
-            k: v for k, v in self if v is not None and k != "products"
+            k: v for k, v in self if v is not None and k not in SCOPE_FIELDS
         }
-        if self.products is not None:
-            found["products"] = None if self.products == "all" else self.products
+        for key in SCOPE_FIELDS:
+            value = getattr(self, key)
+            if value is not None:
+                found[key] = None if value == "all" else value
         return found
 
 

@@ -16,6 +16,7 @@ RECORD_KEYS = {
     "content_hash",
     "corrections",
     "products",
+    "regions",
     "topic",
     "topic_title",
     "version",
