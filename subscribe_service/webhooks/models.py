@@ -49,6 +49,7 @@ class WebhookEndpoint(Base):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), index=True)
     topics: Mapped[list[str]] = mapped_column(JSON)
     products: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: all
+    regions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # migration 0009
     format: Mapped[str] = mapped_column(String(16))
     secret: Mapped[str] = mapped_column(String(100))  # "whsec_" + base64 of 32 bytes
     status: Mapped[str] = mapped_column(String(16), default=EndpointStatus.PENDING)
