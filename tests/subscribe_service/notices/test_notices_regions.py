@@ -113,9 +113,7 @@ def test_notify_queues_exactly_whom_contract_change_touches_reaches(
     got = queued(app)
     for record in records:
         change = Change.model_validate(record)
-        expected = {
-            email for email, (p, r) in scopes.items() if change_touches(change, p, r)
-        }
+        expected = {email for email, (p, r) in scopes.items() if change_touches(change, p, r)}
         assert got.get(record["id"], set()) == expected, record["id"]
     assert got["dpa/2.1"] == set(scopes), "a document's change concerns everybody"
     reached = sum(len(got.get(r["id"], ())) for r in records)
@@ -176,7 +174,7 @@ def test_a_notice_names_products_and_regions_as_the_site_does(
     assert "Products: Shared Inbox" in text and "Regions: United States" in text
     assert "Regions: European Union -> European Union, Asia Pacific" in text
     assert "Products: SMS Messaging -> every product" in text
-    assert "European Union</del> &rarr; <ins class=\"new\">European Union, Asia Pacific" in html
+    assert 'European Union</del> &rarr; <ins class="new">European Union, Asia Pacific' in html
     assert "apac" not in text.replace("apac.", ""), "an id where a name belongs"
 
 
