@@ -5,8 +5,11 @@ page, exported and erased. The site is the fixture data's with products and regi
 
 from __future__ import annotations
 
+import json
 import random
 import string
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -203,3 +206,39 @@ def test_the_api_description_offers_exactly_the_sites_regions(app, make_app):
     assert form["regions"]["items"]["enum"] == ["eu", "us", "apac", ""]
     assert manage["regions"]["items"]["enum"] == ["eu", "us", "apac", ""]
     assert all("regions" not in props for props in bodies(make_app().test_client()))
+
+
+CORPUS = Path(__file__).parents[2] / "fixtures" / "hostile" / "corpus.json"
+
+
+def test_every_hostile_string_as_a_region_is_a_clear_4xx(backend_app):
+    """The shared corpus (tests/fixtures/hostile/corpus.json) as a region id, in JSON and in
+    a form, on both databases: a problem naming `regions` (or its item), never a 5xx.
+    A form field holding nothing but blanks and commas ticks no region: every region."""
+    client = backend_app.test_client()
+    headers = {"Accept": "application/json"}
+    for value in (entry["value"] for entry in json.loads(CORPUS.read_text("utf-8"))["strings"]):
+        as_json = client.post(
+            "/api/subscriptions",
+            json={"email": "h@client.example", "regions": [value]},
+            headers=headers,
+        )
+        form = urlencode(
+            {"email": "h@client.example", "regions": value},
+            encoding="utf-8",
+            errors="surrogatepass",
+        )
+        as_form = client.post(
+            "/api/subscriptions",
+            data=form,
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        )
+        for answer, blank_is_all in ((as_json, False), (as_form, True)):
+            if blank_is_all and not value.replace(",", "").strip():
+                assert answer.status_code == 202, repr(value)
+                continue
+            assert answer.status_code in (400, 422), (repr(value), answer.status_code)
+            assert answer.content_type == "application/problem+json"
+            named = answer.get_json().get("invalid_params", [{}])[0].get("name", "")
+            assert named.startswith("regions") or named == "body", (repr(value), named)
