@@ -3,8 +3,8 @@
 `queue_for_notice` is `notify`'s hook: for a new notice, one delivery (and its outbox
 row) per active endpoint of its topic that the change reaches (contract.change_touches
 with the endpoint's products and regions), its body holding only the part that reaches
-it, written in `notify`'s transaction. `redeliver` queues a delivery again under its webhook-id.
-`record_failure` and `record_success` keep `failing_since`: after WEBHOOK_PAUSE_AFTER
+it, written in `notify`'s transaction. `redeliver` queues a delivery again under its
+webhook-id. `record_failure` and `record_success` keep `failing_since`: after WEBHOOK_PAUSE_AFTER
 seconds (three days) of nothing but failures the endpoint is paused and its owner mailed.
 """
 
