@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from generator.contract import long_date
 from subscribe_service.webhooks.change_lines import change_lines
 
 EVENT_TYPE = "change.announced"
@@ -48,14 +49,30 @@ def _slack_escape(text: str) -> str:
 
 
 def _dates(record: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The dates the change states, as the record states them (one rule: the site's)."""
+    """The dates the change states, in the words the site and the mails use (the contract's
+    `long_date`; the deadline as the record's one sentence, `objection_deadline_text`)."""
     rows = [
-        ("Announced", str(record.get("announced", ""))),
-        ("Effective", str(record.get("effective", ""))),
+        ("Announced", _long(record.get("announced"))),
+        ("Takes effect", _long(record.get("effective"))),
     ]
+    if record.get("in_force_before_text"):
+        rows.append(("In force until then", str(record["in_force_before_text"])))
     if record.get("objection_deadline"):
-        rows.append(("Object by", str(record["objection_deadline"])))
+        sentence = record.get("objection_deadline_text") or (
+            # A record from a generator that did not write the sentence: the date alone,
+            # never a time zone the record does not state.
+            f"Objections are accepted until the end of {_long(record['objection_deadline'])}."
+        )
+        rows.append(("Objections", str(sentence)))
     return rows
+
+
+def _long(value: object) -> str:
+    """`2027-02-15` -> `15 February 2027`; anything else as written."""
+    try:
+        return long_date(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "")
 
 
 def slack(
@@ -64,7 +81,7 @@ def slack(
     title = str(record.get("title", ""))
     summary = str(record.get("summary", ""))
     url = str(record.get("diff_url") or record.get("url") or "")
-    dates = " · ".join(f"*{name}:* {value}" for name, value in _dates(record))
+    dates = "\n".join(f"*{name}:* {_slack_escape(value)}" for name, value in _dates(record))
     fallback = f"{company}: {title}. {summary}"
     return {
         "text": _cut(fallback, SLACK_SECTION_MAX),
