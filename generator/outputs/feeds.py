@@ -95,14 +95,14 @@ def _escaped(field: str, names: dict[str, str]) -> Callable[[object], str]:
 
 
 def _scope_words(entry: Subprocessor, names: dict[str, str]) -> str:
-    """`; for SMS Messaging in European Union`: what an added entry serves, when it is not
+    """`; for SMS Messaging; in European Union`: what an added entry serves, when it is not
     everything (a site without products and regions says nothing)."""
     words = [
         f"{label} {html.escape(value_words(field, getattr(entry, field), names))}"
         for field, label in (("products", "for"), ("regions", "in"))
         if getattr(entry, field) is not None
     ]
-    return "; " + " ".join(words) if words else ""
+    return "".join("; " + w for w in words)
 
 
 def _text_summary(diff: TextDiff) -> list[str]:
