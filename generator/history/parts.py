@@ -15,6 +15,7 @@ from typing import Literal
 
 from generator.contract import Scope
 from generator.load.model import Product, Region, Site
+from generator.load.scopes import REGION_PREFIX
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Part:
     @property
     def feed_name(self) -> str:
         """`subprocessors-<id>` (a product), `subprocessors-region-<id>` (a region)."""
-        prefix = "" if self.field == "products" else "region-"
+        prefix = "" if self.field == "products" else REGION_PREFIX
         return f"subprocessors-{prefix}{self.id}"
 
     @property

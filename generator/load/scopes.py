@@ -17,14 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Sequence
-from typing import Literal
 
 from generator.contract import SCOPE_FIELDS
 from generator.load.errors import Issue
 from generator.load.model import Product, Region, Site, SubprocessorChange
 from generator.load.validate import Located
 
-ScopeField = Literal["products", "regions"]
 # What one kind of part is called in a message, singular.
 _NOUN: dict[str, str] = {"products": "product", "regions": "region"}
 # The feeds and exports of a region are named `subprocessors-region-<id>` beside a
@@ -75,7 +73,7 @@ def site_problems(item: Located[Site]) -> list[Issue]:
     return issues
 
 
-def _duplicates(item: Located[Site], field: ScopeField) -> list[Issue]:
+def _duplicates(item: Located[Site], field: str) -> list[Issue]:
     noun = _NOUN[field]
     issues = []
     first_index: dict[str, int] = {}
@@ -112,8 +110,7 @@ def entry_problems(items: Sequence[Located[SubprocessorChange]], site: Site) -> 
             for key, ids in named:
                 for index, part_id in enumerate(ids):
                     if part_id not in known:
-                        message = _unknown(field, part_id, known)  # type: ignore[arg-type]
-                        issues.append(item.issue((*key, index), message))
+                        issues.append(item.issue((*key, index), _unknown(field, part_id, known)))
                     elif part_id in ids[:index]:
                         issues.append(
                             item.issue((*key, index), f"'{part_id}' is listed twice; keep one")
@@ -121,7 +118,7 @@ def entry_problems(items: Sequence[Located[SubprocessorChange]], site: Site) -> 
     return issues
 
 
-def _unknown(field: ScopeField, part_id: str, known: list[str]) -> str:
+def _unknown(field: str, part_id: str, known: list[str]) -> str:
     noun = _NOUN[field]
     if not known:
         return (
