@@ -3,9 +3,6 @@ and the follow box at the end of the list offering products and regions, folded 
 
 The session's live site has neither; this module adds two products, two regions and an
 SMS carrier serving the EU only, rebuilds, and restores the data and the site afterwards.
-The service side of regions (POST /api/subscriptions taking `regions`) comes with its own
-branch: the whole subscription runs once the service knows regions, and until then the
-test of it is expected to fail (strict, so it is noticed when it starts to pass).
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from subscribe_service.subscribers import parse
 from tests.support.browser_support import LiveSite
 from tests.support.service_mail import text_of
 
@@ -53,9 +49,6 @@ add:
     products: [sms]
     regions: [eu]
 """
-
-SERVICE_TAKES_REGIONS = hasattr(parse, "parse_regions")
-
 
 @pytest.fixture(scope="module")
 def with_regions(live: LiveSite) -> Iterator[LiveSite]:
@@ -136,11 +129,6 @@ def test_the_follow_box_offers_products_and_regions_and_sends_both(
     assert body["topics"] == ["subprocessors"]
 
 
-@pytest.mark.xfail(
-    not SERVICE_TAKES_REGIONS,
-    reason="POST /api/subscriptions takes `regions` with the service's regions branch",
-    strict=True,
-)
 def test_a_subscription_limited_to_one_product_in_one_region(
     page: Any, with_regions: LiveSite
 ) -> None:
@@ -153,4 +141,5 @@ def test_a_subscription_limited_to_one_product_in_one_region(
     page.locator(".ts-follow .ts-result").filter(has_text="We sent you an email").wait_for()
     with_regions.send()
     text = text_of(with_regions.one_mail_to(email, "Confirm your subscription"))
-    assert "SMS Messaging" in text and "European Union" in text
+    assert "only when they concern: SMS Messaging." in text
+    assert "only when they concern these regions: European Union." in text
