@@ -11,6 +11,10 @@ name (SNI) and the Host header carries it. Redirects are not followed (a 3xx is 
 failed delivery), the connect and the whole exchange have deadlines, and only the
 first RESPONSE_MAX bytes of an answer are read.
 
+A sender posting a batch passes `lookups`, a dict kept for that batch: a host's checked
+addresses are then looked up and checked once per batch, not once per request, and
+every request still connects to exactly the addresses that were checked.
+
 The address rules are `notify`'s (notices/fetch.py): one copy of what is public.
 """
 
@@ -33,7 +37,6 @@ from subscribe_service.notices.fetch import (
     IPAddress,
     _abort,
     _allowed,
-    _connection,
     _local_kind,
     _reason,
     _resolve,
@@ -60,8 +63,15 @@ def allow_list(setting: object) -> tuple[str, ...]:
     return tuple(h.strip().lower() for h in str(setting or "").split(",") if h.strip())
 
 
-def check_url(url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0) -> _Target:
-    """The URL's parts and checked addresses, or Refused saying which rule it breaks."""
+Lookups = dict[tuple[str, int], list[IPAddress]]  # (host, port) -> its checked addresses
+
+
+def check_url(
+    url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0, lookups: Lookups | None = None
+) -> _Target:
+    """The URL's parts and checked addresses, or Refused saying which rule it breaks.
+    With `lookups`, a host already checked there is not looked up again; a host
+    checked now is added."""
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
@@ -78,9 +88,13 @@ def check_url(url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0) -> 
     if parts.username or parts.password:
         raise Refused("the URL may not carry a user name or password")
     port = port or (443 if scheme == "https" else 80)
-    addresses = _addresses(host, port, timeout)
-    for address in addresses:
-        _refuse_local(host, address, allow_hosts)
+    addresses = lookups.get((host, port)) if lookups is not None else None
+    if addresses is None:
+        addresses = _addresses(host, port, timeout)
+        for address in addresses:
+            _refuse_local(host, address, allow_hosts)
+        if lookups is not None:
+            lookups[(host, port)] = addresses  # only once every address passed
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
     return _Target(url, scheme, host, port, path, addresses)
 
@@ -118,16 +132,19 @@ def post(
     allow_hosts: Sequence[str],
     connect_timeout: float,
     total_timeout: float,
+    lookups: Lookups | None = None,
 ) -> Answer:
     """POST `body` to `url` under the rules above; Refused if the URL breaks one, OSError
     (with the reason) if the exchange fails or runs out of time."""
-    target = check_url(url, allow_hosts, timeout=connect_timeout)
+    target = check_url(url, allow_hosts, timeout=connect_timeout, lookups=lookups)
     deadline = Deadline(total_timeout)
-    opened: list = []  # the sockets, for the watchdog
-    try:
-        conn = _connection(target, Deadline(min(connect_timeout, total_timeout)), _tls(), opened)
-    except FetchError as err:
-        raise OSError(str(err)) from None
+    opened: list[socket.socket] = []  # the sockets, for the watchdog
+    connecting = Deadline(min(connect_timeout, total_timeout))
+    conn: http.client.HTTPConnection
+    if target.scheme == "https":
+        conn = _PinnedTLS(target, connecting, opened, _tls())
+    else:
+        conn = _Pinned(target, connecting, opened)
     # Per-read timeouts cannot bound a server that trickles a byte at a time: the
     # watchdog ends the connection when the deadline passes, whatever it is doing.
     watch = _WATCHDOG.watch(opened, deadline.end)
@@ -145,6 +162,57 @@ def post(
     finally:
         _WATCHDOG.forget(watch)
         conn.close()
+
+
+def _connect(target: _Target, deadline: Deadline, opened: list[socket.socket]) -> socket.socket:
+    """A socket to one of the checked addresses (never a second lookup of the name)."""
+    last: OSError | None = None
+    for address in target.addresses:
+        try:
+            left = deadline.remaining()
+        except FetchError as err:
+            raise OSError(str(err)) from None
+        try:
+            sock = socket.create_connection((str(address), target.port), left)
+        except OSError as err:
+            last = err
+            continue
+        opened.append(sock)
+        return sock
+    raise last or OSError("no address to connect to")
+
+
+class _Pinned(http.client.HTTPConnection):
+    """Plain HTTP (an allowed host only) to the checked addresses. One class for every
+    request: building a class per connection cost more than the rest of the setup."""
+
+    def __init__(self, target: _Target, deadline: Deadline, opened: list[socket.socket]) -> None:
+        super().__init__(target.host, target.port, timeout=deadline.seconds)
+        self._target, self._deadline, self._opened = target, deadline, opened
+
+    def connect(self) -> None:
+        self.sock = _connect(self._target, self._deadline, self._opened)
+
+
+class _PinnedTLS(http.client.HTTPSConnection):
+    """HTTPS to the checked addresses; the certificate is verified for the URL's name."""
+
+    def __init__(
+        self,
+        target: _Target,
+        deadline: Deadline,
+        opened: list[socket.socket],
+        context: ssl.SSLContext,
+    ) -> None:
+        super().__init__(target.host, target.port, timeout=deadline.seconds, context=context)
+        self._target, self._deadline, self._opened = target, deadline, opened
+        self._tls_context = context
+
+    def connect(self) -> None:
+        sock = _connect(self._target, self._deadline, self._opened)
+        # wrap_socket takes the descriptor over: the watchdog needs the TLS socket too.
+        self.sock = self._tls_context.wrap_socket(sock, server_hostname=self._target.host)
+        self._opened.append(self.sock)
 
 
 class _Watchdog:

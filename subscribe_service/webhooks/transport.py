@@ -29,7 +29,7 @@ from typing import Any
 from flask import Flask
 from standardwebhooks.webhooks import Webhook
 
-from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.infra.models import utcnow
 from subscribe_service.mail.compose import Composer
 from subscribe_service.mail.engine import Engine
 from subscribe_service.mail.interfaces import (
@@ -44,7 +44,7 @@ from subscribe_service.mail.smtp import SmtpConnection
 from subscribe_service.registry import get_registry
 from subscribe_service.webhooks import deliveries, outbound
 from subscribe_service.webhooks.models import WEBHOOK_KIND, EndpointStatus
-from subscribe_service.webhooks.store import PREFIX, RoutedStore, Target
+from subscribe_service.webhooks.store import PREFIX, RoutedStore, WebhookRow
 
 log = logging.getLogger("subscribe_service.mail.sender")
 
@@ -80,7 +80,7 @@ class WebhookComposer:
     def __init__(self, store: RoutedStore) -> None:
         self.store = store
 
-    def prepare(self, message: OutboxMessage) -> Prepared:
+    def prepare(self, message: WebhookRow) -> Prepared:
         found = self.store.targets.get(message.id)
         if found is None:
             return Settle(Action.CANCELLED, "the endpoint was deleted")
@@ -90,12 +90,14 @@ class WebhookComposer:
         return str(message.id).encode("ascii")
 
 
-def request_for(row_id: int, target: Target) -> dict[str, Any]:
-    """The POST for one delivery: url, signed headers (this attempt's timestamp), body."""
+def request_for(target: WebhookRow, lookups: outbound.Lookups) -> dict[str, Any]:
+    """The POST for one delivery: url, signed headers (this attempt's timestamp), body,
+    and the batch's checked addresses."""
     return {
         "url": target.url,
         "headers": signed_headers(target.secret, target.event_id, target.body, utcnow()),
         "body": target.body,
+        "lookups": lookups,
     }
 
 
@@ -106,7 +108,7 @@ class RoutingComposer:
 
     def prepare(self, message: Message) -> Prepared:
         if message.kind == WEBHOOK_KIND:
-            assert isinstance(message, OutboxMessage)
+            assert isinstance(message, WebhookRow)
             return self.webhooks.prepare(message)
         return self.mail.prepare(message)
 
@@ -129,6 +131,7 @@ def http_poster(app: Flask) -> Poster:
                 allow_hosts=allow,
                 connect_timeout=connect_timeout,
                 total_timeout=total_timeout,
+                lookups=request["lookups"],
             )
         except outbound.Refused as err:
             # The address became private (or the operator's allow list changed): the
@@ -165,6 +168,7 @@ class RoutingConnection:
         self._post = post
         self._store = store
         self._started: dict[int, Future[SendResult]] = {}
+        self._lookups: outbound.Lookups = {}  # hosts checked in this batch
         self._smtp_context: AbstractContextManager[Connection] | None = None
         self._smtp: Connection | None = None
         self._last_was_mail = False
@@ -186,7 +190,7 @@ class RoutingConnection:
             started = self._started.pop(row_id, None)
             self._start_ahead(row_id)
             if started is None:
-                request = request_for(row_id, self._store.targets[row_id])
+                request = request_for(self._store.targets[row_id], self._lookups)
                 started = self._store.pool.submit(self._post, request)
             if while_waiting is not None:
                 while_waiting()
@@ -203,7 +207,7 @@ class RoutingConnection:
             target = store.targets.get(later)
             if later in self._started or target is None or target.status != EndpointStatus.ACTIVE:
                 continue  # started, or the composer settles it without a POST
-            self._started[later] = store.pool.submit(self._post, request_for(later, target))
+            self._started[later] = store.pool.submit(self._post, request_for(target, self._lookups))
 
     def _start_smtp(self) -> Connection:
         context = self._open_smtp()
