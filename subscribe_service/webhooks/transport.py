@@ -151,23 +151,32 @@ class RoutingConnection:
     """One batch's way out: HTTP for webhook rows, one SMTP session (opened on demand)
     for mail.
 
-    Webhook POSTs overlap: when one is due, the next WEBHOOK_CONCURRENCY - 1 webhook rows
-    of the batch are started on the store's thread pool, and each answer is still
-    handed to the engine in the batch's order, to be recorded one by one. An endpoint
-    that takes its full timeout then holds up the others only once per window, not once
-    per row; and a crash can repeat at most that many deliveries, under their same
-    webhook-id (receivers deduplicate on it: docs/webhooks.md)."""
+    Webhook POSTs overlap: when one is due, the webhook rows after it are queued on the
+    store's thread pool, whose WEBHOOK_CONCURRENCY threads post them in the batch's
+    order, and each answer is still handed to the engine in that order, to be recorded.
+    Without a rate limit the rest of the batch is queued at once, so the threads never
+    wait for the engine; under SEND_RATE only the next WEBHOOK_CONCURRENCY - 1 are, so
+    the rate still holds. Either way at most WEBHOOK_CONCURRENCY requests are under way:
+    an endpoint that takes its full timeout holds up the others only once per window,
+    not once per row, and a crash can repeat at most that many deliveries, under their
+    same webhook-id (receivers deduplicate on it: docs/webhooks.md). A request is built
+    and signed when a thread starts it, so its timestamp is the attempt's. What is
+    still queued when the batch ends early is never posted."""
 
     def __init__(
         self,
         smtp: Callable[[], AbstractContextManager[Connection]],
         post: Poster,
         store: RoutedStore,
+        *,
+        rate_limited: bool = False,
     ) -> None:
         self._open_smtp = smtp
         self._post = post
         self._store = store
+        self._rate_limited = rate_limited
         self._started: dict[int, Future[SendResult]] = {}
+        self._queued_to = 0  # store.order[:_queued_to] has been queued (or skipped)
         self._lookups: outbound.Lookups = {}  # hosts checked in this batch
         self._smtp_context: AbstractContextManager[Connection] | None = None
         self._smtp: Connection | None = None
@@ -177,6 +186,9 @@ class RoutingConnection:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        for left in self._started.values():
+            left.cancel()  # not started yet: the rows go back with the rest of the batch
+        self._started = {}
         if self._smtp_context is not None:
             self._smtp_context.__exit__(*exc)
             self._smtp_context = self._smtp = None
@@ -187,11 +199,10 @@ class RoutingConnection:
         if recipient.startswith(PREFIX):
             self._last_was_mail = False
             row_id = int(message)
+            self._queue_from(row_id)
             started = self._started.pop(row_id, None)
-            self._start_ahead(row_id)
-            if started is None:
-                request = request_for(self._store.targets[row_id], self._lookups)
-                started = self._store.pool.submit(self._post, request)
+            if started is None:  # not one of the batch's rows as loaded: post it alone
+                started = self._queue(self._store.targets[row_id])
             if while_waiting is not None:
                 while_waiting()
             return started.result()
@@ -199,15 +210,25 @@ class RoutingConnection:
         self._last_was_mail = True
         return smtp.send_wire(recipient, message, while_waiting=while_waiting)
 
-    def _start_ahead(self, row_id: int) -> None:
-        """Start the POSTs of the webhook rows after `row_id`, up to the window."""
+    def _queue_from(self, row_id: int) -> None:
+        """Queue the POSTs of `row_id` and the webhook rows after it, up to the window."""
         store = self._store
-        ahead = store.order[store.position.get(row_id, len(store.order)) + 1 :]
-        for later in ahead[: store.concurrency - 1]:
-            target = store.targets.get(later)
-            if later in self._started or target is None or target.status != EndpointStatus.ACTIVE:
-                continue  # started, or the composer settles it without a POST
-            self._started[later] = store.pool.submit(self._post, request_for(target, self._lookups))
+        first = store.position.get(row_id)
+        if first is None:
+            return
+        end = first + store.concurrency if self._rate_limited else len(store.order)
+        for row in store.order[max(self._queued_to, first) : end]:
+            target = store.targets.get(row)
+            if target is not None and target.status == EndpointStatus.ACTIVE:
+                self._started[row] = self._queue(target)
+            # else: the composer settles the row without a POST
+        self._queued_to = max(self._queued_to, end)
+
+    def _queue(self, target: WebhookRow) -> Future[SendResult]:
+        return self._store.pool.submit(self._sign_and_post, target)
+
+    def _sign_and_post(self, target: WebhookRow) -> SendResult:
+        return self._post(request_for(target, self._lookups))
 
     def _start_smtp(self) -> Connection:
         context = self._open_smtp()
@@ -232,10 +253,13 @@ def make_sender(app: Flask, owner: str) -> Engine:
         Composer(app, store, get_registry(app).mail_kinds), WebhookComposer(store)
     )
     post = http_poster(app)
+    rate = float(app.config["SEND_RATE"])
     return Engine(
         store,
-        lambda: RoutingConnection(lambda: SmtpConnection.for_app(app), post, store),
+        lambda: RoutingConnection(
+            lambda: SmtpConnection.for_app(app), post, store, rate_limited=rate > 0
+        ),
         composer,
         lease_seconds=store.lease,
-        rate=float(app.config["SEND_RATE"]),
+        rate=rate,
     )
