@@ -172,9 +172,15 @@ def _connect(target: _Target, deadline: Deadline, opened: list[socket.socket]) -
             left = deadline.remaining()
         except FetchError as err:
             raise OSError(str(err)) from None
+        # A socket of the address's family, connected to it as it is: no name lookup
+        # at all (socket.create_connection would call getaddrinfo again).
+        family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            sock = socket.create_connection((str(address), target.port), left)
+            sock.settimeout(left)
+            sock.connect((str(address), target.port))
         except OSError as err:
+            sock.close()
             last = err
             continue
         opened.append(sock)
