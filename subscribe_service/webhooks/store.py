@@ -7,9 +7,8 @@ webhook rows need.
 - The endpoints' failure record: a delivered request clears it; three days of failures
   pause the endpoint and mail its owner (deliveries.record_failure).
 - The claimed webhook rows themselves (`WebhookRow`: the row with what posting it
-  needs, one Core query per batch, no ORM objects) and the thread pool the POSTs run
-  on (transport.RoutingConnection). Mail rows in the same batch are loaded as the mail
-  store loads them.
+  needs, one Core query per batch, no ORM objects), which transport.RoutingConnection
+  posts. Mail rows in the same batch are loaded as the mail store loads them.
 - Accepted deliveries recorded a window at a time: one UPDATE per window.
 """
 
@@ -18,10 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 
 from flask import Flask
 from sqlalchemy import bindparam, select
@@ -155,11 +152,6 @@ class RoutedStore(SqlStore):
         self.concurrency = max(int(cfg["WEBHOOK_CONCURRENCY"]), 1)
         self._sent: list[tuple[int, str]] = []  # accepted, not recorded yet (a window)
         self._recovered: list[int] = []  # endpoints whose failing record those clear
-
-    @cached_property
-    def pool(self) -> ThreadPoolExecutor:
-        """The threads webhook POSTs run on, for as long as this sender lives."""
-        return ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
 
     def _load(self, session: Session, ids: list[int]) -> list[Message]:  # type: ignore[override]
         """The batch in claim order: webhook rows as WebhookRows (one Core query, no ORM
