@@ -9,7 +9,9 @@ per batch through `lookups`), the socket goes to an address that was checked, TL
 verifies the URL's name, nothing is followed (a 3xx is just the answer), and every
 request has its connect and total deadlines, kept by the loop whatever the server does
 (a server that trickles a byte at a time is cut off at the deadline). Only the status
-line and headers of the answer matter; at most RESPONSE_MAX bytes of its body are read.
+line and headers of the answer matter: at most RESPONSE_MAX bytes of its body are read,
+the body ends by its length, its last chunk or the server closing, and a body still
+coming at the deadline does not undo an answer whose status is in.
 
 A host name is looked up when its first request starts, on this thread, within the
 connect timeout: requests under way wait meanwhile (their deadlines still run), once
@@ -134,7 +136,10 @@ class MultiPost:
         """Wait for the first socket ready or deadline due, and move those on."""
         now = time.monotonic()
         for key, ex in list(self._active.items()):
-            if now >= ex.end:
+            if now >= ex.end and ex.head is not None:
+                # The status is in; only the body (shown, never needed) was still coming.
+                self._finish(key, _answer(ex.head, bytes(ex.received[:RESPONSE_MAX])))
+            elif now >= ex.end:
                 self._finish(key, OSError(f"no answer within {self.total_timeout:g} seconds"))
             elif not ex.handshaken and now >= ex.connect_end:
                 self._finish(key, OSError("timed out"))
@@ -240,9 +245,7 @@ class MultiPost:
             if _INTERIM.match(head):  # 100 Continue and the like: the answer follows
                 return self._answered(key, ex, closed=closed)
             ex.head = head
-        length = _content_length(ex.head)
-        wanted = RESPONSE_MAX if length is None else min(length, RESPONSE_MAX)
-        if not closed and len(ex.received) < wanted:
+        if not closed and not _body_complete(ex.head, ex.received):
             return False
         self._finish(key, _answer(ex.head, bytes(ex.received[:RESPONSE_MAX])))
         return True
@@ -281,6 +284,7 @@ def _wire(target: _Target, body: bytes, headers: Mapping[str, str]) -> bytes:
 
 _STATUS = re.compile(rb"HTTP/1\.\d (\d\d\d)(?: ([^\r\n]*))?")
 _INTERIM = re.compile(rb"HTTP/1\.\d 1\d\d")
+_NO_BODY = re.compile(rb"HTTP/1\.\d (204|304)")
 
 
 def _answer(head: bytes, body: bytes) -> Answer:
@@ -292,9 +296,16 @@ def _answer(head: bytes, body: bytes) -> Answer:
     return Answer(int(found.group(1)), reason, body)
 
 
-def _content_length(head: bytes) -> int | None:
+def _body_complete(head: bytes, received: bytearray) -> bool:
+    """Whether the body has all come (or RESPONSE_MAX of it): by its Content-Length, its
+    last chunk, or none to come; otherwise it ends when the server closes."""
+    if len(received) >= RESPONSE_MAX or _NO_BODY.match(head):
+        return True
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length" and value.strip().isdigit():
-            return int(value.strip())
-    return None
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"content-length" and value.isdigit():
+            return len(received) >= int(value)
+        if name == b"transfer-encoding" and value.endswith(b"chunked"):
+            return received.endswith(b"0\r\n\r\n")
+    return False

@@ -220,6 +220,32 @@ def test_a_large_answer_is_read_only_up_to_the_cap(server) -> None:
     assert time.monotonic() - started < 2  # not held until the server hangs up
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    ],
+)
+def test_an_answer_is_complete_without_the_server_hanging_up(server, answer: bytes) -> None:
+    keeps_open = server(answering(answer, then_hold=5))
+    started = time.monotonic()
+    got = post_one(posts(), f"http://127.0.0.1:{keeps_open.port}/hook")
+    assert got.status in (200, 204)
+    assert time.monotonic() - started < 1
+
+
+def test_a_body_still_coming_at_the_deadline_keeps_the_answer(server) -> None:
+    endless_body = server(
+        answering(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", *[b"x"] * 50, pause=0.1)
+    )
+    started = time.monotonic()
+    got = post_one(posts(total=0.5), f"http://127.0.0.1:{endless_body.port}/hook")
+    assert got.status == 200
+    assert 0.4 < time.monotonic() - started < 1.5
+
+
 def test_an_answer_that_is_not_http_fails(server) -> None:
     odd = server(answering(b"SSH-2.0-OpenSSH\r\n\r\n"))
     with pytest.raises(OSError, match="not an HTTP answer"):
