@@ -130,7 +130,11 @@ class MultiPost:
             try:
                 self._start(key, build())
             except (Refused, OSError, ValueError) as err:
-                self._done[key] = err if isinstance(err, Refused | OSError) else OSError(str(err))
+                failure = err if isinstance(err, Refused | OSError) else OSError(str(err))
+                if key in self._active:  # e.g. no socket to be had: out of descriptors
+                    self._finish(key, failure)
+                else:
+                    self._done[key] = failure
 
     def _step(self) -> None:
         """Wait for the first socket ready or deadline due, and move those on."""
@@ -244,6 +248,7 @@ class MultiPost:
             del ex.received[: end + 4]
             if _INTERIM.match(head):  # 100 Continue and the like: the answer follows
                 return self._answered(key, ex, closed=closed)
+            _answer(head, b"")  # not an HTTP status line: fails the exchange now
             ex.head = head
         if not closed and not _body_complete(ex.head, ex.received):
             return False
