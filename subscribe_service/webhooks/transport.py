@@ -7,11 +7,11 @@ mail (mail/engine.py): at least once, every answer recorded. Three parts route b
 - `RoutingComposer`: mail rows go to the mail Composer; a webhook row is posted unless
   its endpoint is gone or paused (then it is settled without a request).
 - `RoutingConnection`: a webhook row's request (Standard Webhooks headers: the
-  delivery's fixed webhook-id, the attempt's timestamp and signature) is POSTed through
-  outbound.py, several at once; a mail goes to an SMTP session opened when the batch's
-  first mail needs it. Every HTTP outcome is that delivery's own (a 5xx or a timeout is
-  retried; a refused URL fails the delivery), so an endpoint that is down never sends
-  the rest of the batch back to the queue.
+  delivery's fixed webhook-id, the attempt's timestamp and signature) is POSTed by
+  multipost.py under outbound.py's rules, several at once; a mail goes to an SMTP
+  session opened when the batch's first mail needs it. Every HTTP outcome is that
+  delivery's own (a 5xx or a timeout is retried; a refused URL fails the delivery), so
+  an endpoint that is down never sends the rest of the batch back to the queue.
 - `RoutedStore` (store.py): the outbox store with the webhook retry schedule and the
   endpoints' failure record.
 """
