@@ -11,7 +11,8 @@ request has its connect and total deadlines, kept by the loop whatever the serve
 (a server that trickles a byte at a time is cut off at the deadline). Only the status
 line and headers of the answer matter: at most RESPONSE_MAX bytes of its body are read,
 the body ends by its length, its last chunk or the server closing, and a body still
-coming at the deadline does not undo an answer whose status is in.
+coming at the deadline, or cut off by a reset, does not undo an answer whose status is
+in.
 
 A host name is looked up when its first request starts, on this thread, within the
 connect timeout: requests under way wait meanwhile (their deadlines still run), once
@@ -201,7 +202,11 @@ class MultiPost:
         except BlockingIOError:
             pass  # nothing more to do until the selector says so
         except (OSError, ValueError) as err:
-            self._finish(key, OSError(_reason(err)))
+            if ex.head is not None and key in self._active:
+                # Reset while the body came: the status is in, and it is the answer.
+                self._finish(key, _answer(ex.head, bytes(ex.received[:RESPONSE_MAX])))
+            elif key in self._active:
+                self._finish(key, OSError(_reason(err)))
 
     def _progress(self, key: object, ex: _Exchange) -> None:
         """Take the exchange as far as the socket allows: connect, handshake, send, read."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 import time
@@ -244,6 +245,30 @@ def test_a_body_still_coming_at_the_deadline_keeps_the_answer(server) -> None:
     got = post_one(posts(total=0.5), f"http://127.0.0.1:{endless_body.port}/hook")
     assert got.status == 200
     assert 0.4 < time.monotonic() - started < 1.5
+
+
+def test_a_connection_reset_while_the_body_comes_keeps_the_answer(server) -> None:
+    def serve(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
+        time.sleep(0.2)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()  # a reset, not an orderly close
+
+    abrupt = server(serve)
+    got = post_one(posts(), f"http://127.0.0.1:{abrupt.port}/hook")
+    assert (got.status, got.body) == (200, b"partial")
+
+
+def test_a_connection_reset_before_the_answer_fails(server) -> None:
+    def serve(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    abrupt = server(serve)
+    with pytest.raises(OSError, match=r"reset|closed before an answer"):
+        post_one(posts(), f"http://127.0.0.1:{abrupt.port}/hook")
 
 
 def test_an_answer_that_is_not_http_fails(server) -> None:
