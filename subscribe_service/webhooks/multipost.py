@@ -239,7 +239,7 @@ class MultiPost:
 
     def _answered(self, key: object, ex: _Exchange, *, closed: bool) -> bool:
         """Whether the exchange is over (its outcome recorded); False: read on."""
-        if ex.head is None:
+        while ex.head is None:
             end = ex.received.find(b"\r\n\r\n")
             if end < 0:
                 if closed:
@@ -251,10 +251,9 @@ class MultiPost:
                 return True
             head = bytes(ex.received[:end])
             del ex.received[: end + 4]
-            if _INTERIM.match(head):  # 100 Continue and the like: the answer follows
-                return self._answered(key, ex, closed=closed)
-            _answer(head, b"")  # not an HTTP status line: fails the exchange now
-            ex.head = head
+            if not _INTERIM.match(head):  # 100 Continue and the like: the answer follows
+                _answer(head, b"")  # not an HTTP status line: fails the exchange now
+                ex.head = head
         if not closed and not _body_complete(ex.head, ex.received):
             return False
         self._finish(key, _answer(ex.head, bytes(ex.received[:RESPONSE_MAX])))

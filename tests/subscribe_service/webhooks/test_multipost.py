@@ -293,6 +293,12 @@ def test_an_interim_answer_is_skipped(server) -> None:
     assert (answer.status, answer.reason) == (202, "Accepted")
 
 
+def test_endless_interim_answers_end_at_the_deadline(server) -> None:
+    chatty = server(answering(b"HTTP/1.1 100 Continue\r\n\r\n" * 20_000, then_hold=3))
+    with pytest.raises(OSError, match=r"no answer within 0\.5 seconds"):
+        post_one(posts(total=0.5), f"http://127.0.0.1:{chatty.port}/hook")
+
+
 def test_a_redirect_is_an_answer_not_followed(server) -> None:
     mover = server(
         answering(
