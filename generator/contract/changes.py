@@ -228,7 +228,22 @@ def scope_change(record: Change, products: Scope = None, regions: Scope = None) 
             for name in ("added", "removed", "changed")
         }
     )
-    return record.model_copy(update={"diff": scoped})
+    kept = [*scoped.added, *scoped.removed, *scoped.changed]
+    # The record's own scope says what the reader's part touches, not the whole change.
+    return record.model_copy(
+        update={
+            "diff": scoped,
+            "products": _union([e.products for e in kept]),
+            "regions": _union([e.regions for e in kept]),
+        }
+    )
+
+
+def _union(scopes: list[list[str] | None]) -> list[str] | None:
+    """The ids of `scopes` together, sorted; None when one of them is every one."""
+    if any(scope is None for scope in scopes):
+        return None
+    return sorted({i for scope in scopes for i in scope or ()})
 
 
 def _entries(record: Change) -> list[_Served]:

@@ -145,6 +145,8 @@ def test_a_change_reaches_a_reader_only_through_an_entry_serving_their_product_a
     assert contract.change_reach(change) == [(["sms"], ["eu"]), (["inbox"], ["us"])]
     scoped = contract.scope_change(change, None, ["us"])
     assert [e.id for e in scoped.diff.added] == ["i"]
+    # The scoped record's own scope is its part's: what the reader is sent is consistent.
+    assert (scoped.products, scoped.regions) == (["inbox"], ["us"])
 
 
 def test_an_entry_without_regions_reaches_every_region_and_publishes_no_regions_key() -> None:
