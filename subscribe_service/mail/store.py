@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service.infra import db
@@ -32,7 +32,8 @@ from subscribe_service.infra.published_site import published_site
 from subscribe_service.mail.interfaces import Claim, Message
 from subscribe_service.mail.message import new_message_id
 from subscribe_service.mail.outbox import claimable
-from subscribe_service.mail.suppressions import REPLY_MAX, suppress, suppressed_among
+from subscribe_service.mail.recorder import MARK_SENT, Recorder, recorder_for, stored_text
+from subscribe_service.mail.suppressions import suppress, suppressed_among
 
 _OUTBOX = OutboxMessage.__table__
 
@@ -49,7 +50,7 @@ class SqlStore:
         self.engine = get_database(app).engine
         self.skip_locked = self.engine.dialect.name == "postgresql"
         self._session: Session | None = None
-        self._recorder: DbConnection | None = None
+        self._recorder: Recorder | None = None
         self.suppressed: set[str] = set()  # address keys among the batch's recipients
         self.kind_max_attempts: dict[str, int] = {}  # kinds with a maximum of their own
 
@@ -79,9 +80,11 @@ class SqlStore:
             try:
                 # The claim and the Message-IDs are committed by now, so the session
                 # holds no write lock (SQLite) that the recording connection would wait for.
-                with db.recording_connection(self.engine) as recorder:
-                    self._recorder = recorder
+                with db.recording_connection(self.engine) as connection:
+                    self._recorder = recorder_for(connection)
                     yield Claim(messages, batch.gave_up)
+                    # Every mark answered before the connection is used for anything else.
+                    self._recorder.catch_up()
             finally:
                 self._session = self._recorder = None
                 self.suppressed = set()
@@ -125,7 +128,13 @@ class SqlStore:
             # the outbox row), and the sender with it.
             self.session.commit()
         assert self._recorder is not None
-        mark_sent(self._recorder, message.id, self.owner, reply)
+        self._recorder.record(message.id, self.owner, reply)
+
+    def catch_up(self) -> None:
+        """Every mail recorded as sent so far is committed (see recorder.py); the
+        composer calls it before rendering, so a renderer sees every earlier mark."""
+        if self._recorder is not None:
+            self._recorder.catch_up()
 
     def mark_failed(self, message: Message, reason: str) -> None:
         mark_failed(self.session, message.id, self.owner, reason)
@@ -283,28 +292,7 @@ def _finish(session: Session, message_id: int, owner: str, **values: Any) -> boo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-# The sender records every accepted mail with this one statement: a Core UPDATE by
-# primary key built once (no ORM statement or unit of work per mail), still guarded by
-# the lease so a sender that lost its lease records nothing.
-_MARK_SENT = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id == bindparam("row_id"),
-        _OUTBOX.c.lease_owner == bindparam("owner"),
-        _OUTBOX.c.status == OutboxStatus.SENDING,
-    )
-    .values(
-        status=OutboxStatus.SENT,
-        sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
-        smtp_reply=bindparam("reply"),
-        last_error=None,
-        lease_owner=None,
-        lease_until=None,
-    )
-)
-def mark_sent(
-    target: DbConnection | Session, message_id: int, owner: str, smtp_reply: str
-) -> bool:
+def mark_sent(target: DbConnection | Session, message_id: int, owner: str, smtp_reply: str) -> bool:
     """Record one accepted mail, committed at once (a crash loses only the mail in flight).
 
     `target` is normally a `db.recording_connection` (autocommit: the statement is the
@@ -315,9 +303,9 @@ def mark_sent(
         "row_id": message_id,
         "owner": owner,
         "sent_at": utcnow(),
-        "reply": smtp_reply[:REPLY_MAX],
+        "reply": stored_text(smtp_reply),
     }
-    result = target.execute(_MARK_SENT, params)
+    result = target.execute(MARK_SENT, params)
     if isinstance(target, Session):
         target.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -328,22 +316,22 @@ def mark_sent_many(session: Session, sent: list[tuple[int, str]], owner: str) ->
     commit for all of them (webhook deliveries, whose answers come back together)."""
     now = utcnow()
     params = [
-        {"row_id": row_id, "owner": owner, "sent_at": now, "reply": reply[:REPLY_MAX]}
+        {"row_id": row_id, "owner": owner, "sent_at": now, "reply": stored_text(reply)}
         for row_id, reply in sent
     ]
-    session.execute(_MARK_SENT, params)
+    session.execute(MARK_SENT, params)
     session.commit()
 
 
 def mark_failed(session: Session, message_id: int, owner: str, error: str) -> bool:
     return _finish(
-        session, message_id, owner, status=OutboxStatus.FAILED, last_error=error[:REPLY_MAX]
+        session, message_id, owner, status=OutboxStatus.FAILED, last_error=stored_text(error)
     )
 
 
 def mark_cancelled(session: Session, message_id: int, owner: str, reason: str) -> bool:
     return _finish(
-        session, message_id, owner, status=OutboxStatus.CANCELLED, last_error=reason[:REPLY_MAX]
+        session, message_id, owner, status=OutboxStatus.CANCELLED, last_error=stored_text(reason)
     )
 
 
@@ -359,7 +347,7 @@ def mark_retry(
     """Back to the queue with exponential backoff, or `failed` after the last attempt."""
     if message.attempts >= max_attempts:
         _finish(
-            session, message.id, owner, status=OutboxStatus.FAILED, last_error=error[:REPLY_MAX]
+            session, message.id, owner, status=OutboxStatus.FAILED, last_error=stored_text(error)
         )
         return OutboxStatus.FAILED
     delay = backoff_seconds * (2 ** max(message.attempts - 1, 0))
@@ -369,7 +357,7 @@ def mark_retry(
         owner,
         status=OutboxStatus.QUEUED,
         next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
-        last_error=error[:REPLY_MAX],
+        last_error=stored_text(error),
     )
     return OutboxStatus.QUEUED
 
@@ -382,6 +370,6 @@ def mark_bounced(session: Session, message: OutboxMessage, owner: str, reply: st
         message.id,
         owner,
         status=OutboxStatus.BOUNCED,
-        smtp_reply=reply[:REPLY_MAX],
+        smtp_reply=stored_text(reply),
         last_error=None,
     )
