@@ -6,7 +6,7 @@ cancelled, or back to queued with a later next_attempt_at, or failed after the l
 attempt. A lease that expires (the sender died) makes the row claimable again.
 
 One batch at a time: `claim` leases due rows (`claim_batch`), loads them with what
-renderers need, gives each its Message-ID and, for the batch's duration, holds the
+renderers need (the claim gave each its Message-ID) and, for the batch's duration, holds the
 session renderers read from and a recording connection of its own for `mark_sent`.
 DbEngine and DbConnection are SQLAlchemy's (not the delivery engine, not the SMTP
 connection).
@@ -15,6 +15,7 @@ connection).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,15 +23,21 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import case, func, select, update
+from sqlalchemy import String, case, cast, func, literal, null, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service.infra import db
+from subscribe_service.infra.config import mail_domain
 from subscribe_service.infra.db import get_database, session_scope
-from subscribe_service.infra.models import OutboxMessage, OutboxStatus, Subscriber, utcnow
+from subscribe_service.infra.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Subscriber,
+    UTCDateTime,
+    utcnow,
+)
 from subscribe_service.infra.published_site import published_site
 from subscribe_service.mail.interfaces import Claim, Message
-from subscribe_service.mail.message import new_message_id
 from subscribe_service.mail.outbox import claimable
 from subscribe_service.mail.recorder import MARK_SENT, Recorder, recorder_for, stored_text
 from subscribe_service.mail.suppressions import suppress, suppressed_among
@@ -71,6 +78,7 @@ class SqlStore:
                 skip_locked=self.skip_locked,
                 max_attempts=self.max_attempts,
                 kind_max_attempts=self.kind_max_attempts,
+                message_domain=mail_domain(self.app.config),
             )
             if not batch.ids:
                 yield Claim([], batch.gave_up)
@@ -106,12 +114,7 @@ class SqlStore:
             )
         )
         self.suppressed = suppressed_among(session, [m.recipient for m in messages])
-        # Each row keeps its first Message-ID across retries, so a mail re-sent after a
-        # crash is a duplicate that the recipient's mail client can recognise.
-        for message in messages:
-            if message.message_id is None:
-                message.message_id = new_message_id(self.app.config)
-        session.commit()
+        session.commit()  # nothing written: ends the read transaction
         # The company's name and sender come from the built site's service.json: a sender
         # running for weeks picks up a new build before each batch (one stat if unchanged).
         published_site(self.app).peek()
@@ -184,13 +187,19 @@ def claim_batch(
     skip_locked: bool,
     max_attempts: int | None = None,
     kind_max_attempts: Mapping[str, int] | None = None,
+    message_domain: str | None = None,
 ) -> Batch:
     """Lease up to `limit` due messages to `owner` and commit; return their ids in order.
 
+    One UPDATE ... RETURNING picks, leases and (with `message_domain`) names the rows:
+    a row without a Message-ID gets `<nonce.id@domain>`, kept across retries, so a mail
+    re-sent after a crash is a duplicate the recipient's mail client can recognise. (Per
+    row through the ORM, this was a tenth of the sender's work per mail.)
+
     On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so several senders
-    share the queue without blocking or double-claiming. On SQLite the UPDATE re-checks
-    the claim condition under the database's single write lock, which gives the same
-    guarantee for senders on one host.
+    share the queue without blocking or double-claiming; the UPDATE re-checks the claim
+    condition on the rows it locked. On SQLite the statement runs under the database's
+    single write lock, which gives the same guarantee for senders on one host.
 
     With `max_attempts`, a picked row that has used them all (its sender died during
     the last one, or the maximum was lowered) is failed instead of tried once more:
@@ -204,62 +213,77 @@ def claim_batch(
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
+    picked: Any = pick
     if skip_locked:
+        # Picked once, in a CTE of its own: as a plain IN (subquery), PostgreSQL may
+        # run the locking subquery again for every row it scans, and under a second
+        # sender's claims it then came back empty (that sender stopped, queue not empty).
         pick = pick.with_for_update(skip_locked=True)
-    ids = list(session.scalars(pick))
-    if not ids:
-        session.commit()
-        return Batch([], [])
-    claim = update(OutboxMessage).where(OutboxMessage.id.in_(ids), claimable(now))
-    exhausted: list[int] = []
-    if max_attempts is not None:
-        ceiling: Any = max_attempts
-        gave_up: Any = f"gave up: all {max_attempts} attempts used"
-        if kind_max_attempts:
-            ceiling = case(
-                *((OutboxMessage.kind == k, n) for k, n in kind_max_attempts.items()),
-                else_=max_attempts,
-            )
-            gave_up = case(
-                *(
-                    (OutboxMessage.kind == k, f"gave up: all {n} attempts used")
-                    for k, n in kind_max_attempts.items()
-                ),
-                else_=gave_up,
-            )
-        exhausted = list(
-            session.scalars(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), claimable(now))
-                .where(OutboxMessage.attempts >= ceiling)
-                .values(
-                    status=OutboxStatus.FAILED,
-                    lease_owner=None,
-                    lease_until=None,
-                    # The last attempt's reason, if it got as far as recording one.
-                    last_error=func.coalesce(OutboxMessage.last_error, gave_up),
-                )
-                .returning(OutboxMessage.id)
-                .execution_options(synchronize_session=False)
-            )
+        picked = select(pick.cte("picked").prefix_with("MATERIALIZED").c.id)
+    spent = _spent(max_attempts, kind_max_attempts)
+
+    def unless_spent(value: Any, otherwise: Any) -> Any:
+        # Every expression of SET reads the row as it was: `spent` sees the old count.
+        return value if spent is None else case((spent, otherwise), else_=value)
+
+    values: dict[str, Any] = {
+        "status": unless_spent(literal(OutboxStatus.SENDING.value), OutboxStatus.FAILED.value),
+        "lease_owner": unless_spent(literal(owner), null()),
+        "lease_until": unless_spent(
+            literal(now + dt.timedelta(seconds=lease_seconds), UTCDateTime()), null()
+        ),
+        "attempts": unless_spent(OutboxMessage.attempts + 1, OutboxMessage.attempts),
+    }
+    if spent is not None:
+        # The last attempt's reason, if it got as far as recording one.
+        reason = func.coalesce(OutboxMessage.last_error, _gave_up(max_attempts, kind_max_attempts))
+        values["last_error"] = case((spent, reason), else_=OutboxMessage.last_error)
+    if message_domain is not None:
+        named = (
+            literal(f"<{uuid.uuid4().hex}.")
+            + cast(OutboxMessage.id, String)
+            + literal(f"@{message_domain}>")
         )
-        claim = claim.where(OutboxMessage.attempts < ceiling)
-    session.execute(
-        claim.values(
-            status=OutboxStatus.SENDING,
-            lease_owner=owner,
-            lease_until=now + dt.timedelta(seconds=lease_seconds),
-            attempts=OutboxMessage.attempts + 1,
-        ).execution_options(synchronize_session=False)
-    )
+        values["message_id"] = unless_spent(
+            func.coalesce(OutboxMessage.message_id, named), OutboxMessage.message_id
+        )
+    rows = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(picked), claimable(now))
+        .values(values)
+        .returning(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
+        .execution_options(synchronize_session=False)
+    ).all()
     session.commit()
-    claimed = session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == owner)
-        .where(OutboxMessage.status == OutboxStatus.SENDING)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-    )
-    return Batch(list(claimed), exhausted)
+    rows.sort(key=lambda r: (r.next_attempt_at, r.id))
+    claimed = [r.id for r in rows if r.status == OutboxStatus.SENDING]
+    return Batch(claimed, [r.id for r in rows if r.status == OutboxStatus.FAILED])
+
+
+def _spent(max_attempts: int | None, kind_max_attempts: Mapping[str, int] | None) -> Any:
+    """`attempts >= the row's ceiling`, or None without `max_attempts`."""
+    if max_attempts is None:
+        return None
+    ceiling: Any = max_attempts
+    if kind_max_attempts:
+        ceiling = case(
+            *((OutboxMessage.kind == k, n) for k, n in kind_max_attempts.items()),
+            else_=max_attempts,
+        )
+    return OutboxMessage.attempts >= ceiling
+
+
+def _gave_up(max_attempts: int | None, kind_max_attempts: Mapping[str, int] | None) -> Any:
+    reason: Any = literal(f"gave up: all {max_attempts} attempts used")
+    if kind_max_attempts:
+        reason = case(
+            *(
+                (OutboxMessage.kind == k, f"gave up: all {n} attempts used")
+                for k, n in kind_max_attempts.items()
+            ),
+            else_=reason,
+        )
+    return reason
 
 
 def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: float) -> None:
