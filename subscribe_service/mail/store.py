@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import String, case, cast, func, literal, null, select, update
+from sqlalchemy import String, case, cast, func, literal, null, select, union_all, update
 from sqlalchemy.orm import Session, selectinload
 
 from subscribe_service.infra import db
@@ -197,9 +197,10 @@ def claim_batch(
     row through the ORM, this was a tenth of the sender's work per mail.)
 
     On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so several senders
-    share the queue without blocking or double-claiming; the UPDATE re-checks the claim
-    condition on the rows it locked. On SQLite the statement runs under the database's
-    single write lock, which gives the same guarantee for senders on one host.
+    share the queue without blocking or double-claiming (FOR UPDATE checks the claim
+    condition again on the newest version of each row it locks). On SQLite the
+    statement runs under the database's single write lock, which gives the same
+    guarantee for senders on one host.
 
     With `max_attempts`, a picked row that has used them all (its sender died during
     the last one, or the maximum was lowered) is failed instead of tried once more:
@@ -207,19 +208,10 @@ def claim_batch(
     of their own (webhook deliveries are retried for days).
     """
     now = utcnow()
-    pick = (
-        select(OutboxMessage.id)
-        .where(claimable(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    picked: Any = pick
     if skip_locked:
-        # Picked once, in a CTE of its own: as a plain IN (subquery), PostgreSQL may
-        # run the locking subquery again for every row it scans, and under a second
-        # sender's claims it then came back empty (that sender stopped, queue not empty).
-        pick = pick.with_for_update(skip_locked=True)
-        picked = select(pick.cte("picked").prefix_with("MATERIALIZED").c.id)
+        picked = _pick_locked(now, limit)
+    else:
+        picked = _pick(claimable(now), limit).with_only_columns(OutboxMessage.id)
     spent = _spent(max_attempts, kind_max_attempts)
 
     def unless_spent(value: Any, otherwise: Any) -> Any:
@@ -249,7 +241,7 @@ def claim_batch(
         )
     rows = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked), claimable(now))
+        .where(OutboxMessage.id.in_(picked))
         .values(values)
         .returning(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at)
         .execution_options(synchronize_session=False)
@@ -258,6 +250,44 @@ def claim_batch(
     rows.sort(key=lambda r: (r.next_attempt_at, r.id))
     claimed = [r.id for r in rows if r.status == OutboxStatus.SENDING]
     return Batch(claimed, [r.id for r in rows if r.status == OutboxStatus.FAILED])
+
+
+def _pick(condition: Any, limit: int) -> Any:
+    """The first `limit` rows meeting `condition`, in the order they are due."""
+    return (
+        select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+        .where(condition)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+
+
+def _pick_locked(now: dt.datetime, limit: int) -> Any:
+    """The ids of the first `limit` claimable rows, locked, skipping rows another sender
+    has locked (PostgreSQL).
+
+    Queued rows and rows whose lease ran out are picked apart, each along the
+    (status, next_attempt_at) index, so a claim reads about `limit` rows rather than
+    sorting the whole queue; the first `limit` of both together are the batch. Each pick
+    is a MATERIALIZED CTE, run once: as a plain IN (subquery), PostgreSQL may run a
+    locking subquery again for every row it scans, and beside a second sender's claims
+    it then came back empty (that sender stopped while the queue was not). Whatever was
+    locked but not taken is unlocked at the claim's commit.
+    """
+    due = _pick(
+        (OutboxMessage.status == OutboxStatus.QUEUED) & (OutboxMessage.next_attempt_at <= now),
+        limit,
+    )
+    expired = _pick(
+        (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.lease_until < now),
+        limit,
+    )
+    picks = [
+        pick.with_for_update(skip_locked=True).cte(name).prefix_with("MATERIALIZED")
+        for name, pick in (("due", due), ("expired", expired))
+    ]
+    both = union_all(*(select(p.c.id, p.c.next_attempt_at) for p in picks)).subquery()
+    return select(both.c.id).order_by(both.c.next_attempt_at, both.c.id).limit(limit)
 
 
 def _spent(max_attempts: int | None, kind_max_attempts: Mapping[str, int] | None) -> Any:

@@ -24,9 +24,11 @@ def queued(app, count: int) -> list[int]:
 
 
 def claim(app, owner: str = "A", limit: int = 10, **options) -> store.Batch:
+    """As the sender claims: SKIP LOCKED on PostgreSQL (its own pick), not on SQLite."""
     with app.app_context(), session_scope(app) as s:
+        postgresql = s.get_bind().dialect.name == "postgresql"
         return store.claim_batch(
-            s, owner=owner, limit=limit, lease_seconds=60, skip_locked=False,
+            s, owner=owner, limit=limit, lease_seconds=60, skip_locked=postgresql,
             message_domain=DOMAIN, **options,
         )  # fmt: skip
 
@@ -62,12 +64,17 @@ def test_claimed_rows_are_leased_in_order_and_named(backend_app):
 
 
 def test_a_row_claimed_again_keeps_its_message_id(backend_app):
-    (pk,) = queued(backend_app, 1)
-    assert claim(backend_app).ids == [pk]
+    pk, later = queued(backend_app, 2)
+    assert claim(backend_app, limit=1).ids == [pk]
     (first,) = rows(backend_app, [pk])
     with backend_app.app_context(), session_scope(backend_app) as s:  # A died: lease over
-        s.execute(update(OutboxMessage).values(lease_until=utcnow() - dt.timedelta(seconds=1)))
-    assert claim(backend_app, owner="B").ids == [pk]
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == pk)
+            .values(lease_until=utcnow() - dt.timedelta(seconds=1))
+        )
+    # The expired lease and the queued row, in the order they were due.
+    assert claim(backend_app, owner="B").ids == [pk, later]
     (again,) = rows(backend_app, [pk])
     assert (again.message_id, again.attempts, again.lease_owner) == (first.message_id, 2, "B")
 
