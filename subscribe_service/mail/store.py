@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
 from sqlalchemy import String, case, cast, func, literal, null, select, union_all, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from subscribe_service.infra import db
 from subscribe_service.infra.config import mail_domain
@@ -107,8 +107,11 @@ class SqlStore:
                 .where(OutboxMessage.id.in_(ids))
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .options(
-                    selectinload(OutboxMessage.subscriber).selectinload(Subscriber.topics),
-                    selectinload(OutboxMessage.subscriber).selectinload(Subscriber.products),
+                    # The subscriber (one per row) in the same query: a round trip less
+                    # per batch. The notice stays a query of its own: joined, its JSON
+                    # would travel and be parsed once per row.
+                    joinedload(OutboxMessage.subscriber).selectinload(Subscriber.topics),
+                    joinedload(OutboxMessage.subscriber).selectinload(Subscriber.products),
                     selectinload(OutboxMessage.notice),
                 )
             )
