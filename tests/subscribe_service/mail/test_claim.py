@@ -10,7 +10,8 @@ from sqlalchemy import update
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, utcnow
-from subscribe_service.mail import outbox, store
+from subscribe_service.mail import claim as claiming
+from subscribe_service.mail import outbox
 
 DOMAIN = "trust.larkspur.example"
 
@@ -23,11 +24,11 @@ def queued(app, count: int) -> list[int]:
         ]
 
 
-def claim(app, owner: str = "A", limit: int = 10, **options) -> store.Batch:
+def claim(app, owner: str = "A", limit: int = 10, **options) -> claiming.Batch:
     """As the sender claims: SKIP LOCKED on PostgreSQL (its own pick), not on SQLite."""
     with app.app_context(), session_scope(app) as s:
         postgresql = s.get_bind().dialect.name == "postgresql"
-        return store.claim_batch(
+        return claiming.claim_batch(
             s, owner=owner, limit=limit, lease_seconds=60, skip_locked=postgresql,
             message_domain=DOMAIN, **options,
         )  # fmt: skip
@@ -52,7 +53,7 @@ def test_claimed_rows_are_leased_in_order_and_named(backend_app):
                 .values(next_attempt_at=now - dt.timedelta(seconds=k))
             )
     batch = claim(backend_app, limit=4)
-    assert batch == store.Batch(ids[::-1][:4], [])
+    assert batch == claiming.Batch(ids[::-1][:4], [])
     claimed = rows(backend_app, batch.ids)
     assert {(r.status, r.lease_owner, r.attempts) for r in claimed} == {("sending", "A", 1)}
     for r in claimed:
@@ -83,7 +84,7 @@ def test_a_spent_row_is_failed_in_the_same_statement_and_not_named(backend_app):
     spent, fresh = queued(backend_app, 2)
     with backend_app.app_context(), session_scope(backend_app) as s:
         s.execute(update(OutboxMessage).where(OutboxMessage.id == spent).values(attempts=3))
-    assert claim(backend_app, max_attempts=3) == store.Batch([fresh], [spent])
+    assert claim(backend_app, max_attempts=3) == claiming.Batch([fresh], [spent])
     failed, leased = rows(backend_app, [spent, fresh])
     assert (failed.status, failed.lease_owner, failed.attempts) == ("failed", None, 3)
     assert failed.last_error == "gave up: all 3 attempts used" and failed.message_id is None
@@ -94,6 +95,6 @@ def test_nothing_due_claims_nothing(backend_app):
     (pk,) = queued(backend_app, 1)
     with backend_app.app_context(), session_scope(backend_app) as s:
         s.execute(update(OutboxMessage).values(next_attempt_at=utcnow() + dt.timedelta(hours=1)))
-    assert claim(backend_app) == store.Batch([], [])
+    assert claim(backend_app) == claiming.Batch([], [])
     (row,) = rows(backend_app, [pk])
     assert (row.status, row.message_id, row.attempts) == ("queued", None, 0)
