@@ -121,10 +121,10 @@ def _pick_locked(now: dt.datetime, limit: int) -> Any:
     (status, next_attempt_at) index can serve; the first `limit` of both together are
     the batch. (When thousands of rows fall due at once, PostgreSQL still scans and
     sorts them for the first pick: the order ends with the id, which that index lacks;
-    about 1 ms for 5,000 rows.) Each pick
-    is a MATERIALIZED CTE, run once: as a plain IN (subquery), PostgreSQL may run a
-    locking subquery again for every row it scans, and beside a second sender's claims
-    it then came back empty (that sender stopped while the queue was not). Whatever was
+    about 1 ms for 5,000 rows.) Each pick is a MATERIALIZED CTE, run once: as a plain
+    IN (subquery), PostgreSQL may run a locking subquery again for every row it scans,
+    and beside a second sender's claims it then came back empty (that sender stopped
+    while the queue was not). Whatever was
     locked but not taken is unlocked at the claim's commit.
     """
     due = _pick(
