@@ -124,8 +124,8 @@ def _pick_locked(now: dt.datetime, limit: int) -> Any:
     about 1 ms for 5,000 rows.) Each pick is a MATERIALIZED CTE, run once: as a plain
     IN (subquery), PostgreSQL may run a locking subquery again for every row it scans,
     and beside a second sender's claims it then came back empty (that sender stopped
-    while the queue was not). Whatever was
-    locked but not taken is unlocked at the claim's commit.
+    while the queue was not). Whatever was locked but not taken is unlocked at the
+    claim's commit.
     """
     due = _pick(
         (OutboxMessage.status == OutboxStatus.QUEUED) & (OutboxMessage.next_attempt_at <= now),
