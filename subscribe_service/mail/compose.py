@@ -42,6 +42,9 @@ class Composer:
         before sending writes is committed before the mail is recorded as sent.
         """
         assert isinstance(message, OutboxMessage)
+        # The previous mark's answer has arrived by now (the mail after it made its round
+        # trips since): reading it costs nothing, and what renders sees it committed.
+        self.store.catch_up()
         session = self.store.session
         if address_key(message.recipient) in self.store.suppressed:
             return Settle(Action.CANCELLED, "address suppressed")

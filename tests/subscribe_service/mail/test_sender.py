@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from subscribe_service.infra.db import session_scope
 from subscribe_service.infra.models import OutboxMessage, Subscriber, Suppression, utcnow
-from subscribe_service.mail import outbox, store
+from subscribe_service.mail import claim, outbox, store
 from subscribe_service.mail.renderers import render_mail
 from subscribe_service.mail.sender import drain, poll
 from subscribe_service.registry import get_registry
@@ -174,9 +174,9 @@ def test_a_broken_renderer_does_not_stop_the_queue(app, smtp_server):
 def test_expired_lease_returns_to_the_queue(app, smtp_server):
     pk = queue_probe(app, "l@example.com", add_subscriber(app, "l@example.com"))
     with app.app_context(), session_scope(app) as s:
-        assert store.claim_batch(
+        assert claim.claim_batch(
             s, owner="crashed", limit=10, lease_seconds=300, skip_locked=False
-        ) == store.Batch([pk], [])
+        ) == claim.Batch([pk], [])
     assert drain(app).sent == 0  # leased to a sender that may still be working
     with app.app_context(), session_scope(app) as s:
         s.execute(update(OutboxMessage).values(lease_until=utcnow() - dt.timedelta(seconds=1)))
@@ -236,7 +236,7 @@ def test_skip_locked_lets_two_senders_share_the_queue(make_app, pg_url, smtp_ser
             )
         )
         with session_scope(app) as other:
-            claimed = store.claim_batch(
+            claimed = claim.claim_batch(
                 other, owner="B", limit=10, lease_seconds=60, skip_locked=True
             ).ids
         assert claimed == ids[3:] and locked == ids[:3]
@@ -267,7 +267,7 @@ def test_a_long_batch_renews_its_lease(make_app, smtp_server):
             with app.app_context(), session_scope(app) as s:
                 if s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "sending")):
                     stolen.extend(
-                        store.claim_batch(
+                        claim.claim_batch(
                             s, owner="rival", limit=10, lease_seconds=60, skip_locked=False
                         ).ids
                     )
@@ -292,20 +292,20 @@ def test_a_kind_with_a_maximum_of_its_own_is_given_up_at_that_maximum(app):
     with app.app_context(), session_scope(app) as s:
         s.execute(update(OutboxMessage).values(attempts=3))
         s.execute(update(OutboxMessage).where(OutboxMessage.id == patient).values(kind="slow"))
-        batch = store.claim_batch(
+        batch = claim.claim_batch(
             s, owner="A", limit=10, lease_seconds=60, skip_locked=False,
             max_attempts=3, kind_max_attempts={"slow": 5},
         )  # fmt: skip
-    assert batch == store.Batch([patient], [mail])
+    assert batch == claim.Batch([patient], [mail])
     assert row(app, mail).status == "failed"
     assert row(app, mail).last_error == "gave up: all 3 attempts used"
     with app.app_context(), session_scope(app) as s:
         s.execute(update(OutboxMessage).where(OutboxMessage.id == patient).values(
             attempts=5, status="queued", lease_owner=None, lease_until=None
         ))  # fmt: skip
-        batch = store.claim_batch(
+        batch = claim.claim_batch(
             s, owner="A", limit=10, lease_seconds=60, skip_locked=False,
             max_attempts=3, kind_max_attempts={"slow": 5},
         )  # fmt: skip
-    assert batch == store.Batch([], [patient])
+    assert batch == claim.Batch([], [patient])
     assert row(app, patient).last_error == "gave up: all 5 attempts used"

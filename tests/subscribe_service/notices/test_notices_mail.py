@@ -45,7 +45,10 @@ def test_subprocessor_notice_says_what_changed_and_how_to_object(
     assert re.search(
         rb"\r?\nList-Unsubscribe: <http://127\.0\.0\.1:8000/unsubscribe/\S+>\r?\n", raw
     )
-    assert re.fullmatch(r"<[0-9a-f]{32}@127\.0\.0\.1>", mail["Message-ID"])
+    # <nonce.row id@domain>: the claim names the row (a random nonce, the outbox row's id).
+    [row] = outbox_rows(app, kind="notice")
+    assert re.fullmatch(rf"<[0-9a-f]{{32}}\.{row.id}@127\.0\.0\.1>", mail["Message-ID"])
+    assert row.message_id == mail["Message-ID"]
     assert email.utils.parsedate_to_datetime(mail["Date"]) is not None
 
     text = text_of(mail).replace("\r\n", "\n")
