@@ -8,7 +8,9 @@ resolved, record each answer). The lower bound, measured in the same run against
 same receiver: plain http.client POSTing the same bodies with the same headers to the
 same N URLs, one connection per request as the sender makes (each endpoint is its own
 host in real life), measured right after each of our runs. Target: the median of the
-runs' ratios is at least 0.7.
+runs' ratios is at least 0.7. An untimed pair comes first (start-up costs of the
+receiver, the interpreter and the database), and the clean-up between runs is written
+back to the SQLite file before the clock starts.
 
 The receiver is http.server in its own process, so the client side being measured does
 not share an interpreter with the server.
@@ -36,7 +38,7 @@ from sqlalchemy import delete, insert, select
 
 from subscribe_service import create_app
 from subscribe_service.infra import migrate
-from subscribe_service.infra.db import session_scope
+from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import Notice, OutboxMessage, utcnow
 from subscribe_service.mail.sender import drain
 from subscribe_service.notices.notify import notify
@@ -121,18 +123,25 @@ def add_endpoints(app: Flask, port: int, count: int) -> None:
 
 
 def clear(app: Flask) -> None:
+    """The last run's rows gone, and (SQLite) their deletion written back to the database
+    file: otherwise the WAL checkpoint that the clean-up makes due (a copy of every page
+    and a disk sync) falls inside the next timed run, which did not cause it."""
     with session_scope(app) as session:
         session.execute(delete(WebhookDelivery))
         session.execute(delete(OutboxMessage))
         session.execute(delete(Notice))
+    engine = get_database(app).engine
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def time_delivery(app: Flask, run: int) -> float:
+def time_delivery(app: Flask, version: str) -> float:
     """notify + drain: the last delivery is accepted before drain returns."""
     clear(app)
     start = time.perf_counter()
     with app.app_context(), session_scope(app) as session:  # the hooks are the app's
-        report = notify(session, parse_changes(change_doc(f"2030-01-{run + 1:02d}")))
+        report = notify(session, parse_changes(change_doc(version)))
     queued = report.created[0].other_deliveries
     counts = drain(app)
     elapsed = time.perf_counter() - start
@@ -178,8 +187,13 @@ def bench(workdir: Path, endpoints: int, runs: int) -> bool:
     with receiver() as port, database("sqlite", workdir) as url:
         app = make_app(url)
         add_endpoints(app, port, endpoints)
+        # An untimed pair first: the receiver process, this interpreter and the database
+        # pay their one-time start-up costs there. The bound always runs right after one
+        # of ours, so without it those costs would all land on our first run.
+        time_delivery(app, "2029-12-31")
+        time_bare_client(port, prepared_requests(app))
         for run in range(runs):
-            ours.append(time_delivery(app, run))
+            ours.append(time_delivery(app, f"2030-01-{run + 1:02d}"))
             requests = prepared_requests(app)
             bound.append(time_bare_client(port, requests))
         size = len(requests[0][1])

@@ -6,6 +6,7 @@ Part of generator.contract: import its names from `generator.contract`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any
@@ -46,7 +47,11 @@ FIELD_LABELS: dict[str, str] = {
     "ict_service_type": "ICT service type",
     "parent": "Ultimate parent LEI",
     "products": "Products",  # the products an entry serves; absent: every product
+    "regions": "Regions",  # the regions an entry serves; absent: every region
 }
+# The fields that scope an entry to part of the company's offer (site.yaml `products`,
+# `regions`): null on purpose, meaning "every one", and written with the site's names.
+SCOPE_FIELDS: dict[str, str] = {"products": "every product", "regions": "every region"}
 SUBPROCESSOR_FIELDS: tuple[str, ...] = tuple(FIELD_LABELS)
 
 
@@ -83,17 +88,20 @@ def country_label(code: str) -> str:
     return code if name == code else f"{name} ({code})"
 
 
-def value_words(field: str, value: Any) -> str:
+def value_words(field: str, value: Any, names: Mapping[str, str] | None = None) -> str:
     """A sub-processor field's value in words for people: countries by name, mechanisms and
-    relationships by their labels, lists joined, nothing as "(none)". Only `products` is
-    null on purpose: the entry serves every product."""
-    if field == "products" and value is None:
-        return "every product"
+    relationships by their labels, products and regions by the names in `names` (their
+    ids in site.yaml → their names; an id without a name as written), lists joined, nothing
+    as "(none)". Only the scope fields are null on purpose: the entry serves every one."""
+    if field in SCOPE_FIELDS and value is None:
+        return SCOPE_FIELDS[field]
     if value is None or value == "" or value == [] or value == ():
         return "(none)"
     if isinstance(value, list | tuple):
-        return ", ".join(value_words(field, v) for v in value)
+        return ", ".join(value_words(field, v, names) for v in value)
     text = str(value)
+    if field in SCOPE_FIELDS:
+        return (names or {}).get(text, text)
     if field in COUNTRY_FIELDS:
         return country_label(text)
     if field == "transfer_mechanism":

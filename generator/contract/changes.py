@@ -1,4 +1,4 @@
-"""`changes.json`: the typed record of every published change, and product scopes.
+"""`changes.json`: the typed record of every published change, and product and region scopes.
 
 Part of generator.contract: import its names from `generator.contract`."""
 
@@ -53,23 +53,26 @@ class FieldChange(_Record):
 
 
 class _Served(_Record):
-    """An entry of a list change, with the products it serves (None: every product)."""
+    """An entry of a list change, with the products and the regions it serves (None: every
+    product, every region)."""
 
     products: list[Slug] | None = None
+    regions: list[Slug] | None = None
 
     @model_serializer(mode="wrap")
-    def _products_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Absent means every product: a site without products publishes no `products` keys.
+    def _scopes_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Absent means every one: a site without products (regions) publishes no such keys.
         dumped: dict[str, Any] = handler(self)
-        if dumped.get("products", 0) is None:
-            del dumped["products"]
+        for key in ("products", "regions"):
+            if dumped.get(key, 0) is None:
+                del dumped[key]
         return dumped
 
 
 class ListEntry(_Served):
     """An entry added or removed: `id` and `entity`, and every other field as published.
 
-    `products`: the products the entry serves; absent (None) when it serves every one."""
+    `products`, `regions`: what the entry serves; absent (None) when it serves every one."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -78,8 +81,9 @@ class ListEntry(_Served):
 
 
 class ChangedEntry(_Served):
-    """`products`: every product the entry served before or serves after the change (None:
-    every product), so that a change of its products reaches the clients of both."""
+    """`products` (`regions`): every product (region) the entry served before or serves
+    after the change (None: every one), so that a change of its scope reaches the clients
+    of both."""
 
     id: Text
     entity: Text
@@ -141,6 +145,8 @@ class Change(_Record):
     # The products the change touches, sorted; None: every product (a text document, or a
     # list change with an entry that serves every product). See `change_touches_products`.
     products: list[Slug] | None = None
+    # The same for regions (site.yaml `regions`).
+    regions: list[Slug] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Change:
@@ -154,11 +160,13 @@ class Change(_Record):
         return self
 
 
-# --- products ------------------------------------------------------------------------------------
+# --- products and regions ----------------------------------------------------------------------
 #
-# A scope is a set of product ids, or None for "every product": a subscriber (or a webhook
-# endpoint) without products wants every change, and an entry without products serves
-# every product. Both halves decide "does this reach them" with these functions only.
+# A scope is a set of product (or region) ids, or None for "every one": a subscriber (or a
+# webhook endpoint) without products wants every change, and an entry without products
+# serves every product; regions the same way. A reader is reached by an entry when both
+# its products and its regions meet the entry's. Both halves of the project decide "does
+# this reach them" with these functions only.
 
 Scope = Sequence[str] | None
 
@@ -170,25 +178,78 @@ def scopes_meet(touched: Scope, wanted: Scope) -> bool:
     return not set(touched).isdisjoint(wanted)
 
 
+def entry_reaches(entry: _Served, products: Scope = None, regions: Scope = None) -> bool:
+    """Whether a reader of `products` and `regions` is concerned by `entry`."""
+    return scopes_meet(entry.products, products) and scopes_meet(entry.regions, regions)
+
+
+def change_reach(record: Change) -> list[tuple[Scope, Scope]]:
+    """The distinct (products, regions) pairs the entries of a change serve, in first-seen
+    order: who it reaches, exactly (a change of an entry for product A in region X and of
+    one for B in Y does not reach a reader of A in Y). A text change, or a list change with
+    no entry, reaches as the record says (`products`, `regions`)."""
+    entries = _entries(record)
+    if not entries:
+        return [(record.products, record.regions)]
+    pairs: dict[tuple[tuple[str, ...] | None, tuple[str, ...] | None], None] = {}
+    for e in entries:
+        key = (
+            None if e.products is None else tuple(sorted(e.products)),
+            None if e.regions is None else tuple(sorted(e.regions)),
+        )
+        pairs[key] = None
+    return [
+        (None if p is None else list(p), None if r is None else list(r)) for p, r in pairs
+    ]
+
+
+def change_touches(record: Change, products: Scope = None, regions: Scope = None) -> bool:
+    """Whether `record` concerns a reader of `products` and `regions` (None: every one)."""
+    return any(
+        scopes_meet(p, products) and scopes_meet(r, regions) for p, r in change_reach(record)
+    )
+
+
 def change_touches_products(record: Change, products: Scope) -> bool:
-    """Whether `record` concerns a reader of `products` (None: every product)."""
-    return scopes_meet(record.products, products)
+    """Whether `record` concerns a reader of `products` in every region."""
+    return change_touches(record, products, None)
 
 
-def scope_change(record: Change, products: Scope) -> Change:
-    """`record` as a reader of `products` sees it: a list change keeps only the entries
-    that serve one of them. Text changes, and every change for a reader of every product,
+def scope_change(record: Change, products: Scope = None, regions: Scope = None) -> Change:
+    """`record` as a reader of `products` and `regions` sees it: a list change keeps only
+    the entries that reach them. Text changes, and every change for a reader of everything,
     are returned whole."""
-    if products is None or not isinstance(record.diff, ListDiff):
+    if (products is None and regions is None) or not isinstance(record.diff, ListDiff):
         return record
     diff = record.diff
     scoped = diff.model_copy(
         update={
-            name: [e for e in getattr(diff, name) if scopes_meet(e.products, products)]
+            name: [e for e in getattr(diff, name) if entry_reaches(e, products, regions)]
             for name in ("added", "removed", "changed")
         }
     )
-    return record.model_copy(update={"diff": scoped})
+    kept = [*scoped.added, *scoped.removed, *scoped.changed]
+    # The record's own scope says what the reader's part touches, not the whole change.
+    return record.model_copy(
+        update={
+            "diff": scoped,
+            "products": _union([e.products for e in kept]),
+            "regions": _union([e.regions for e in kept]),
+        }
+    )
+
+
+def _union(scopes: list[list[str] | None]) -> list[str] | None:
+    """The ids of `scopes` together, sorted; None when one of them is every one."""
+    if any(scope is None for scope in scopes):
+        return None
+    return sorted({i for scope in scopes for i in scope or ()})
+
+
+def _entries(record: Change) -> list[_Served]:
+    if not isinstance(record.diff, ListDiff):
+        return []
+    return [*record.diff.added, *record.diff.removed, *record.diff.changed]
 
 
 class ChangesHead(_Record):

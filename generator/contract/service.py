@@ -78,6 +78,15 @@ class Product(_Record):
     notice_period_days: int = Field(ge=0, le=365)  # the product's own, or the site's
 
 
+class Region(_Record):
+    """A region the company serves from (site.yaml `regions`): like a product, what a
+    client may subscribe to the changes of."""
+
+    id: Slug
+    name: Text
+    notice_period_days: int = Field(ge=0, le=365)  # the region's own, or the site's
+
+
 class ServiceInfo(_Record):
     """`service.json`: what the service needs from the data, as of the build date."""
 
@@ -93,9 +102,17 @@ class ServiceInfo(_Record):
     reports: list[Report] = []  # on request, in the security version in force on `as_of`
     brand: Brand | None = None  # site.yaml's brand, when it has one
     products: list[Product] = []  # none: the site has no products, every change is for all
+    regions: list[Region] = []  # none: the site has no regions, every change is for all
 
     def product_ids(self) -> list[str]:
         return [p.id for p in self.products]
+
+    def region_ids(self) -> list[str]:
+        return [r.id for r in self.regions]
+
+    def scope_names(self) -> dict[str, str]:
+        """Product and region ids → their names (contract.value_words)."""
+        return {s.id: s.name for s in (*self.products, *self.regions)}
 
     def report_name(self, report_id: str) -> str | None:
         return next((r.name for r in self.reports if r.id == report_id), None)

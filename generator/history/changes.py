@@ -19,8 +19,15 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from generator import contract
-from generator.contract import TOPIC_TITLES, TOPICS, Status, scopes_meet
-from generator.history.diff import ListDiff, TextDiff, diff_lists, diff_texts, touched_products
+from generator.contract import TOPIC_TITLES, TOPICS, Scope, Status, entry_reaches
+from generator.history.diff import (
+    ListDiff,
+    TextDiff,
+    diff_lists,
+    diff_texts,
+    touched_products,
+    touched_regions,
+)
 from generator.history.manifest import CorrectionStep, dump_json, published_version
 from generator.history.urls import absolute_url, list_change_path, page_url, redline_url, site_root
 from generator.load.model import (
@@ -63,6 +70,8 @@ class ChangeRecord:
     objection_deadline_text: str | None = None  # contract.objections_sentence
     # The products the change touches, sorted; None: every product (contract.Change).
     products: tuple[str, ...] | None = None
+    # The same for regions (contract.Change.regions).
+    regions: tuple[str, ...] | None = None
 
 
 def _history_fields(topic: str, version: SubprocessorVersion | TextVersionDoc) -> dict[str, Any]:
@@ -108,6 +117,7 @@ def _list_record(
         diff=diff,
         **_history_fields("subprocessors", version),
         products=touched_products(diff),
+        regions=touched_regions(diff),
     )
 
 
@@ -159,22 +169,24 @@ def build_changes(data: TrustData, today: dt.date) -> list[ChangeRecord]:
 
 
 def diff_to_json(
-    diff: ListDiff | TextDiff, products: Sequence[str] | None = None
+    diff: ListDiff | TextDiff, products: Scope = None, regions: Scope = None
 ) -> dict[str, object]:
-    """The diff as published; with `products`, a list diff keeps only the entries serving
-    one of them (a product's own export)."""
+    """The diff as published; with `products` (`regions`), a list diff keeps only the
+    entries that reach their readers (a product's or a region's own export)."""
     if isinstance(diff, TextDiff):
         sections = [{"id": s.id, "title": s.title, "change": s.change} for s in diff.sections]
         return {"kind": "text", "sections": sections}
+    scoped = scope_diff(diff, products, regions)
     return {
         "kind": "list",
-        "added": [entry_json(e) for e in diff.added if scopes_meet(e.products, products)],
-        "removed": [entry_json(e) for e in diff.removed if scopes_meet(e.products, products)],
+        "added": [entry_json(e) for e in scoped.added],
+        "removed": [entry_json(e) for e in scoped.removed],
         "changed": [
             {
                 "id": c.id,
                 "entity": c.entity,
                 **({} if c.products is None else {"products": list(c.products)}),
+                **({} if c.regions is None else {"regions": list(c.regions)}),
                 "fields": [
                     {
                         "field": f.field,
@@ -184,8 +196,7 @@ def diff_to_json(
                     for f in c.fields
                 ],
             }
-            for c in diff.changed
-            if scopes_meet(c.products, products)
+            for c in scoped.changed
         ],
     }
 
@@ -223,27 +234,49 @@ def to_change(record: ChangeRecord) -> contract.Change:
         in_force_before_text=record.in_force_before_text,
         objection_deadline_text=record.objection_deadline_text,
         products=record_products(record),
+        regions=record_regions(record),
     )
 
 
-def scope_record(record: ChangeRecord, products: Sequence[str]) -> ChangeRecord:
-    """`record` as the readers of `products` see it: a list change keeps only the entries
-    serving one of them (the typed twin of `contract.scope_change`)."""
-    diff = record.diff
-    if isinstance(diff, TextDiff):
+def scope_diff(diff: ListDiff, products: Scope = None, regions: Scope = None) -> ListDiff:
+    """The entries of `diff` that reach a reader of `products` and `regions` (None: every
+    one), by the contract's one rule (`contract.entry_reaches`)."""
+    if products is None and regions is None:
+        return diff
+    return ListDiff(
+        added=tuple(e for e in diff.added if entry_reaches(e, products, regions)),  # type: ignore[arg-type]
+        removed=tuple(e for e in diff.removed if entry_reaches(e, products, regions)),  # type: ignore[arg-type]
+        changed=tuple(c for c in diff.changed if entry_reaches(c, products, regions)),  # type: ignore[arg-type]
+    )
+
+
+def scope_record(
+    record: ChangeRecord, products: Scope = None, regions: Scope = None
+) -> ChangeRecord:
+    """`record` as the readers of `products` and `regions` see it: a list change keeps only
+    the entries that reach them (the typed twin of `contract.scope_change`)."""
+    if isinstance(record.diff, TextDiff):
         return record
-    scoped = ListDiff(
-        added=tuple(e for e in diff.added if scopes_meet(e.products, products)),
-        removed=tuple(e for e in diff.removed if scopes_meet(e.products, products)),
-        changed=tuple(c for c in diff.changed if scopes_meet(c.products, products)),
-    )
-    return replace(record, diff=scoped)
+    return replace(record, diff=scope_diff(record.diff, products, regions))
+
+
+def record_touches(record: ChangeRecord, products: Scope = None, regions: Scope = None) -> bool:
+    """Whether `record` concerns a reader of `products` and `regions`: a text change concerns
+    everyone; a list change, the readers one of its entries reaches (contract.change_touches)."""
+    if isinstance(record.diff, TextDiff) or (products is None and regions is None):
+        return True
+    return bool(scope_diff(record.diff, products, regions))
 
 
 def record_products(record: ChangeRecord) -> list[str] | None:
     """The products a change touches (contract.Change.products): a text document concerns
     every product; a list change, the products of the entries it adds, removes or changes."""
     return None if record.products is None else list(record.products)
+
+
+def record_regions(record: ChangeRecord) -> list[str] | None:
+    """The regions a change touches (contract.Change.regions), as `record_products`."""
+    return None if record.regions is None else list(record.regions)
 
 
 def changes_json(data: TrustData, records: Sequence[ChangeRecord], today: dt.date) -> bytes:

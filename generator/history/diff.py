@@ -27,8 +27,10 @@ class EntryChange:
     id: str
     entity: str  # the entity's name after the change
     fields: tuple[FieldChange, ...]
-    # Every product the entry served before or serves after the change; None: every one.
+    # Every product (region) the entry served before or serves after the change; None:
+    # every one.
     products: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,25 +76,44 @@ def diff_lists(old: Sequence[Subprocessor], new: Sequence[Subprocessor]) -> List
             if getattr(before[entry_id], name) != getattr(after[entry_id], name)
         )
         if fields:
-            products = served_by(before[entry_id], after[entry_id])
-            changed.append(EntryChange(entry_id, after[entry_id].entity, fields, products))
+            pair = (before[entry_id], after[entry_id])
+            changed.append(
+                EntryChange(
+                    entry_id,
+                    after[entry_id].entity,
+                    fields,
+                    served_by(*pair),
+                    served_by(*pair, field="regions"),
+                )
+            )
     return ListDiff(added, removed, tuple(changed))
 
 
-def served_by(*entries: Subprocessor) -> tuple[str, ...] | None:
-    """The products `entries` serve together, sorted; None when one serves every product."""
+def served_by(*entries: Subprocessor, field: str = "products") -> tuple[str, ...] | None:
+    """The products (`field` "regions": the regions) `entries` serve together, sorted; None
+    when one serves every one."""
     found: set[str] = set()
     for entry in entries:
-        if entry.products is None:
+        scope = getattr(entry, field)
+        if scope is None:
             return None
-        found.update(entry.products)
+        found.update(scope)
     return tuple(sorted(found))
 
 
 def touched_products(diff: ListDiff) -> tuple[str, ...] | None:
     """The products a change of the list touches; None: every product."""
-    scopes = [served_by(e) for e in (*diff.added, *diff.removed)]
-    scopes += [c.products for c in diff.changed]
+    return _touched(diff, "products")
+
+
+def touched_regions(diff: ListDiff) -> tuple[str, ...] | None:
+    """The regions a change of the list touches; None: every region."""
+    return _touched(diff, "regions")
+
+
+def _touched(diff: ListDiff, field: str) -> tuple[str, ...] | None:
+    scopes = [served_by(e, field=field) for e in (*diff.added, *diff.removed)]
+    scopes += [getattr(c, field) for c in diff.changed]
     found: set[str] = set()
     for scope in scopes:
         if scope is None:

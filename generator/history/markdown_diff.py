@@ -9,7 +9,7 @@ Field values and titles are escaped entirely.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
 
@@ -20,6 +20,7 @@ from generator.history.diff import (
     diff_lists,
     diff_texts,
     touched_products,
+    touched_regions,
     words_unchanged,
 )
 from generator.history.markdown_redline import redline_github, redline_github_inline
@@ -33,7 +34,7 @@ from generator.load.model import (
     TextVersionDoc,
     TrustData,
 )
-from generator.load.products import longest_notice
+from generator.load.scopes import longest_notice
 from generator.load.timeline import timeline
 
 _TABLE_HEAD = [
@@ -45,8 +46,10 @@ _TABLE_HEAD = [
 _CONTENT_FIELDS = {"sections", "add", "remove", "change"}
 
 
-def _cell(value: object, field: str | None = None) -> str:
-    return md_escape(format_value(value, field)).replace("\n", " ")
+def _cell(
+    value: object, field: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
+    return md_escape(format_value(value, field, names)).replace("\n", " ")
 
 
 def _status(data: TrustData, topic: str, version: str, today: dt.date) -> Status:
@@ -81,10 +84,11 @@ def _notice_line(
     if first:
         return "First publication of this document: not held to the notice period."
     days = (dates[1] - dates[0]).days
-    # A list change gives the longest notice of the products it touches (site.yaml).
-    promised, product = longest_notice(data.site, [touched_products(diff)] if diff else [])
+    # A list change gives the longest notice of the products and regions it touches.
+    touched = [(touched_products(diff), touched_regions(diff))] if diff else []
+    promised, part = longest_notice(data.site, touched)
     verdict = "meets" if days >= promised else "**does not meet**"
-    for_whom = f" for {product.name}" if product else ""
+    for_whom = f" for {part.name}" if part else ""
     return (
         f"Subscribers are notified. {days} days' notice, "
         f"which {verdict} the {promised} days promised{for_whom}."
@@ -103,7 +107,10 @@ def _entry_row(entry: Subprocessor) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def list_diff_markdown(diff: ListDiff, heading: str) -> list[str]:
+def list_diff_markdown(
+    diff: ListDiff, heading: str, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """The entries added, removed and changed; products and regions by their `names`."""
     if not diff:
         return ["The list itself does not change.", ""]
     lines: list[str] = []
@@ -117,7 +124,7 @@ def list_diff_markdown(diff: ListDiff, heading: str) -> list[str]:
             lines.append(f"- **{md_escape(change.entity)}** (`{change.id}`)")
             for field in change.fields:
                 described = describe_change(
-                    field.old, field.new, lambda v, name=field.field: _cell(v, name)
+                    field.old, field.new, lambda v, name=field.field: _cell(v, name, names)
                 )
                 lines.append(f"  - {field_label(field.field)}: {described}")
         lines.append("")
@@ -149,7 +156,7 @@ def list_change_markdown(
             _notice_line(data, dates, change.editorial, previous is None, diff),
             "",
         ]
-    return lines + list_diff_markdown(diff, heading)
+    return lines + list_diff_markdown(diff, heading, data.site.part_names())
 
 
 def range_markdown(

@@ -11,6 +11,7 @@ import re
 
 # page_path (`dpa/`, `dpa/2.1/`) is the contract's: the service's mails link to the same pages.
 from generator.contract import TOPICS, page_path, slugify_version
+from generator.history.parts import site_parts
 from generator.load.model import Site
 
 
@@ -61,19 +62,9 @@ def feed_path(name: str, kind: str) -> str:
     return f"feeds/{name}.{kind}"
 
 
-def product_feed_name(product_id: str) -> str:
-    """`subprocessors-<id>`: the feeds of one product's sub-processor changes."""
-    return f"subprocessors-{product_id}"
-
-
-def product_page_path(product_id: str) -> str:
-    """`subprocessors/products/<id>/`: one product's sub-processors."""
-    return f"subprocessors/products/{product_id}/"
-
-
 def feed_names(site: Site) -> list[str]:
-    """Every feed of the site: `all`, one per topic, one per product."""
-    return ["all", *TOPICS, *(product_feed_name(p.id) for p in site.products)]
+    """Every feed of the site: `all`, one per topic, one per product and per region."""
+    return ["all", *TOPICS, *(part.feed_name for part in site_parts(site))]
 
 
 def since_path(topic: str, version: str) -> str:

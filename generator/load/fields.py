@@ -7,12 +7,12 @@ and new lists side by side, where a reader would have to spot the difference.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 # The one set of labels (capitalised as a table header; lower-cased inside a sentence) is
 # the contract's: the service's notices word the fields the same way.
-from generator.contract import FIELD_LABELS
+from generator.contract import FIELD_LABELS, SCOPE_FIELDS
 
 
 def field_label(field: str) -> str:
@@ -21,13 +21,18 @@ def field_label(field: str) -> str:
     return " ".join(w if w.isupper() else w.lower() for w in FIELD_LABELS[field].split())
 
 
-def format_value(value: object, field: str | None = None) -> str:
-    """A field value as a reader sees it: lists joined with ", ", enums by their value.
-    None is a register field not known, or (`field` "products") every product."""
+def format_value(
+    value: object, field: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
+    """A field value as a reader sees it: lists joined with ", ", enums by their value,
+    products and regions by their `names` (site.yaml). None is a register field not known,
+    or (`field` "products", "regions") every product, every region."""
     if value is None:
-        return "every product" if field == "products" else "(none)"
+        return SCOPE_FIELDS.get(field or "", "(none)")
     if isinstance(value, tuple | list):
-        return ", ".join(format_value(v) for v in value)
+        return ", ".join(format_value(v, field, names) for v in value)
+    if field in SCOPE_FIELDS and names:
+        return names.get(str(value), str(value))
     if isinstance(value, StrEnum):
         return value.value
     return str(value)

@@ -20,7 +20,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from generator.contract import TEXT_TOPICS
-from generator.load import products
+from generator.load import scopes
 from generator.load.brand import check_site_rules
 from generator.load.corrections import CorrectionError, corrected
 from generator.load.countries import code_problem
@@ -61,7 +61,7 @@ def load_data(data_dir: Path) -> TrustData:
     notice_days = site.doc.notice_period_days if site else None
     if site is not None:
         issues += check_site_rules(site, data_dir)  # the brand's files, where forms post
-        issues += products.site_problems(site)
+        issues += scopes.site_problems(site)
 
     texts: dict[str, tuple[TextVersionDoc, ...]] = {}
     documents: dict[str, tuple[TextVersionDoc, ...]] = {}
@@ -90,9 +90,9 @@ def load_data(data_dir: Path) -> TrustData:
         changes, notice_days=notice_days, fold_until=min(failed, default=None)
     )
     if site is not None:
-        issues += products.entry_problems(changes, site.doc)
+        issues += scopes.entry_problems(changes, site.doc)
         ordered = sorted(changes, key=lambda i: (i.doc.effective, i.stem))
-        issues += products.notice_problems(ordered, site.doc)
+        issues += scopes.notice_problems(ordered, site.doc)
 
     if issues or site is None:
         raise DataError(issues)

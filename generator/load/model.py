@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 # The topics, the sub-processor fields and the version statuses are shared with the
 # service: they are defined in the contract module (import them from there).
 from generator.contract import (
+    SCOPE_FIELDS,
     SUBPROCESSOR_FIELDS,
     Email,
     Slug,
@@ -71,7 +72,7 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 PublicKey = Annotated[str, StringConstraints(pattern=r"^ed25519:[A-Za-z0-9+/]{43}=$")]
 # Text versions are dotted numbers ("1.0", "2.1"); they sort numerically.
 TextVersion = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
-ProductIds = Annotated[tuple[Slug, ...], Field(min_length=1)]
+PartIds = Annotated[tuple[Slug, ...], Field(min_length=1)]  # product or region ids
 
 
 class _Strict(BaseModel):
@@ -118,15 +119,24 @@ class Brand(_Strict):
     logo: ShortText
     color: Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
     favicon: ShortText | None = None
-class Product(_Strict):
-    """A product of the company (`products:` in site.yaml). Sub-processor entries name the
-    products they serve; clients subscribe to the changes of the products they use."""
+class _Part(_Strict):
+    """A part of the company's offer a client may buy or be served from (a product, a
+    region): sub-processor entries name the parts they serve; clients subscribe to the
+    changes of theirs."""
 
     id: Slug
     name: ShortText
-    # A longer notice the company promises for this product's sub-processors; the site's
+    # A longer notice the company promises for this part's sub-processors; the site's
     # `notice_period_days` when absent.
     notice_period_days: int | None = Field(default=None, ge=0, le=365)
+
+
+class Product(_Part):
+    """A product of the company (`products:` in site.yaml)."""
+
+
+class Region(_Part):
+    """A region the company serves its clients from (`regions:` in site.yaml)."""
 
 
 class Site(_Strict):
@@ -147,14 +157,20 @@ class Site(_Strict):
     timezone: TimeZoneName = "UTC"
     brand: Brand | None = None
     products: tuple[Product, ...] = ()
+    regions: tuple[Region, ...] = ()
     # The WebSub hub every feed names (`<link rel="hub">`), told of each deploy by
-    # `trustsite websub-publish`; https only (generator.load.products).
+    # `trustsite websub-publish`; https only (generator.load.scopes).
     websub_hub: HttpUrl | None = None
 
-    def product_notice_days(self, product: Product) -> int:
-        if product.notice_period_days is None:
+    def notice_days_of(self, part: Product | Region) -> int:
+        """The notice a change touching `part` must give at least (its own, or the site's)."""
+        if part.notice_period_days is None:
             return self.notice_period_days
-        return product.notice_period_days
+        return part.notice_period_days
+
+    def part_names(self) -> dict[str, str]:
+        """Product and region ids → their names (contract.value_words)."""
+        return {p.id: p.name for p in (*self.products, *self.regions)}
 
 
 class Correction(_Strict):
@@ -250,7 +266,8 @@ class Subprocessor(_Strict):
     lei: Lei | None = None
     ict_service_type: IctServiceType | None = None
     parent: Lei | None = None  # the LEI of its ultimate parent undertaking, where known
-    products: ProductIds | None = None  # None: every product
+    products: PartIds | None = None  # None: every product
+    regions: PartIds | None = None  # None: every region (site.yaml `regions`)
 
     @property
     def outside_eea(self) -> tuple[str, ...]:
@@ -278,14 +295,17 @@ class SubprocessorPatch(_Strict):
     ict_service_type: IctServiceType | None = None
     parent: Lei | None = None
     # `all`: the entry serves every product again (None here means "unchanged").
-    products: ProductIds | Literal["all"] | None = None
+    products: PartIds | Literal["all"] | None = None
+    regions: PartIds | Literal["all"] | None = None  # `all`: every region again
 
     def fields(self) -> dict[str, object]:
         found: dict[str, object] = {
-            k: v for k, v in self if v is not None and k != "products"
+            k: v for k, v in self if v is not None and k not in SCOPE_FIELDS
         }
-        if self.products is not None:
-            found["products"] = None if self.products == "all" else self.products
+        for key in SCOPE_FIELDS:
+            value = getattr(self, key)
+            if value is not None:
+                found[key] = None if value == "all" else value
         return found
 
 
@@ -315,8 +335,8 @@ class SubprocessorChange(_Strict):
 
 
 def entry_json(entry: Subprocessor) -> dict[str, object]:
-    """An entry as the exports and changes.json publish it: `products` only when it is set
-    (absent: every product), so a site without products publishes what it always did."""
+    """An entry as the exports and changes.json publish it: `products` and `regions` only
+    when set (absent: every one), so a site without them publishes what it always did."""
     # A register field not known (lei, ict_service_type, parent) is left out the same way.
     return entry.model_dump(mode="json", exclude_none=True)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from generator.contract import SCOPE_FIELDS
 from generator.load.countries import location_problems
 from generator.load.editorial import list_editorial_problems, text_editorial_problems
 from generator.load.errors import Issue
@@ -331,7 +332,7 @@ def _check_fold(ordered: Sequence[Located[SubprocessorChange]]) -> list[Issue]:
                     issues.append(
                         item.issue(
                             (*key, name),
-                            f"is already {_show(value)} on the list; "
+                            f"is already {_show(value, name)} on the list; "
                             "this changes nothing, leave the field out",
                         )
                     )
@@ -367,9 +368,9 @@ def _not_listed(
     return message + (f" (did you mean '{close[0]}'?)" if close else "; check the id")
 
 
-def _show(value: object) -> str:
-    if value is None:  # only `products` is ever None: every product
-        return "all (every product)"
+def _show(value: object, name: str) -> str:
+    if value is None:  # only `products` and `regions` are ever None: every one
+        return f"all ({SCOPE_FIELDS[name]})"
     if isinstance(value, tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return f"'{value}'"

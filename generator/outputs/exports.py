@@ -11,17 +11,17 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from generator.contract import SUBPROCESSOR_FIELDS, Status, scopes_meet
+from generator.contract import SUBPROCESSOR_FIELDS, Status, entry_reaches
 from generator.history.changes import (
     ChangeRecord,
     build_changes,
     diff_to_json,
     dump_json,
-    record_products,
+    record_touches,
 )
+from generator.history.parts import Part, site_parts
 from generator.history.urls import absolute_url, page_url
 from generator.load.model import (
-    Product,
     Relationship,
     Subprocessor,
     TransferMechanism,
@@ -41,23 +41,19 @@ LIST_SEPARATOR = "; "
 LEI_PATTERN = "^[0-9A-Z]{18}[0-9]{2}$"
 
 
-def product_paths(product_id: str) -> tuple[str, str]:
-    """The JSON and CSV exports of one product's list."""
-    return f"subprocessors-{product_id}.json", f"subprocessors-{product_id}.csv"
-
-
-def _serves(entry: Subprocessor, product: Product | None) -> bool:
-    return product is None or scopes_meet(entry.products, [product.id])
+def _serves(entry: Subprocessor, part: Part | None) -> bool:
+    return part is None or entry_reaches(entry, part.products, part.regions)  # type: ignore[arg-type]
 
 
 def subprocessors_document(
     data: TrustData,
     today: dt.date,
     records: Sequence[ChangeRecord] | None = None,
-    product: Product | None = None,
+    part: Part | None = None,
 ) -> dict[str, object]:
     """The list in force on `today`, and the announced changes that are not yet in force;
-    with `product`, only the entries serving it and the changes touching it.
+    with `part` (a product or a region), only the entries serving it and the changes
+    touching it.
 
     `records` are `build_changes(data, today)` when the caller has them already (the build
     does): computing every diff again costs as much as the exports themselves."""
@@ -65,7 +61,7 @@ def subprocessors_document(
         records = build_changes(data, today)
     line = timeline(data, "subprocessors", today)
     current = line.current
-    scope = None if product is None else [product.id]
+    products, regions = (None, None) if part is None else (part.products, part.regions)
     upcoming = [
         {
             "id": r.id,
@@ -82,15 +78,16 @@ def subprocessors_document(
             "editorial": r.editorial,
             "summary": r.summary,
             "url": r.url,
-            "diff": diff_to_json(r.diff, scope),
+            "diff": diff_to_json(r.diff, products, regions),
         }
         for r in records
         if r.topic == "subprocessors"
         and r.status is Status.upcoming
-        and scopes_meet(record_products(r), scope)
+        and record_touches(r, products, regions)
     ]
-    entries = [entry_json(e) for e in current.entries if _serves(e, product)] if current else []
-    scoped = {} if product is None else {"product": {"id": product.id, "name": product.name}}
+    entries = [entry_json(e) for e in current.entries if _serves(e, part)] if current else []
+    # `product` or `region`: what the list is limited to.
+    scoped = {} if part is None else {part.noun: {"id": part.id, "name": part.name}}
     return {
         "$schema": absolute_url(data.site, SCHEMA_PATH),
         "format": FORMAT,
@@ -155,8 +152,15 @@ def _subprocessor_schema() -> dict[str, object]:
             "minItems": 1,
             "description": "Ids of the products it serves; absent: every product.",
         },
+        "regions": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
+            "minItems": 1,
+            "description": "Ids of the regions it serves; absent: every region.",
+        },
     }
-    required = [name for name in properties if name != "products"]  # absent: every product
+    # Absent: every product, every region.
+    required = [name for name in properties if name not in ("products", "regions")]
     # Register fields: present only where known (docs/registers.md).
     properties["lei"] = {
         "type": "string",
@@ -201,6 +205,11 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
                             "type": "array",
                             "items": {"type": "string"},
                             "description": "Products served before or after; absent: all.",
+                        },
+                        "regions": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Regions served before or after; absent: all.",
                         },
                         "fields": {
                             "type": "array",
@@ -274,6 +283,13 @@ def subprocessors_schema(data: TrustData) -> dict[str, object]:
                 "required": ["id", "name"],
                 "additionalProperties": False,
             },
+            "region": {
+                "type": "object",
+                "description": "In a region's export: the region its list is limited to.",
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["id", "name"],
+                "additionalProperties": False,
+            },
             "subprocessors": {"type": "array", "items": {"$ref": "#/$defs/subprocessor"}},
             "upcoming": {"type": "array", "items": upcoming},
         },
@@ -299,10 +315,10 @@ def build_exports(
     if records is None:
         records = build_changes(data, today)
     outputs = {SCHEMA_PATH: dump_json(subprocessors_schema(data))}
-    scopes: list[tuple[Product | None, tuple[str, str]]] = [(None, (JSON_PATH, CSV_PATH))]
-    scopes += [(p, product_paths(p.id)) for p in data.site.products]
-    for product, (json_path, csv_path) in scopes:
-        document = subprocessors_document(data, today, records, product)
+    scopes: list[tuple[Part | None, tuple[str, str]]] = [(None, (JSON_PATH, CSV_PATH))]
+    scopes += [(part, part.export_paths) for part in site_parts(data.site)]
+    for part, (json_path, csv_path) in scopes:
+        document = subprocessors_document(data, today, records, part)
         entries = document["subprocessors"]
         assert isinstance(entries, list)
         outputs[json_path] = dump_json(document)

@@ -19,20 +19,14 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from generator.contract import TOPIC_TITLES, TOPICS, long_date, scopes_meet, value_words
-from generator.history.changes import ChangeRecord, record_products, scope_record
+from generator.contract import TOPIC_TITLES, TOPICS, long_date, value_words
+from generator.history.changes import ChangeRecord, record_touches, scope_record
 from generator.history.diff import ListDiff, TextDiff
+from generator.history.parts import Part, site_parts
 from generator.history.substance import Substance, substance_of
-from generator.history.urls import (
-    absolute_url,
-    feed_names,
-    feed_path,
-    page_url,
-    product_feed_name,
-    product_page_path,
-)
+from generator.history.urls import absolute_url, feed_names, feed_path, page_url
 from generator.load.fields import describe_change, field_label
-from generator.load.model import Product, Site, TrustData
+from generator.load.model import Site, Subprocessor, TrustData
 from generator.outputs.feed_headlines import headline, updated_instants
 
 EDITORIAL_LABEL = "Editorial change (no notice sent)"
@@ -66,14 +60,15 @@ def _list_items(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
-def _list_summary(diff: ListDiff) -> list[str]:
+def _list_summary(diff: ListDiff, names: dict[str, str]) -> list[str]:
     e = html.escape
     parts = []
     if diff.added:
         lines = [
             f"{e(s.entity)}: {e(s.purpose)} "
             f"({e(value_words('processing_locations', s.processing_locations))}; "
-            f"transfer mechanism: {e(value_words('transfer_mechanism', s.transfer_mechanism))})"
+            f"transfer mechanism: {e(value_words('transfer_mechanism', s.transfer_mechanism))}"
+            f"{_scope_words(s, names)})"
             for s in diff.added
         ]
         parts.append("<p>Added:</p>" + _list_items(lines))
@@ -83,7 +78,8 @@ def _list_summary(diff: ListDiff) -> list[str]:
         lines = [
             f"{e(c.entity)}: "
             + "; ".join(
-                f"{field_label(f.field)}: {describe_change(f.old, f.new, _escaped(f.field))}"
+                f"{field_label(f.field)}: "
+                f"{describe_change(f.old, f.new, _escaped(f.field, names))}"
                 for f in c.fields
             )
             for c in diff.changed
@@ -92,9 +88,21 @@ def _list_summary(diff: ListDiff) -> list[str]:
     return parts
 
 
-def _escaped(field: str) -> Callable[[object], str]:
-    """One value of `field` in words for people (`United Kingdom (GB)`), escaped."""
-    return lambda value: html.escape(value_words(field, value))
+def _escaped(field: str, names: dict[str, str]) -> Callable[[object], str]:
+    """One value of `field` in words for people (`United Kingdom (GB)`, a product by its
+    name), escaped."""
+    return lambda value: html.escape(value_words(field, value, names))
+
+
+def _scope_words(entry: Subprocessor, names: dict[str, str]) -> str:
+    """`; for SMS Messaging; in European Union`: what an added entry serves, when it is not
+    everything (a site without products and regions says nothing)."""
+    words = [
+        f"{label} {html.escape(value_words(field, getattr(entry, field), names))}"
+        for field, label in (("products", "for"), ("regions", "in"))
+        if getattr(entry, field) is not None
+    ]
+    return "".join("; " + w for w in words)
 
 
 def _text_summary(diff: TextDiff) -> list[str]:
@@ -113,9 +121,14 @@ def _text_summary(diff: TextDiff) -> list[str]:
     return parts
 
 
-def entry_content(record: ChangeRecord, substance: Substance | None = None) -> str:
-    """The entry body (HTML): the summary, the dates, and what changed. An editorial entry
-    leads with the change in substance it follows (`substance`), so it never hides it."""
+def entry_content(
+    record: ChangeRecord,
+    substance: Substance | None = None,
+    names: dict[str, str] | None = None,
+) -> str:
+    """The entry body (HTML): the summary, the dates, and what changed (products and
+    regions by their `names` in site.yaml). An editorial entry leads with the change in
+    substance it follows (`substance`), so it never hides it."""
     dates = f"Announced {long_date(record.announced)}. Takes effect {long_date(record.effective)}."
     if record.in_force_before_text:
         dates += f" In force until then: {html.escape(record.in_force_before_text)}."
@@ -126,7 +139,7 @@ def entry_content(record: ChangeRecord, substance: Substance | None = None) -> s
     parts = _substance_parts(substance) if substance else []
     parts += [f"<p>{html.escape(record.summary)}</p>", f"<p>{dates}</p>"]
     if isinstance(record.diff, ListDiff):
-        parts += _list_summary(record.diff)
+        parts += _list_summary(record.diff, names or {})
     else:
         parts += _text_summary(record.diff)
     link = html.escape(record.diff_url, quote=True)
@@ -158,24 +171,27 @@ class _Entries:
     contents: dict[str, str]  # record id -> HTML
     instants: dict[str, dt.datetime]  # record id -> its distinct `updated`
     records: dict[str, ChangeRecord]  # record id -> record
+    names: dict[str, str]  # product and region ids -> their names
 
     @classmethod
     def of(cls, data: TrustData, records: Sequence[ChangeRecord]) -> _Entries:
         by_id = {r.id: r for r in records}
         first = min((r.announced for r in records), default=None)
+        names = data.site.part_names()
         return cls(
             ids={r.id: entry_id(data, first, r) for r in records if first is not None},
-            contents={r.id: entry_content(r, substance_of(by_id, r)) for r in records},
+            contents={r.id: entry_content(r, substance_of(by_id, r), names) for r in records},
             instants=updated_instants(records),
             records=by_id,
+            names=names,
         )
 
-    def content(self, record: ChangeRecord, product: Product | None) -> str:
-        """The entry's body; in a product's feed, with only the entries serving it."""
-        if product is None:
+    def content(self, record: ChangeRecord, part: Part | None) -> str:
+        """The entry's body; in a product's (region's) feed, with only the entries serving it."""
+        if part is None:
             return self.contents[record.id]
-        scoped = scope_record(record, [product.id])
-        return entry_content(scoped, substance_of(self.records, scoped))
+        scoped = scope_record(record, part.products, part.regions)
+        return entry_content(scoped, substance_of(self.records, scoped), self.names)
 
 
 class _RssHub(BaseExtension):  # type: ignore[misc]
@@ -201,13 +217,13 @@ class _Heading:
     home: str
 
 
-def _heading(site: Site, name: str, product: Product | None) -> _Heading:
+def _heading(site: Site, name: str, part: Part | None) -> _Heading:
     company = site.company
-    if product is not None:
+    if part is not None:
         return _Heading(
-            f"{company.name}: Sub-processors for {product.name}",
-            f"Changes to the sub-processors of {product.name}, by {company.legal_name}",
-            absolute_url(site, product_page_path(product.id)),
+            f"{company.name}: {part.title}",
+            f"Changes to the sub-processors of {part.label}, by {company.legal_name}",
+            absolute_url(site, part.page_path),
         )
     if name in TOPIC_TITLES:
         title = TOPIC_TITLES[name]
@@ -230,10 +246,10 @@ def _feed(
     records: Sequence[ChangeRecord],
     all_records: Sequence[ChangeRecord],
     entries: _Entries,
-    product: Product | None = None,
+    part: Part | None = None,
 ) -> bytes:
     site = data.site
-    heading = _heading(site, name, product)
+    heading = _heading(site, name, part)
     self_url = absolute_url(site, feed_path(name, kind))
 
     fg = FeedGenerator()
@@ -264,7 +280,7 @@ def _feed(
 
     # Oldest first with feedgen's default "prepend": the feed lists newest first.
     for record in records:
-        content = entries.content(record, product)
+        content = entries.content(record, part)
         entry = fg.add_entry()
         entry.id(entries.ids[record.id])
         entry.guid(entries.ids[record.id], permalink=False)
@@ -287,23 +303,23 @@ def _feed(
 def build_feeds(data: TrustData, records: Sequence[ChangeRecord]) -> dict[str, bytes]:
     """`feeds/<topic>.atom|rss` for every topic (empty if nothing is published yet),
     `feeds/all.atom|rss`, and `feeds/subprocessors-<product>.atom|rss` for every product
-    (the list changes touching it), keyed by site-relative path."""
+    and `feeds/subprocessors-region-<region>.atom|rss` for every region (the list changes
+    touching it), keyed by site-relative path."""
     outputs: dict[str, bytes] = {}
     entries = _Entries.of(data, records)
     for name in (*TOPICS, "all"):
         selected = [r for r in records if name in ("all", r.topic)]
         for kind in KINDS:
             outputs[feed_path(name, kind)] = _feed(data, name, kind, selected, records, entries)
-    for product in data.site.products:
-        name = product_feed_name(product.id)
+    for part in site_parts(data.site):
         selected = [
             r
             for r in records
-            if r.topic == "subprocessors" and scopes_meet(record_products(r), [product.id])
+            if r.topic == "subprocessors" and record_touches(r, part.products, part.regions)
         ]
         for kind in KINDS:
-            outputs[feed_path(name, kind)] = _feed(
-                data, name, kind, selected, records, entries, product
+            outputs[feed_path(part.feed_name, kind)] = _feed(
+                data, part.feed_name, kind, selected, records, entries, part
             )
     return outputs
 

@@ -54,10 +54,12 @@ def service_info(data: TrustData, today: dt.date) -> contract.ServiceInfo:
         reports=_reports(data, today),
         brand=_brand(site),
         products=[
-            contract.Product(
-                id=p.id, name=p.name, notice_period_days=site.product_notice_days(p)
-            )
+            contract.Product(id=p.id, name=p.name, notice_period_days=site.notice_days_of(p))
             for p in site.products
+        ],
+        regions=[
+            contract.Region(id=r.id, name=r.name, notice_period_days=site.notice_days_of(r))
+            for r in site.regions
         ],
     )
 

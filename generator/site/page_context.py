@@ -10,21 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import html
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from generator import contract
-from generator.contract import FIELD_LABELS, TOPIC_TITLES, page_path
+from generator.contract import FIELD_LABELS, SCOPE_FIELDS, TOPIC_TITLES, page_path
 from generator.history.changes import ChangeRecord
 from generator.history.correction_words import place_name
 from generator.history.substance import substance_of
 from generator.history.urls import list_change_path, redline_path
 from generator.load import countries
 from generator.load.clock import long_date
-from generator.load.model import Product, Site, Subprocessor, SubprocessorVersion, TextVersionDoc
+from generator.load.model import Site, Subprocessor, SubprocessorVersion, TextVersionDoc
 from generator.load.timeline import TopicTimeline
 from generator.outputs.markdown_render import escape_inline, render_markdown
 from generator.site.list_filter import filter_facets
@@ -49,15 +50,23 @@ def country(code: str) -> str:
     return countries.shown(code)
 
 
-def field_value(field: str, value: object) -> str:
-    """A sub-processor field as a reader should see it (the contract's words for people)."""
-    if field == "products" and value is None:
-        return "Every product"
-    return contract.value_words(field, value)
+def field_value(field: str, value: object, names: Mapping[str, str] | None = None) -> str:
+    """A sub-processor field as a reader should see it (the contract's words for people;
+    products and regions by their `names` in site.yaml)."""
+    if field in SCOPE_FIELDS and value is None:
+        return SCOPE_FIELDS[field].capitalize()  # "Every product"
+    return contract.value_words(field, value, names)
+
+
+@pass_context
+def _field_value_filter(context: Context, field: str, value: object) -> str:
+    """`field|field_value(value)` in a template: with the names of the page's site."""
+    site = context.get("site")
+    return field_value(field, value, site.part_names() if isinstance(site, Site) else None)
 
 
 def subprocessor_row(
-    entry: Subprocessor, anchor: bool = True, extra: str = "", products: Sequence[Product] = ()
+    entry: Subprocessor, anchor: bool = True, extra: str = "", site: Site | None = None
 ) -> str:
     """One table row of the list. Built here rather than in Jinja: a large list repeats
     the same rows on every version's page, and render_pages memoises them. Only the list
@@ -77,7 +86,7 @@ def subprocessor_row(
     link = f'<a href="{html.escape(str(entry.website))}" rel="noopener">'
     name = html.escape(entry.entity, quote=False)
     row_id = f' id="sp-{entry.id}"' if anchor else ""
-    facets = html.escape(filter_facets(entry, products), quote=True)
+    facets = html.escape(filter_facets(entry, site), quote=True)
     return (
         f'<tr{row_id} data-ts-facets="{facets}"><th scope="row">{link}{name}</a>{extra}</th>'
         f"{tds}</tr>"
@@ -172,7 +181,7 @@ def template_env() -> Environment:
         date=time_tag,
         long_date=long_date,
         country=country,
-        field_value=field_value,
+        field_value=_field_value_filter,
         markdown=lambda text: Markup(render_markdown(text)),
         version_path=version_path,
         diff_path=diff_path,

@@ -24,9 +24,10 @@ from markupsafe import Markup
 from generator.contract import TEXT_TOPICS, TOPIC_TITLES, TOPICS, Status
 from generator.history.changes import ChangeRecord, build_changes, changes_json
 from generator.history.manifest import history_outputs
+from generator.history.parts import site_parts
 from generator.history.provenance import Origin
 from generator.history.signing import fingerprint, signer_from_environment
-from generator.history.urls import feed_path, product_feed_name
+from generator.history.urls import feed_path
 from generator.load.annexes import all_annexes
 from generator.load.model import Subprocessor, TrustData
 from generator.load.timeline import TopicTimeline, timeline
@@ -48,7 +49,7 @@ from generator.site.since_pages import (
     entry_link,
     subprocessor_histories,
 )
-from generator.site.subprocessor_pages import add_product_pages, add_subprocessors
+from generator.site.subprocessor_pages import add_part_pages, add_subprocessors
 from generator.site.text_pages import add_text_topic, dpa_request_versions
 
 LATEST_CHANGES = 5  # on the home page; the changelog has them all
@@ -93,7 +94,7 @@ def render_pages(
             row = row_memo.get((id(entry), anchors, link))
             if row is None:
                 row = row_memo[(id(entry), anchors, link)] = subprocessor_row(
-                    entry, anchors, link, data.site.products
+                    entry, anchors, link, data.site
                 )
             rows.append(row)
         return Markup("\n".join(rows))
@@ -128,7 +129,7 @@ def render_pages(
         add_text_since(add, lines[topic], by_id)
     add_annex_pages(add, lines["dpa"], by_id, annexes, data.site, today)
     add_subprocessors(add, lines["subprocessors"], by_id)
-    add_product_pages(add, data.site, lines["subprocessors"], by_id)
+    add_part_pages(add, data.site, lines["subprocessors"], by_id)
     add_subprocessor_since(add, lines["subprocessors"], by_id, histories)
     add_entry_pages(add, histories)
     add_security_pages(add, lines["security"], by_id, data, today)  # replaces security/
@@ -172,9 +173,7 @@ def _home_context(
     ]
     newest_first = sorted(records, key=lambda r: (r.announced, r.effective), reverse=True)
     feeds = [("all", "All documents")] + [(t, TOPIC_TITLES[t]) for t in TOPICS]
-    feeds += [
-        (product_feed_name(p.id), f"Sub-processors for {p.name}") for p in data.site.products
-    ]
+    feeds += [(part.feed_name, part.title) for part in site_parts(data.site)]
     return {
         "documents": documents,
         "badges": home_badges(data, today),

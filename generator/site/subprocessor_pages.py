@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from generator.contract import TOPIC_TITLES, Status, scopes_meet
-from generator.history.changes import ChangeRecord, scope_record
-from generator.history.urls import feed_path, product_feed_name, product_page_path
+from generator.contract import TOPIC_TITLES, Status, entry_reaches
+from generator.history.changes import ChangeRecord, record_touches, scope_record
+from generator.history.parts import site_parts
+from generator.history.urls import feed_path
 from generator.load.model import Relationship, Site, Subprocessor
 from generator.load.timeline import TopicTimeline
-from generator.outputs.exports import product_paths
 from generator.outputs.location_map import map_context
 from generator.site.page_context import AddPage, version_context
 
@@ -44,33 +44,32 @@ def add_subprocessors(add: AddPage, line: TopicTimeline, by_id: dict[str, Change
     )
 
 
-def add_product_pages(
+def add_part_pages(
     add: AddPage, site: Site, line: TopicTimeline, by_id: dict[str, ChangeRecord]
 ) -> None:
-    """`subprocessors/products/<id>/`: the entries serving one product, the announced
-    changes touching it (showing only its entries), its feeds and its exports."""
+    """`subprocessors/products/<id>/` and `subprocessors/regions/<id>/`: the entries serving
+    one product (region), the announced changes touching it (showing only its entries),
+    its feeds and its exports."""
     current = line.current
     upcoming = [
         by_id[f"subprocessors/{v.version}"]
         for v in line.published
         if line.statuses[v.version] is Status.upcoming
     ]
-    for product in site.products:
-        scope = [product.id]
-        listed: tuple[Subprocessor, ...] = current.entries if current else ()  # type: ignore[union-attr]
-        entries = [e for e in listed if scopes_meet(e.products, scope)]
-        json_path, csv_path = product_paths(product.id)
-        feed = product_feed_name(product.id)
+    listed: tuple[Subprocessor, ...] = current.entries if current else ()  # type: ignore[union-attr]
+    for part in site_parts(site):
+        scope = (part.products, part.regions)
+        entries = [e for e in listed if entry_reaches(e, *scope)]  # type: ignore[arg-type]
         add(
-            f"{product_page_path(product.id)}index.md",
-            "subprocessors_product.md.j2",
-            product=product,
-            notice_days=site.product_notice_days(product),
+            f"{part.page_path}index.md",
+            "subprocessors_part.md.j2",
+            part=part,
+            notice_days=site.notice_days_of(part.item),
             count=len(entries),
             groups=_groups(entries),
-            upcoming=[scope_record(r, scope) for r in upcoming if scopes_meet(r.products, scope)],
-            feeds=(feed_path(feed, "atom"), feed_path(feed, "rss")),
-            exports=(json_path, csv_path),
+            upcoming=[scope_record(r, *scope) for r in upcoming if record_touches(r, *scope)],
+            feeds=(feed_path(part.feed_name, "atom"), feed_path(part.feed_name, "rss")),
+            exports=part.export_paths,
         )
 
 

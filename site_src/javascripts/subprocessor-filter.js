@@ -1,5 +1,5 @@
-/* The filter of the sub-processor list: by product (on a site with products), country,
-   purpose and data category.
+/* The filter of the sub-processor list: by product and region (on a site with them),
+   country, purpose and data category.
 
    Progressive enhancement: without JavaScript the placeholder stays hidden and the whole
    list shows. With it, the choices are read from the rows themselves (each row's
@@ -9,8 +9,10 @@
   "use strict";
 
   var FACETS = [
-    // Rows carry `product` only on a site with products; without, the control is left out.
+    // Rows carry `product` (`region`) only on a site with products (regions); without,
+    // the control is left out.
     { key: "product", label: "Product", all: "All products" },
+    { key: "region", label: "Region", all: "All regions" },
     { key: "country", label: "Country", all: "All countries" },
     { key: "purpose", label: "Purpose", all: "All purposes" },
     { key: "category", label: "Data category", all: "All data categories" },

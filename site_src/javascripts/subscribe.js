@@ -62,17 +62,47 @@
     });
   }
 
-  // The product choice only narrows sub-processor notices: it is offered while that topic
-  // is ticked. A disabled fieldset's boxes are not sent, so unticking the topic also
-  // drops a product choice that would mean nothing.
-  function linkProducts(form) {
-    var products = form.querySelector("fieldset[data-ts-products]");
+  // The choice of products and regions only narrows sub-processor notices: it is offered
+  // while that topic is ticked. A disabled fieldset's boxes are not sent, so unticking the
+  // topic also drops a choice that would mean nothing. The folded choice's summary says
+  // what is chosen, so a reader sees it without unfolding it.
+  function linkScope(form) {
+    var scope = form.querySelector("details[data-ts-scope]");
     var topic = form.querySelector("input[name=topics][value=subprocessors]");
-    if (!products || !topic) {
+    if (!scope) {
       return;
     }
-    function sync() { products.disabled = !topic.checked; }
-    topic.addEventListener("change", sync);
+    var fieldsets = scope.querySelectorAll("fieldset");
+    var said = scope.querySelector("[data-ts-scope-choice]");
+    function chosen(name) {
+      var boxes = scope.querySelectorAll("input[name=" + name + "]:checked");
+      var names = [];
+      for (var j = 0; j < boxes.length; j++) {
+        names.push(boxes[j].parentNode.textContent.trim());
+      }
+      return names;
+    }
+    function sync() {
+      var off = topic ? !topic.checked : false;
+      for (var j = 0; j < fieldsets.length; j++) {
+        fieldsets[j].disabled = off;
+      }
+      // "(SMS Messaging in European Union)": a notice reaches the reader through an entry
+      // serving one of the products ticked and one of the regions ticked.
+      var products = chosen("products");
+      var regions = chosen("regions");
+      var words = "all";
+      if (products.length || regions.length) {
+        words = [products.join(", "), regions.length ? "in " + regions.join(", ") : ""]
+          .filter(Boolean)
+          .join(" ");
+      }
+      said.textContent = off ? "" : "(" + words + ")";
+    }
+    if (topic) {
+      topic.addEventListener("change", sync);
+    }
+    scope.addEventListener("change", sync);
     form.addEventListener("reset", function () { window.setTimeout(sync, 0); });
     sync();
   }
@@ -80,6 +110,6 @@
   var forms = document.querySelectorAll("form[data-ts-subscribe]");
   for (var i = 0; i < forms.length; i++) {
     enhance(forms[i]);
-    linkProducts(forms[i]);
+    linkScope(forms[i]);
   }
 })();

@@ -21,12 +21,18 @@ def site_url(path: str = "", config: Any = None) -> str:
 
 
 def confirm_url(
-    subscriber: Subscriber, topics: list[str], products: list[str] | None = None
+    subscriber: Subscriber,
+    topics: list[str],
+    products: list[str] | None = None,
+    regions: list[str] | None = None,
 ) -> str:
-    """`products` ride along only when the request named some (absent: every product)."""
+    """`products` (`regions`) ride along only when the request named some (absent: every
+    product, every region)."""
     extra: dict[str, Any] = {"t": topics}
     if products is not None:
         extra["p"] = products
+    if regions is not None:
+        extra["r"] = regions
     token = tokens.make_token("confirm", subscriber.id, subscriber.token_version, **extra)
     return service_url(f"confirm/{token}")
 

@@ -34,9 +34,10 @@ PURPOSES: dict[str, int | None] = {
     "webhook-manage": None,
 }
 
-# A confirmation link carries the topics and up to MAX_PRODUCTS product ids (63 characters
-# at most each): about 1,250 characters at worst. Anything longer is not one of ours.
-MAX_TOKEN_LENGTH = 2000
+# A confirmation link carries the topics and up to MAX_PRODUCTS product ids and MAX_REGIONS
+# region ids (63 characters at most each): about 2,500 characters at worst. Anything
+# longer is not one of ours.
+MAX_TOKEN_LENGTH = 3200
 # A token's numbers are checked before any query: the subscriber's (or request's) row id
 # fits PostgreSQL's INTEGER (MAX_ROW_ID), the version (a counter, or an approval's Unix
 # time) 64 bits.

@@ -134,6 +134,13 @@ class Subscriber(Base):
         passive_deletes=True,
         order_by="SubscriberProduct.product",
     )
+    # No rows: every region (migration 0009_subscription_regions).
+    regions: Mapped[list[SubscriberRegion]] = relationship(
+        back_populates="subscriber",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SubscriberRegion.region",
+    )
 
     @property
     def topic_names(self) -> list[str]:
@@ -144,6 +151,11 @@ class Subscriber(Base):
     def product_ids(self) -> list[str] | None:
         """The products whose changes this subscriber wants, sorted; None: every product."""
         return sorted(p.product for p in self.products) or None
+
+    @property
+    def region_ids(self) -> list[str] | None:
+        """The regions whose changes this subscriber wants, sorted; None: every region."""
+        return sorted(r.region for r in self.regions) or None
 
 
 # One subscriber per mailbox, however the address was cased (migration 0005).
@@ -172,6 +184,19 @@ class SubscriberProduct(Base):
     product: Mapped[str] = mapped_column(String(63), primary_key=True)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="products")
+
+
+class SubscriberRegion(Base):
+    """A region a subscriber limited their notices to, like a product."""
+
+    __tablename__ = "subscriber_regions"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(String(63), primary_key=True)
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="regions")
 
 
 class Notice(Base):

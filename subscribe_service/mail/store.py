@@ -98,6 +98,7 @@ class SqlStore:
                 .options(
                     selectinload(OutboxMessage.subscriber).selectinload(Subscriber.topics),
                     selectinload(OutboxMessage.subscriber).selectinload(Subscriber.products),
+                    selectinload(OutboxMessage.subscriber).selectinload(Subscriber.regions),
                     selectinload(OutboxMessage.notice),
                 )
             )

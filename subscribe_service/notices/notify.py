@@ -2,12 +2,13 @@
 
 A change is known by its stable id (`subprocessors/2025-03-01`). The first time a
 non-editorial change is seen, one `notices` row and one outbox row per confirmed,
-unsuppressed subscriber of its topic whose products it touches (all, for a subscriber
-without products; generator.contract.change_touches_products) are written in the same
-transaction, so a crash leaves either everything or nothing. The deliveries are queued by
-the outbox in one `INSERT ... SELECT` (`outbox.enqueue_select`): the subscriber list never
-travels through Python, which keeps 100,000 subscribers well under a few seconds. Running
-again, or on an older changes.json, finds every change known and writes nothing.
+unsuppressed subscriber of its topic that it reaches (generator.contract.change_touches:
+through an entry serving one of their products and one of their regions; every one, for
+a subscriber without products or regions) are written in the same transaction, so a
+crash leaves either everything or nothing. The deliveries are queued by the outbox in one
+`INSERT ... SELECT` (`outbox.enqueue_select`): the subscriber list never travels through
+Python, which keeps 100,000 subscribers well under a few seconds. Running again, or on
+an older changes.json, finds every change known and writes nothing.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import ColumnElement, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from generator.contract import Change, Scope, change_reach
 from subscribe_service.infra.models import (
     Notice,
     OutboxMessage,
     Subscriber,
     SubscriberProduct,
+    SubscriberRegion,
     SubscriberStatus,
     SubscriberTopic,
     Suppression,
@@ -94,7 +97,7 @@ def notify(session: Session, loaded: LoadedChanges, *, baseline: bool = False) -
         )
         session.add(notice)
         session.flush()  # the notice's id, for its deliveries
-        queued = 0 if baseline else _queue_deliveries(session, notice, now, change.products)
+        queued = 0 if baseline else _queue_deliveries(session, notice, now, change)
         others = 0 if baseline else sum(hook(session, notice) for hook in _notice_hooks())
         report.created.append(CreatedNotice(change.id, queued, others))
     try:
@@ -118,21 +121,37 @@ def _known_change_ids(session: Session, change_ids: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Notice.change_id).where(Notice.change_id.in_(change_ids))))
 
 
-def _products_wanted(touched: Sequence[str] | None) -> ColumnElement[bool]:
-    """SQL for `contract.change_touches_products(change, <the subscriber's products>)`: a
-    subscriber without product rows wants every product, else one of theirs is touched."""
+def _reached(change: Change) -> ColumnElement[bool]:
+    """SQL for `contract.change_touches(change, <the subscriber's products>, <regions>)`:
+    one of the (products, regions) pairs the change's entries serve (`change_reach`)
+    meets both the subscriber's products and their regions."""
+    pairs = change_reach(change)
+    if any(products is None and regions is None for products, regions in pairs):
+        return true()  # an entry for everyone: no need to look at anybody's scopes
+    return or_(
+        *(
+            and_(
+                _meets(SubscriberProduct, SubscriberProduct.product, products),
+                _meets(SubscriberRegion, SubscriberRegion.region, regions),
+            )
+            for products, regions in pairs
+        )
+    )
+
+
+def _meets(table: type, column: ColumnElement[str], touched: Scope) -> ColumnElement[bool]:
+    """SQL for `contract.scopes_meet(touched, <the subscriber's rows of table>)`: a
+    subscriber without rows wants every one, else one of theirs is touched."""
     if touched is None:
         return true()
-    mine = exists().where(SubscriberProduct.subscriber_id == Subscriber.id)
-    touched_mine = mine.where(SubscriberProduct.product.in_(list(touched)))
+    mine = exists().where(table.subscriber_id == Subscriber.id)  # type: ignore[attr-defined]
+    touched_mine = mine.where(column.in_(list(touched)))
     return or_(~mine, touched_mine)
 
 
-def _queue_deliveries(
-    session: Session, notice: Notice, now: dt.datetime, touched: Sequence[str] | None
-) -> int:
+def _queue_deliveries(session: Session, notice: Notice, now: dt.datetime, change: Change) -> int:
     """One queued outbox row per confirmed, unsuppressed subscriber of the notice's topic
-    whose products the change touches (`touched`, None: every product)."""
+    that the change reaches."""
     recipients = (
         select(Subscriber.email, Subscriber.id)
         .join(SubscriberTopic, SubscriberTopic.subscriber_id == Subscriber.id)
@@ -141,7 +160,7 @@ def _queue_deliveries(
             Subscriber.status == SubscriberStatus.CONFIRMED,
             Subscriber.suppressed_at.is_(None),
             ~exists().where(func.lower(Suppression.email) == func.lower(Subscriber.email)),
-            _products_wanted(touched),
+            _reached(change),
         )
         .order_by(Subscriber.id)
     )

@@ -8,6 +8,7 @@ queued gets nothing (the renderer returns None and the sender cancels the row).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app, render_template
@@ -17,6 +18,8 @@ from generator.contract import (
     FIELD_LABELS,
     TOPIC_TITLES,
     Change,
+    Scope,
+    change_touches,
     deadline_words,
     objections_sentence,
     scope_change,
@@ -31,6 +34,7 @@ from subscribe_service.mail.message import RenderedMail
 from subscribe_service.mail.renderers import render_mail, topic_list_id
 from subscribe_service.notices.models import Objection
 from subscribe_service.notices.render_cache import Personal, render_personal
+from subscribe_service.web.pages import site_scope_names
 
 NOTICE_KIND = "notice"
 RECEIPT_KIND = "objection_receipt"
@@ -55,11 +59,18 @@ def long_date(value: str | dt.date | None) -> str:
     return contract_long_date(dt.date.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def field_value(field: str, value: Any) -> str:
+def field_value(field: str, value: Any, names: Mapping[str, str] | None = None) -> str:
     """A sub-processor field in words for people, as the site shows it: `United Kingdom
     (GB)`, `Standard Contractual Clauses`, `Third party` (the contract's one table); a
-    null `products` (contract.ChangedEntry) reads "every product"."""
-    return value_words(field, value)
+    null `products` (contract.ChangedEntry) reads "every product"; products and regions
+    by their `names` (ServiceInfo.scope_names)."""
+    return value_words(field, value, names)
+
+
+def field_words() -> Callable[[str, Any], str]:
+    """`field_value` with the built site's product and region names, for a template."""
+    names = site_scope_names()
+    return lambda field, value: field_value(field, value, names)
 
 
 def notice_zone(notice: Notice) -> str:
@@ -91,30 +102,66 @@ def _one_line(text: str) -> str:
 
 
 def _notice_context(
-    notice: Notice, site: dict[str, Any], products: list[str] | None = None
+    notice: Notice, site: dict[str, Any], products: Scope = None, regions: Scope = None
 ) -> dict[str, Any]:
-    change = scoped_change(notice.change, products)
+    change = scoped_change(notice, products, regions)
     return {
         "change": change,
         "site": site,
         "topic_title": change.get("topic_title") or TOPIC_TITLES.get(notice.topic, notice.topic),
         "field_labels": FIELD_LABELS,
-        "field_value": field_value,
+        "field_value": field_words(),
         "long_date": long_date,
         **date_context(notice),
     }
 
 
-def scoped_change(change: dict[str, Any], products: list[str] | None) -> dict[str, Any]:
-    """The recorded change as a subscriber of `products` sees it (contract.scope_change):
-    a list change keeps the entries serving one of their products."""
-    if products is None:
+def scoped_change(notice: Notice, products: Scope, regions: Scope) -> dict[str, Any]:
+    """The recorded change as a subscriber of `products` and `regions` sees it
+    (contract.scope_change): a list change keeps the entries that reach them."""
+    change = notice.change
+    if products is None and regions is None:
         return change
-    try:
-        record = Change.model_validate(change)
-    except ValueError:
+    record = notice_record(notice)
+    if record is None:
         return change  # recorded by an older service: shown whole rather than not at all
-    return {**change, "diff": scope_change(record, products).model_dump(mode="json")["diff"]}
+    scoped = scope_change(record, products, regions)
+    return {**change, "diff": scoped.model_dump(mode="json")["diff"]}
+
+
+def reaches(notice: Notice, products: Scope, regions: Scope) -> bool:
+    """Whether the notice's change concerns a subscriber of `products` and `regions`
+    (contract.change_touches); a record that no longer validates by its own scopes."""
+    if products is None and regions is None:
+        return True  # a subscriber of everything: the common case, on the sender's path
+    record = notice_record(notice)
+    if record is None:
+        change = notice.change
+        return scopes_meet(change.get("products"), products) and scopes_meet(
+            change.get("regions"), regions
+        )
+    return change_touches(record, products, regions)
+
+
+_RECORDS = "trustsite.notice_records"
+
+
+def notice_record(notice: Notice) -> Change | None:
+    """The notice's change as the contract reads it, validated once per notice and
+    process (a notice never changes once recorded); None for one recorded by an older
+    service that no longer validates."""
+    cache: dict[tuple[Any, str], Change | None] = current_app.extensions.setdefault(_RECORDS, {})
+    key = (notice.id, notice.change_id)
+    if notice.id is None:  # not stored (a preview): nothing to be sure it is the same
+        cache.pop(key, None)
+    if key not in cache:
+        if len(cache) >= 64:  # notices sent by one process at a time: a handful
+            cache.clear()
+        try:
+            cache[key] = Change.model_validate(notice.change)
+        except ValueError:
+            cache[key] = None
+    return cache[key]
 
 
 def notice_site(notice: Notice) -> dict[str, Any]:
@@ -140,10 +187,11 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
         return None
     if notice.topic not in subscriber.topic_names:
         return None
-    products = subscriber.product_ids
-    # Products chosen since the notice was queued count: a change that no longer concerns
-    # the subscriber is not sent, and one that does shows only the entries that do.
-    if not scopes_meet(notice.change.get("products"), products):
+    products, regions = subscriber.product_ids, subscriber.region_ids
+    # Products and regions chosen since the notice was queued count: a change that no
+    # longer concerns the subscriber is not sent, and one that does shows only the
+    # entries that do.
+    if not reaches(notice, products, regions):
         return None
     site = notice_site(notice)
     personal = Personal(
@@ -156,7 +204,7 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
     )
 
     def render(values: Personal, who: Any) -> RenderedMail:
-        context = _notice_context(notice, site, products)
+        context = _notice_context(notice, site, products, regions)
         context.update(
             subscriber=who,
             object_url=values.object_url,
@@ -173,8 +221,8 @@ def render_notice(session: Session, message: OutboxMessage) -> RenderedMail | No
             **context,
         )
 
-    # A notice never changes once recorded; what it shows depends on the products only.
-    key = (notice.id, notice.change_id, tuple(products or ()))
+    # A notice never changes once recorded; what it shows depends on the scopes only.
+    key = (notice.id, notice.change_id, tuple(products or ()), tuple(regions or ()))
     return render_personal(key, personal, subscriber, render)
 
 
@@ -184,7 +232,10 @@ def render_receipt(session: Session, message: OutboxMessage) -> RenderedMail | N
     if objection is None or objection.subscriber.email != message.recipient:
         return None  # erased since
     subscriber, notice = objection.subscriber, objection.notice
-    context = _notice_context(notice, notice_site(notice))
+    # Their part of the change, as their notice and the objection page showed it.
+    context = _notice_context(
+        notice, notice_site(notice), subscriber.product_ids, subscriber.region_ids
+    )
     context.update(_objection_context(message))
     context.update(
         subscriber=subscriber,

@@ -27,9 +27,10 @@ from subscribe_service.notices.render import (
     FIELD_LABELS,
     accepts_objections,
     date_context,
-    field_value,
+    field_words,
     long_date,
     notice_site,
+    scoped_change,
 )
 from subscribe_service.subscribers.lifecycle import load_subscriber
 from subscribe_service.web.pages import page
@@ -90,10 +91,11 @@ def _notice(session: Session, notice_id: object) -> Notice | None:
 def _context(subscriber: Subscriber, notice: Notice) -> dict[str, Any]:
     return {
         "subscriber": subscriber,
-        "change": notice.change,
+        # The part of the change that reaches the subscriber, as their notice showed it.
+        "change": scoped_change(notice, subscriber.product_ids, subscriber.region_ids),
         "site": notice_site(notice),
         "field_labels": FIELD_LABELS,
-        "field_value": field_value,
+        "field_value": field_words(),
         "long_date": long_date,
         **date_context(notice),
     }

@@ -46,13 +46,20 @@ def site_products() -> list[str]:
     return info.product_ids() if info is not None else []
 
 
+def site_regions() -> list[str]:
+    """The region ids of the built site (service.json); none before it was built."""
+    info = published_site().peek()
+    return info.region_ids() if info is not None else []
+
+
 @bp.post("/subscriptions")
 def subscribe() -> Response:
-    body = read_body(("topics", "products"))
-    # The site's products are read only when the request names some: the busiest
-    # endpoint does no more work than before for everyone else.
+    body = read_body(("topics", "products", "regions"))
+    # The site's products (regions) are read only when the request names some: the
+    # busiest endpoint does no more work than before for everyone else.
     known = site_products() if body.get("products") is not None else []
-    req = parse_subscribe(body, known, form=_is_form())
+    regions = site_regions() if body.get("regions") is not None else []
+    req = parse_subscribe(body, known, form=_is_form(), known_regions=regions)
     if req.honeypot:
         return _accepted()  # a bot filled the hidden field: look successful, do nothing
     config = current_app.config

@@ -10,7 +10,13 @@ from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import SubscriberStatus
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers.parse import payload_products
-from subscribe_service.web.pages import message, page, product_names
+from subscribe_service.web.pages import (
+    message,
+    page,
+    product_names,
+    region_names,
+    scope_sentence,
+)
 
 bp = Blueprint("confirm", __name__)
 
@@ -20,30 +26,35 @@ def _load(token: str):  # type: ignore[no-untyped-def]
     subscriber = subscriptions.load_subscriber(get_session(), data)
     raw = data.extra.get("t")
     topics = [t for t in raw if t in TOPICS] if isinstance(raw, list) else []
-    return subscriber, topics, payload_products({"products": data.extra.get("p")})
+    products = payload_products({"products": data.extra.get("p")})
+    regions = payload_products({"regions": data.extra.get("r")}, "regions")
+    return subscriber, topics, products, regions
 
 
 @bp.get("/confirm/<token>")
 def show(token: str) -> tuple[str, int]:
-    subscriber, topics, products = _load(token)
+    subscriber, topics, products, regions = _load(token)
     already = (
         subscriber.status == SubscriberStatus.CONFIRMED
         and set(topics) <= set(subscriber.topic_names)
         and subscriptions.combined_products(subscriber.product_ids, products)
         == subscriber.product_ids
+        and subscriptions.combined_products(subscriber.region_ids, regions)
+        == subscriber.region_ids
     )
     return page(
         "confirm.html",
         subscriber=subscriber,
         topics=topics,
         products=product_names(products),
+        regions=region_names(regions),
         already=already,
     )
 
 
 @bp.post("/confirm/<token>")
 def confirm(token: str) -> tuple[str, int]:
-    subscriber, topics, products = _load(token)
+    subscriber, topics, products, regions = _load(token)
     config = current_app.config
     subscribed = subscriptions.confirm(
         get_session(),
@@ -53,10 +64,10 @@ def confirm(token: str) -> tuple[str, int]:
         consent_template=config["CONSENT_TEXT"],
         company=config["COMPANY_NAME"],
         products=products,
+        regions=regions,
     )
     titles = ", ".join(TOPIC_TITLES[t] for t in subscribed)
-    names = product_names(subscriber.product_ids)
-    scope = f" Sub-processor changes only for: {', '.join(names)}." if names else ""
+    scope = scope_sentence(subscriber.product_ids, subscriber.region_ids)
     return message(
         "You are subscribed",
         f"{subscriber.email} will get an email when these documents change: {titles}.{scope}",

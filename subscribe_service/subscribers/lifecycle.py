@@ -19,6 +19,7 @@ from subscribe_service.infra.models import (
     OutboxMessage,
     Subscriber,
     SubscriberProduct,
+    SubscriberRegion,
     SubscriberStatus,
     SubscriberTopic,
     utcnow,
@@ -53,8 +54,19 @@ def set_products(subscriber: Subscriber, products: list[str] | None) -> None:
         subscriber.products.append(SubscriberProduct(product=product))
 
 
+def set_regions(subscriber: Subscriber, regions: list[str] | None) -> None:
+    """Limit the subscriber's notices to `regions` (None: every region)."""
+    wanted = set(regions or ())
+    for row in list(subscriber.regions):
+        if row.region not in wanted:
+            subscriber.regions.remove(row)
+    have = {row.region for row in subscriber.regions}
+    for region in sorted(wanted - have):
+        subscriber.regions.append(SubscriberRegion(region=region))
+
+
 def combined_products(a: list[str] | None, b: list[str] | None) -> list[str] | None:
-    """Both scopes at once: every product if either is."""
+    """Both scopes at once: every product (region) if either is."""
     if a is None or b is None:
         return None
     return sorted(set(a) | set(b))
@@ -82,6 +94,7 @@ def request_subscription(
         payload={
             "topics": request.topics,
             "products": request.products,
+            "regions": request.regions,
             "source": source,
             "consent_text": consent_text,
         },
@@ -97,6 +110,7 @@ def apply_request(
     source: str,
     consent_text: str,
     products: list[str] | None = None,
+    regions: list[str] | None = None,
 ) -> Subscriber:
     """Record a subscription request (at send time): a new or pending address becomes
     pending for `topics`; a confirmed or unsubscribed one is unchanged until the
@@ -119,6 +133,7 @@ def apply_request(
         # Until confirmed, the latest request decides what a confirmation will cover.
         _set_topics(subscriber, topics)
         set_products(subscriber, products)
+        set_regions(subscriber, regions)
         subscriber.consent_source = source
         subscriber.consent_text = consent_text
     session.flush()
@@ -143,6 +158,7 @@ def record_request(session: Session, message: OutboxMessage) -> None:
         source=str(message.payload.get("source", "")),
         consent_text=str(message.payload.get("consent_text", "")),
         products=payload_products(message.payload),
+        regions=payload_products(message.payload, "regions"),
     )
     message.subscriber_id = found.id
 
@@ -166,19 +182,27 @@ def confirm(
     consent_template: str,
     company: str,
     products: list[str] | None = None,
+    regions: list[str] | None = None,
 ) -> list[str]:
-    """Confirm `topics` for `products` (idempotent); returns the topics now subscribed.
+    """Confirm `topics` for `products` and `regions` (idempotent); returns the topics now
+    subscribed.
 
     The consent recorded covers every topic subscribed after this confirmation, with the
     source of the request and how it was confirmed. A confirmed subscriber asking again
-    keeps what they had and gains what they asked for (topics and products alike).
+    keeps what they had and gains what they asked for (topics, products, regions alike).
     """
     now = utcnow()
     confirmed = subscriber.status == SubscriberStatus.CONFIRMED
     current = subscriber.topic_names if confirmed else []
     combined = sorted(set(current) | set(topics), key=TOPICS.index)
     scope = combined_products(subscriber.product_ids, products) if confirmed else products
-    if confirmed and combined == current and scope == subscriber.product_ids:
+    where = combined_products(subscriber.region_ids, regions) if confirmed else regions
+    if (
+        confirmed
+        and combined == current
+        and scope == subscriber.product_ids
+        and where == subscriber.region_ids
+    ):
         return current  # confirming twice changes nothing
     requested = (
         subscriber.consent_source
@@ -187,6 +211,7 @@ def confirm(
     )
     _set_topics(subscriber, combined)
     set_products(subscriber, scope)
+    set_regions(subscriber, where)
     if subscriber.status != SubscriberStatus.CONFIRMED:
         subscriber.confirmed_at = now
     subscriber.status = SubscriberStatus.CONFIRMED
@@ -207,6 +232,7 @@ def update_topics(
     *,
     consent_text: str,
     products: list[str] | None = None,
+    regions: list[str] | None = None,
 ) -> None:
     """The preferences page: no topics left means unsubscribed from everything."""
     if not topics:
@@ -214,6 +240,7 @@ def update_topics(
         return
     _set_topics(subscriber, topics)
     set_products(subscriber, products)
+    set_regions(subscriber, regions)
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         # Coming back through their own emailed link is a fresh, confirmed consent.
         subscriber.status = SubscriberStatus.CONFIRMED

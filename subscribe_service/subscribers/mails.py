@@ -19,7 +19,7 @@ from subscribe_service.infra.models import OutboxMessage, Subscriber, Subscriber
 from subscribe_service.mail.message import RenderedMail, list_id
 from subscribe_service.mail.renderers import render_mail
 from subscribe_service.subscribers.parse import payload_products
-from subscribe_service.web.pages import product_names
+from subscribe_service.web.pages import product_names, region_names
 
 
 def account_list_id() -> str:
@@ -46,6 +46,7 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
         return None
     company = current_app.config["COMPANY_NAME"]
     products = payload_products(message.payload)
+    regions = payload_products(message.payload, "regions")
     return render_mail(
         "confirm",
         subject=f"Confirm your subscription to {company} updates",
@@ -55,7 +56,8 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
         topics=topics,
         already_confirmed=subscriber.status == SubscriberStatus.CONFIRMED,
         products=product_names(products),
-        confirm_url=links.confirm_url(subscriber, topics, products),
+        regions=region_names(regions),
+        confirm_url=links.confirm_url(subscriber, topics, products, regions),
         manage_url=links.manage_url(subscriber),
         valid_hours=72,
     )

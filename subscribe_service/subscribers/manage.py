@@ -15,9 +15,9 @@ from subscribe_service.infra.models import Subscriber, SubscriberStatus
 from subscribe_service.mail import outbox
 from subscribe_service.subscribers import lifecycle as subscriptions
 from subscribe_service.subscribers import privacy
-from subscribe_service.subscribers.api import site_products
-from subscribe_service.subscribers.parse import parse_products, parse_topics
-from subscribe_service.web.pages import message, page, product_names
+from subscribe_service.subscribers.api import site_products, site_regions
+from subscribe_service.subscribers.parse import parse_products, parse_regions, parse_topics
+from subscribe_service.web.pages import message, page, scope_sentence
 
 bp = Blueprint("manage", __name__)
 
@@ -38,12 +38,14 @@ def save(token: str) -> tuple[str, int]:
     subscriber = _load(token)
     topics = parse_topics(request.form.getlist("topics"), allow_empty=True)
     products = parse_products(request.form.getlist("products"), site_products(), form=True)
+    regions = parse_regions(request.form.getlist("regions"), site_regions(), form=True)
     config = current_app.config
     subscriptions.update_topics(
         get_session(),
         subscriber,
         topics,
         products=products,
+        regions=regions,
         consent_text=subscriptions.consent_wording(
             config["CONSENT_TEXT"], config["COMPANY_NAME"], topics
         ),
@@ -56,8 +58,7 @@ def save(token: str) -> tuple[str, int]:
             "Your address is not confirmed yet: open the link in the confirmation email.",
         )
     titles = ", ".join(TOPIC_TITLES[t] for t in topics)
-    names = product_names(products)
-    scope = f" Sub-processor changes only for: {', '.join(names)}." if names else ""
+    scope = scope_sentence(products, regions)
     return message(
         "Preferences saved", f"{subscriber.email} gets emails about: {titles}.{scope}"
     )

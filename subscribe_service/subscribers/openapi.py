@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from generator.contract import TOPICS
-from subscribe_service.subscribers.api import site_products
+from subscribe_service.subscribers.api import site_products, site_regions
 from subscribe_service.web.openapi import (
     EMAIL,
     EXTRA_FORM_FIELDS,
@@ -39,6 +39,16 @@ SUBSCRIBE_BODY = {
             "(the ids of `products` in the site's service.json); every product when "
             "left out. Changes to documents concern every product. An id the site "
             "does not declare is refused with 422.",
+        },
+        "regions": {
+            "type": ["array", "null"],  # null: every region, as when left out
+            "items": {"type": "string"},  # the site's region ids: see `paths`
+            "minItems": 1,
+            "description": "Only the sub-processor changes that concern these regions "
+            "(the ids of `regions` in the site's service.json); every region when left "
+            "out. With `products` too, a change is sent when one of its entries serves "
+            "both one of these products and one of these regions. An id the site does "
+            "not declare is refused with 422.",
         },
         "website": honeypot(FIELD_MAX),
     },
@@ -126,6 +136,12 @@ PATHS: dict[str, Any] = {
                                     "description": "Products to limit sub-processor "
                                     "changes to; none ticked: every product.",
                                 },
+                                "regions": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "Regions to limit sub-processor "
+                                    "changes to; none ticked: every region.",
+                                },
                             },
                         }
                     }
@@ -174,23 +190,23 @@ PATHS: dict[str, Any] = {
 
 def paths() -> dict[str, Any]:
     """PATHS as the built site makes them, when the document is asked for: `products`
-    takes exactly the product ids of service.json (the server refuses any other with 422),
-    and a site without products offers no `products` at all."""
-    known = site_products()
+    (`regions`) takes exactly the product (region) ids of service.json (the server refuses
+    any other with 422), and a site without products (regions) offers no such field."""
     doc = copy.deepcopy(PATHS)
     subscribe = doc["/api/subscriptions"]["post"]["requestBody"]["content"]
     manage = doc["/manage/{token}"]["post"]["requestBody"]["content"]
-    bodies = [
-        (subscribe["application/json"]["schema"], known),
-        # A form sends an empty value for no choice: every product, like no field at all.
-        (subscribe["application/x-www-form-urlencoded"]["schema"], [*known, ""]),
-        (manage["application/x-www-form-urlencoded"]["schema"], [*known, ""]),
-    ]
-    for schema, ids in bodies:
-        if not known:
-            del schema["properties"]["products"]
-            continue
-        schema["properties"]["products"]["items"] = {"type": "string", "enum": ids}
-        if "" in ids:  # a form: nothing ticked (or an empty field) is every product
-            schema["properties"]["products"].pop("minItems", None)
+    for field, known in (("products", site_products()), ("regions", site_regions())):
+        bodies = [
+            (subscribe["application/json"]["schema"], known),
+            # A form sends an empty value for no choice: every one, like no field at all.
+            (subscribe["application/x-www-form-urlencoded"]["schema"], [*known, ""]),
+            (manage["application/x-www-form-urlencoded"]["schema"], [*known, ""]),
+        ]
+        for schema, ids in bodies:
+            if not known:
+                del schema["properties"][field]
+                continue
+            schema["properties"][field]["items"] = {"type": "string", "enum": ids}
+            if "" in ids:  # a form: nothing ticked (or an empty field) is every one
+                schema["properties"][field].pop("minItems", None)
     return doc

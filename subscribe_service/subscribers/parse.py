@@ -9,8 +9,9 @@ from typing import Any
 from generator.contract import TOPICS
 from subscribe_service.identity.addresses import InvalidInput, normalise_email
 
-# Product ids a subscription may name (they ride in the signed confirmation link).
-MAX_PRODUCTS = 20
+# Product (region) ids a subscription may name (they ride in the signed confirmation link).
+MAX_SCOPE_IDS = 20
+MAX_PRODUCTS = MAX_REGIONS = MAX_SCOPE_IDS
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class SubscribeRequest:
     topics: list[str]
     honeypot: bool
     products: list[str] | None = None  # None: every product
+    regions: list[str] | None = None  # None: every region
 
 
 def parse_topics(value: object, *, allow_empty: bool = False) -> list[str]:
@@ -59,43 +61,58 @@ def parse_products(
     notices at all); a form sends nothing when no box is ticked, so there an empty list
     means every product too. A site without products accepts no product ids.
     """
+    return parse_scope("products", "product", value, known, form=form)
+
+
+def parse_regions(
+    value: object, known: Sequence[str], *, form: bool = False
+) -> list[str] | None:
+    """The regions a subscription is limited to, sorted; None for every region (the rules
+    of `parse_products`, with the site's region ids)."""
+    return parse_scope("regions", "region", value, known, form=form)
+
+
+def parse_scope(
+    field: str, noun: str, value: object, known: Sequence[str], *, form: bool = False
+) -> list[str] | None:
+    """`field` (`products` or `regions`): a list of the site's `noun` ids, or None for all."""
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput("products", "`products` must be a list of product ids.")
+        raise InvalidInput(field, f"`{field}` must be a list of {noun} ids.")
     names = {part.strip() for item in value for part in item.split(",") if part.strip()}
-    if len(names) > MAX_PRODUCTS:
-        raise InvalidInput(
-            "products",
-            f"Choose at most {MAX_PRODUCTS} products, or leave `products` out for every product.",
-        )
+    every = f"leave `{field}` out for every {noun}"
+    if len(names) > MAX_SCOPE_IDS:
+        raise InvalidInput(field, f"Choose at most {MAX_SCOPE_IDS} {field}, or {every}.")
     if not names:
         if form:
             return None
-        raise InvalidInput(
-            "products",
-            "Choose at least one product, or leave `products` out for every product.",
-        )
+        raise InvalidInput(field, f"Choose at least one {noun}, or {every}.")
     for name in sorted(names):
         if name not in known:
             shown = name[:63].encode("unicode_escape").decode("ascii")
             choices = (
                 f"choose from: {', '.join(known)}"
                 if known
-                else "this site has no products; leave `products` out"
+                else f"this site has no {field}; leave `{field}` out"
             )
-            raise InvalidInput("products", f"Unknown product {shown!r}; {choices}.")
+            raise InvalidInput(field, f"Unknown {noun} {shown!r}; {choices}.")
     return sorted(names)
 
 
 def parse_subscribe(
-    data: dict[str, object], known_products: Sequence[str] = (), *, form: bool = False
+    data: dict[str, object],
+    known_products: Sequence[str] = (),
+    *,
+    form: bool = False,
+    known_regions: Sequence[str] = (),
 ) -> SubscribeRequest:
-    unknown = set(data) - {"email", "topics", "website", "products"}
+    unknown = set(data) - {"email", "topics", "website", "products", "regions"}
     if unknown:
         names = ", ".join(sorted(str(k)[:40] for k in unknown))
         raise InvalidInput(
-            "body", f"Unknown field(s): {names}. Send `email`, `topics` and `products`."
+            "body",
+            f"Unknown field(s): {names}. Send `email`, `topics`, `products` and `regions`.",
         )
     honeypot = data.get("website")
     if honeypot is not None and not isinstance(honeypot, str):
@@ -104,18 +121,21 @@ def parse_subscribe(
     # A form without topic choices (a one-field form) subscribes to everything.
     topics = parse_topics(data["topics"]) if "topics" in data else list(TOPICS)
     products = parse_products(data.get("products"), known_products, form=form)
+    regions = parse_regions(data.get("regions"), known_regions, form=form)
     return SubscribeRequest(
         email=email,
         topics=topics,
         honeypot=bool(honeypot and honeypot.strip()),
         products=products,
+        regions=regions,
     )
 
 
-def payload_products(payload: dict[str, Any]) -> list[str] | None:
+def payload_products(payload: dict[str, Any], key: str = "products") -> list[str] | None:
     """The products of a queued request or a signed link, as the API validated them;
-    None (every product) when absent, as in rows queued before products existed."""
-    raw = payload.get("products")
+    None (every product) when absent, as in rows queued before products existed. With
+    `key="regions"`, the regions the same way."""
+    raw = payload.get(key)
     if not isinstance(raw, list):
         return None
     return sorted({p for p in raw if isinstance(p, str)}) or None

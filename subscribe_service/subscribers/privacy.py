@@ -36,6 +36,7 @@ def export_data(session: Session, subscriber: Subscriber) -> dict[str, Any]:
             "status": subscriber.status,
             "topics": subscriber.topic_names,
             "products": subscriber.product_ids,  # null: every product
+            "regions": subscriber.region_ids,  # null: every region
             "created_at": _iso(subscriber.created_at),
             "consent_at": _iso(subscriber.consent_at),
             "consent_source": subscriber.consent_source,

@@ -23,6 +23,7 @@ def page(
             topics_all=TOPICS,
             topic_titles=TOPIC_TITLES,
             products_all=site_product_names(),
+            regions_all=site_region_names(),
             **context,
         ),
         status,
@@ -35,11 +36,40 @@ def site_product_names() -> dict[str, str]:
     return {p.id: p.name for p in info.products} if info is not None else {}
 
 
+def site_region_names() -> dict[str, str]:
+    """The built site's regions (service.json), id -> name; none before it was built."""
+    info = published_site().peek()
+    return {r.id: r.name for r in info.regions} if info is not None else {}
+
+
+def site_scope_names() -> dict[str, str]:
+    """Product and region ids -> their names (contract.value_words); none before a build."""
+    info = published_site().peek()
+    return info.scope_names() if info is not None else {}
+
+
 def product_names(products: list[str] | None) -> list[str]:
     """The names of `products` as the site calls them (an id the site no longer has is
     shown as itself); empty for every product."""
     names = site_product_names()
     return [names.get(p, p) for p in products or ()]
+
+
+def region_names(regions: list[str] | None) -> list[str]:
+    """The names of `regions`, as `product_names` does for products."""
+    names = site_region_names()
+    return [names.get(r, r) for r in regions or ()]
+
+
+def scope_sentence(products: list[str] | None, regions: list[str] | None) -> str:
+    """" Sub-processor changes only for: <products>; only in: <regions>.", by name; empty
+    for a subscriber of everything."""
+    parts = []
+    if products:
+        parts.append(f"only for: {', '.join(product_names(products))}")
+    if regions:
+        parts.append(f"only in: {', '.join(region_names(regions))}")
+    return f" Sub-processor changes {'; '.join(parts)}." if parts else ""
 
 
 def message(title: str, *paragraphs: str, status: int = 200, **links: str) -> tuple[str, int]:

@@ -5,9 +5,10 @@ endpoints already or has reached its cap: nobody learns what an address has regi
 What can be judged from the request alone is refused at once with a 422 naming the
 field: a URL that is not https (unless the operator allowed its host), that names or
 resolves to a loopback, private or otherwise non-public address, an unknown topic or
-format. The endpoint is written `pending` with its confirmation mail in one commit;
-the per-IP and per-address limits (web/limits.py) run before this view, and pending
-endpoints are forgotten when their link expires (the `purge_pending` chore).
+format, a malformed product or region id. The endpoint is written `pending` with its
+confirmation mail in one commit; the per-IP and per-address limits (web/limits.py) run
+before this view, and pending endpoints are forgotten when their link expires (the
+`purge_pending` chore).
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from subscribe_service.webhooks.models import FORMATS, URL_MAX, EndpointStatus, 
 bp = Blueprint("webhooks", __name__, url_prefix="/api")
 
 CONFIRM_KIND = "webhook-confirm"
-FIELDS = {"url", "email", "topics", "products", "format"}
-PRODUCT = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-PRODUCTS_MAX = 50
+FIELDS = {"url", "email", "topics", "products", "regions", "format"}
+PRODUCT = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # a product's or a region's id
+PRODUCTS_MAX = REGIONS_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Registration:
     email: str
     topics: list[str]
     products: list[str] | None
+    regions: list[str] | None
     format: str
 
 
@@ -66,7 +68,8 @@ def parse_registration(data: dict[str, object]) -> Registration:
         url=_parse_url(data.get("url")),
         email=normalise_email(data.get("email")),
         topics=parse_topics(data.get("topics")),
-        products=_parse_products(data.get("products")),
+        products=_parse_ids("products", "product", data.get("products")),
+        regions=_parse_ids("regions", "region", data.get("regions")),
         format=str(fmt),
     )
 
@@ -87,22 +90,26 @@ def _parse_url(value: object) -> str:
     return url
 
 
-def _parse_products(value: object) -> list[str] | None:
+def _parse_ids(field: str, noun: str, value: object) -> list[str] | None:
+    """`products` or `regions`: 1 to PRODUCTS_MAX well-formed ids, or None (absent) for all.
+    They are not checked against the site's: an endpoint may ask for one to come."""
     if value is None:
         return None
     if not isinstance(value, list) or not value or len(value) > PRODUCTS_MAX:
         raise InvalidInput(
-            "products",
-            f"`products` must be a list of 1 to {PRODUCTS_MAX} product ids, or absent for all.",
+            field,
+            f"`{field}` must be a list of 1 to {PRODUCTS_MAX} {noun} ids, or absent for all.",
         )
     if not all(isinstance(p, str) and PRODUCT.fullmatch(p) for p in value):
-        raise InvalidInput("products", "A product id is lower-case letters, digits and hyphens.")
+        raise InvalidInput(field, f"A {noun} id is lower-case letters, digits and hyphens.")
     return sorted(set(value))  # type: ignore[arg-type]
 
 
 @bp.post("/webhooks")
 def register() -> Response:
-    reg = parse_registration(read_body(("topics", "products"), field_max=URL_MAX + 100))
+    reg = parse_registration(
+        read_body(("topics", "products", "regions"), field_max=URL_MAX + 100)
+    )
     session = get_session()
     owned = session.scalar(
         select(func.count())
@@ -115,6 +122,7 @@ def register() -> Response:
             email=reg.email,
             topics=reg.topics,
             products=reg.products,
+            regions=reg.regions,
             format=reg.format,
             secret=new_secret(),
             status=EndpointStatus.PENDING,

@@ -1,9 +1,10 @@
 """Queue webhook deliveries, redeliver one, and follow an endpoint's failures.
 
 `queue_for_notice` is `notify`'s hook: for a new notice, one delivery (and its outbox
-row) per active endpoint whose topics and products the change touches, written in
-`notify`'s transaction. `redeliver` queues a delivery again under its webhook-id.
-`record_failure` and `record_success` keep `failing_since`: after WEBHOOK_PAUSE_AFTER
+row) per active endpoint of its topic that the change reaches (contract.change_touches
+with the endpoint's products and regions), its body holding only the part that reaches
+it, written in `notify`'s transaction. `redeliver` queues a delivery again under its
+webhook-id. `record_failure` and `record_success` keep `failing_since`: after WEBHOOK_PAUSE_AFTER
 seconds (three days) of nothing but failures the endpoint is paused and its owner mailed.
 """
 
@@ -17,9 +18,10 @@ from flask import current_app
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from generator.contract import scopes_meet
 from subscribe_service.infra.models import Notice, OutboxMessage, OutboxStatus, utcnow
 from subscribe_service.mail import outbox
+from subscribe_service.notices.render import reaches, scoped_change
+from subscribe_service.web.pages import site_scope_names
 from subscribe_service.webhooks import formats
 from subscribe_service.webhooks.models import (
     WEBHOOK_KIND,
@@ -50,31 +52,36 @@ def queue_for_notice(session: Session, notice: Notice) -> int:
             WebhookEndpoint.id,
             WebhookEndpoint.topics,
             WebhookEndpoint.products,
+            WebhookEndpoint.regions,
             WebhookEndpoint.format,
         )
         .where(WebhookEndpoint.status.in_((EndpointStatus.ACTIVE, EndpointStatus.PAUSED)))
         .order_by(WebhookEndpoint.id)
     )
-    record = notice.change
     wanted = [
         e
         for e in endpoints
-        if notice.topic in e.topics and scopes_meet(record.get("products"), e.products)
+        if notice.topic in e.topics and reaches(notice, e.products, e.regions)
     ]
     if not wanted:
         return 0
     company = str((notice.site or {}).get("company") or current_app.config["COMPANY_NAME"])
     moment = notice.created_at
-    bodies: dict[str, str] = {}
+    names = site_scope_names()
+    # One body per format and scope: endpoints of the same choice get the same bytes.
+    bodies: dict[tuple[str, tuple[str, ...] | None, tuple[str, ...] | None], str] = {}
     for endpoint in wanted:
-        if endpoint.format not in bodies:
-            bodies[endpoint.format] = formats.body(endpoint.format, record, company, moment)
-    # Core inserts, one statement per table for every endpoint at once: the ORM's unit
-    # of work per row took longer than posting the deliveries. A delivery and its
-    # outbox rows share the event id (the row's message_id), which links them.
-    rows = [(endpoint.id, new_event_id(), bodies[endpoint.format]) for endpoint in wanted]
+        key = _body_key(endpoint)
+        if key not in bodies:
+            record = scoped_change(notice, endpoint.products, endpoint.regions)
+            bodies[key] = formats.body(endpoint.format, record, company, moment, names)
+    # Core inserts on the tables, one executemany per table for every endpoint at once:
+    # the ORM's unit of work per row, and even its bulk insert of dicts, took longer
+    # than posting the deliveries. A delivery and its outbox rows share the event id
+    # (the row's message_id), which links them.
+    rows = [(endpoint.id, new_event_id(), bodies[_body_key(endpoint)]) for endpoint in wanted]
     session.execute(
-        insert(WebhookDelivery),
+        insert(WebhookDelivery.__table__),
         [
             {
                 "endpoint_id": endpoint_id,
@@ -88,10 +95,17 @@ def queue_for_notice(session: Session, notice: Notice) -> int:
         ],
     )
     session.execute(
-        insert(OutboxMessage),
+        insert(OutboxMessage.__table__),
         [_outbox_values(endpoint_id, event_id, moment) for endpoint_id, event_id, _ in rows],
     )
     return len(rows)
+
+
+def _body_key(endpoint: Any) -> tuple[str, tuple[str, ...] | None, tuple[str, ...] | None]:
+    def scope(ids: list[str] | None) -> tuple[str, ...] | None:
+        return None if ids is None else tuple(sorted(ids))
+
+    return endpoint.format, scope(endpoint.products), scope(endpoint.regions)
 
 
 def _outbox_values(

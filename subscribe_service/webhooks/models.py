@@ -15,7 +15,6 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from generator.contract import scopes_meet
 from subscribe_service.infra.models import EMAIL_MAX, Base, OutboxMessage, UTCDateTime, utcnow
 
 
@@ -49,6 +48,7 @@ class WebhookEndpoint(Base):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), index=True)
     topics: Mapped[list[str]] = mapped_column(JSON)
     products: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: all
+    regions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # migration 0009
     format: Mapped[str] = mapped_column(String(16))
     secret: Mapped[str] = mapped_column(String(100))  # "whsec_" + base64 of 32 bytes
     status: Mapped[str] = mapped_column(String(16), default=EndpointStatus.PENDING)
@@ -59,11 +59,6 @@ class WebhookEndpoint(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    def wants(self, topic: str, products: list[str] | None) -> bool:
-        """Whether a change of `topic` touching `products` (None: all) is for this endpoint."""
-        if topic not in self.topics:
-            return False
-        return scopes_meet(products, self.products)
 
 
 class WebhookDelivery(Base):

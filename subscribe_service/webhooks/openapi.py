@@ -6,7 +6,7 @@ from typing import Any
 
 from generator.contract import TOPICS
 from subscribe_service.web.openapi import EMAIL, EXTRA_FORM_FIELDS, HTML_PAGE, TOKEN_PARAM, text
-from subscribe_service.webhooks.api import PRODUCT, PRODUCTS_MAX
+from subscribe_service.webhooks.api import PRODUCT, PRODUCTS_MAX, REGIONS_MAX
 from subscribe_service.webhooks.models import FORMATS, URL_MAX
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
@@ -48,6 +48,15 @@ REGISTRATION = {
             "minItems": 1,
             "maxItems": PRODUCTS_MAX,
             "description": "Only changes that touch these products; all when left out.",
+        },
+        "regions": {
+            "type": "array",
+            "items": text(pattern=f"^{PRODUCT.pattern}$"),
+            "minItems": 1,
+            "maxItems": REGIONS_MAX,
+            "description": "Only changes that touch these regions; all when left out. With "
+            "`products` too, a change is posted when one of its entries serves both one of "
+            "these products and one of these regions, and the body lists only those entries.",
         },
         "format": {
             "type": "string",

@@ -1,29 +1,30 @@
-"""POST to a webhook URL safely: https to public addresses, the checked address, bounded.
+"""Whether a webhook URL may be posted to, and where: the rules every POST follows.
 
 The URL is the endpoint owner's, so it is as hostile as any input: it must not reach an
 address inside the network (a metadata endpoint, an admin port), hold the sender, or
 fill its memory. Every request is checked before connecting: the scheme (https only,
 plain http only for a host the operator allowed), and every address the host resolves
 to, which must be public unless the host is in TRUSTSITE_WEBHOOK_ALLOW_HOSTS. The name
-is resolved once and the connection goes to the address that was checked (a second
+is resolved once and the connection goes to an address that was checked (a second
 lookup could be answered differently: DNS rebinding); TLS still verifies the original
 name (SNI) and the Host header carries it. Redirects are not followed (a 3xx is a
 failed delivery), the connect and the whole exchange have deadlines, and only the
-first RESPONSE_MAX bytes of an answer are read.
+first RESPONSE_MAX bytes of an answer are read: the sender's POSTs (multipost.py) keep
+these; registration checks a URL with `check_url` alone.
+
+A sender posting a batch passes `lookups`, a dict kept for that batch: a host's checked
+addresses are then looked up and checked once per batch, not once per request, and
+every request still connects to exactly the addresses that were checked.
 
 The address rules are `notify`'s (notices/fetch.py): one copy of what is public.
 """
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
-import socket
 import ssl
-import threading
-import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,11 +32,8 @@ from subscribe_service.notices.fetch import (
     Deadline,
     FetchError,
     IPAddress,
-    _abort,
     _allowed,
-    _connection,
     _local_kind,
-    _reason,
     _resolve,
     _Target,
 )
@@ -60,8 +58,15 @@ def allow_list(setting: object) -> tuple[str, ...]:
     return tuple(h.strip().lower() for h in str(setting or "").split(",") if h.strip())
 
 
-def check_url(url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0) -> _Target:
-    """The URL's parts and checked addresses, or Refused saying which rule it breaks."""
+Lookups = dict[tuple[str, int], list[IPAddress]]  # (host, port) -> its checked addresses
+
+
+def check_url(
+    url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0, lookups: Lookups | None = None
+) -> _Target:
+    """The URL's parts and checked addresses, or Refused saying which rule it breaks.
+    With `lookups`, a host already checked there is not looked up again; a host
+    checked now is added."""
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
@@ -78,9 +83,13 @@ def check_url(url: str, allow_hosts: Sequence[str], *, timeout: float = 5.0) -> 
     if parts.username or parts.password:
         raise Refused("the URL may not carry a user name or password")
     port = port or (443 if scheme == "https" else 80)
-    addresses = _addresses(host, port, timeout)
-    for address in addresses:
-        _refuse_local(host, address, allow_hosts)
+    addresses = lookups.get((host, port)) if lookups is not None else None
+    if addresses is None:
+        addresses = _addresses(host, port, timeout)
+        for address in addresses:
+            _refuse_local(host, address, allow_hosts)
+        if lookups is not None:
+            lookups[(host, port)] = addresses  # only once every address passed
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
     return _Target(url, scheme, host, port, path, addresses)
 
@@ -105,86 +114,6 @@ def _refuse_local(host: str, address: IPAddress, allow_hosts: Sequence[str]) -> 
 
 
 @lru_cache(maxsize=1)
-def _tls() -> ssl.SSLContext:
-    # Loading the system's CA store takes tens of milliseconds: once per process.
+def tls_context() -> ssl.SSLContext:
+    """The system's CA store, loaded once per process (it takes tens of milliseconds)."""
     return ssl.create_default_context()
-
-
-def post(
-    url: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    allow_hosts: Sequence[str],
-    connect_timeout: float,
-    total_timeout: float,
-) -> Answer:
-    """POST `body` to `url` under the rules above; Refused if the URL breaks one, OSError
-    (with the reason) if the exchange fails or runs out of time."""
-    target = check_url(url, allow_hosts, timeout=connect_timeout)
-    deadline = Deadline(total_timeout)
-    opened: list = []  # the sockets, for the watchdog
-    try:
-        conn = _connection(target, Deadline(min(connect_timeout, total_timeout)), _tls(), opened)
-    except FetchError as err:
-        raise OSError(str(err)) from None
-    # Per-read timeouts cannot bound a server that trickles a byte at a time: the
-    # watchdog ends the connection when the deadline passes, whatever it is doing.
-    watch = _WATCHDOG.watch(opened, deadline.end)
-    try:
-        conn.request("POST", target.path, body=body, headers=dict(headers))
-        response = conn.getresponse()
-        content = response.read(RESPONSE_MAX)  # the rest is never read
-        return Answer(response.status, response.reason, content)
-    except FetchError as err:
-        raise OSError(str(err)) from None
-    except (OSError, http.client.HTTPException, ValueError) as err:
-        if deadline.end <= time.monotonic():
-            raise OSError(f"no answer within {total_timeout:g} seconds") from None
-        raise OSError(_reason(err)) from None
-    finally:
-        _WATCHDOG.forget(watch)
-        conn.close()
-
-
-class _Watchdog:
-    """One thread for every request's deadline (a timer thread per request cost more
-    than a local POST): it shuts the sockets of a request whose deadline has passed.
-
-    It looks every TICK seconds while requests are under way, and sleeps otherwise; it
-    is woken only when the first request arrives, so a busy sender does not wake it for
-    each one. A deadline is kept to within a TICK."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Condition()
-        self._watched: dict[int, tuple[float, list[socket.socket]]] = {}
-        self._next = 0
-        self._thread: threading.Thread | None = None
-
-    def watch(self, opened: list[socket.socket], end: float) -> int:
-        with self._lock:
-            self._next += 1
-            self._watched[self._next] = (end, opened)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, daemon=True)
-                self._thread.start()
-            if len(self._watched) == 1:
-                self._lock.notify()
-            return self._next
-
-    def forget(self, key: int) -> None:
-        with self._lock:
-            self._watched.pop(key, None)
-
-    def _run(self) -> None:
-        with self._lock:
-            while True:
-                now = time.monotonic()
-                for key, (end, opened) in list(self._watched.items()):
-                    if end <= now:
-                        del self._watched[key]
-                        _abort(opened)
-                self._lock.wait(TICK if self._watched else None)
-
-
-_WATCHDOG = _Watchdog()

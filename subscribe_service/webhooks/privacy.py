@@ -35,6 +35,7 @@ def export_endpoints(session: Session, subscriber: Subscriber) -> list[dict[str,
                 "format": endpoint.format,
                 "topics": list(endpoint.topics),
                 "products": endpoint.products,
+                "regions": endpoint.regions,
                 "status": endpoint.status,
                 "created_at": endpoint.created_at.isoformat(),
                 "confirmed_at": endpoint.confirmed_at.isoformat()

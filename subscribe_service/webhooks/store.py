@@ -6,8 +6,10 @@ webhook rows need.
   window closes. Webhook rows have their own attempt ceiling at claim time.
 - The endpoints' failure record: a delivered request clears it; three days of failures
   pause the endpoint and mail its owner (deliveries.record_failure).
-- What each claimed webhook row posts (`targets`, one query per batch) and the thread
-  pool the POSTs run on (transport.RoutingConnection).
+- The claimed webhook rows themselves (`WebhookRow`: the row with what posting it
+  needs, one Core query per batch, no ORM objects), which transport.RoutingConnection
+  posts. Mail rows in the same batch are loaded as the mail store loads them.
+- Accepted deliveries recorded a window at a time: one UPDATE per window.
 """
 
 from __future__ import annotations
@@ -15,19 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from subscribe_service.infra.models import OutboxMessage, OutboxStatus, utcnow
 from subscribe_service.mail import store as mail_store
 from subscribe_service.mail.interfaces import Claim, Message
 from subscribe_service.mail.store import SqlStore
+from subscribe_service.mail.suppressions import REPLY_MAX
 from subscribe_service.webhooks import deliveries
 from subscribe_service.webhooks.models import WEBHOOK_KIND, WebhookDelivery, WebhookEndpoint
 
@@ -50,16 +51,87 @@ def retry_offsets(backoff: float, window: float) -> list[float]:
 
 
 @dataclass(frozen=True)
-class Target:
-    """What posting one claimed webhook row needs, read once per batch."""
+class WebhookRow:
+    """A claimed webhook row as the engine sees it (a Message), with what posting it
+    needs: read for the whole batch in one query. `endpoint_id` is None when the
+    endpoint was deleted since the delivery was queued."""
 
-    endpoint_id: int
+    id: int
+    kind: str
+    recipient: str
+    attempts: int  # counting the one under way
+    created_at: dt.datetime
+    endpoint_id: int | None
     url: str
     secret: str
     status: str
     failing: bool
     event_id: str
     body: str
+
+
+_OUTBOX = OutboxMessage.__table__
+_DELIVERY = WebhookDelivery.__table__
+_ENDPOINT = WebhookEndpoint.__table__
+
+# The batch's webhook rows with their delivery and endpoint (outer joins: an endpoint
+# deleted since is cancelled by the composer, not lost from the batch).
+_LOAD = (
+    select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.kind,
+        _OUTBOX.c.recipient,
+        _OUTBOX.c.attempts,
+        _OUTBOX.c.created_at,
+        _ENDPOINT.c.id,
+        _ENDPOINT.c.url,
+        _ENDPOINT.c.secret,
+        _ENDPOINT.c.status,
+        _ENDPOINT.c.failing_since.is_not(None),
+        _DELIVERY.c.event_id,
+        _DELIVERY.c.body,
+    )
+    .select_from(_OUTBOX)
+    .outerjoin(_DELIVERY, _DELIVERY.c.event_id == _OUTBOX.c.message_id)
+    .outerjoin(_ENDPOINT, _ENDPOINT.c.id == _DELIVERY.c.endpoint_id)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+# A window of accepted deliveries with the same answer, in one statement; still
+# guarded by the lease, like the mail store's mark_sent.
+_MARK_SENT = (
+    _OUTBOX.update()
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.lease_owner == bindparam("owner"),
+        _OUTBOX.c.status == OutboxStatus.SENDING,
+    )
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
+        smtp_reply=bindparam("reply"),
+        last_error=None,
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+
+# A failed attempt back to the queue, due at the schedule's next time (lease-guarded).
+_RESCHEDULE = (
+    _OUTBOX.update()
+    .where(
+        _OUTBOX.c.id == bindparam("row_id"),
+        _OUTBOX.c.lease_owner == bindparam("owner"),
+        _OUTBOX.c.status == OutboxStatus.SENDING,
+    )
+    .values(
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=bindparam("due", type_=_OUTBOX.c.next_attempt_at.type),
+        last_error=bindparam("error"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
 
 
 class RoutedStore(SqlStore):
@@ -74,42 +146,30 @@ class RoutedStore(SqlStore):
         # The claim fails rows that used every attempt: webhook rows have their own count.
         self.kind_max_attempts = {WEBHOOK_KIND: len(self.offsets) + 1}
         self.endpoints: dict[int, tuple[int, bool]] = {}  # row id -> (endpoint, failing)
-        self.targets: dict[int, Target] = {}  # row id -> its request's parts, this batch
+        self.targets: dict[int, WebhookRow] = {}  # the batch's webhook rows, by id
         self.order: list[int] = []  # the batch's webhook rows, in the order they are sent
         self.position: dict[int, int] = {}
         self.concurrency = max(int(cfg["WEBHOOK_CONCURRENCY"]), 1)
         self._sent: list[tuple[int, str]] = []  # accepted, not recorded yet (a window)
         self._recovered: list[int] = []  # endpoints whose failing record those clear
 
-    @cached_property
-    def pool(self) -> ThreadPoolExecutor:
-        """The threads webhook POSTs run on, for as long as this sender lives."""
-        return ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
-
-    def _load(self, session: Session, ids: list[int]) -> list[OutboxMessage]:
-        messages = super()._load(session, ids)
-        # One query for the batch's webhook rows, instead of one per row.
+    def _load(self, session: Session, ids: list[int]) -> list[Message]:  # type: ignore[override]
+        """The batch in claim order: webhook rows as WebhookRows (one Core query, no ORM
+        objects: loading those was most of a claim), mail rows as the mail store loads
+        them."""
+        found = {
+            row.id: WebhookRow(*row)
+            for row in session.execute(_LOAD, {"ids": ids})
+            if row.kind == WEBHOOK_KIND
+        }
+        self.targets = {i: r for i, r in found.items() if r.endpoint_id is not None}
+        mail_ids = [i for i in ids if i not in found]
+        mail = {m.id: m for m in super()._load(session, mail_ids)} if mail_ids else {}
+        if not mail_ids:
+            session.commit()  # end the read; super()._load commits otherwise
+        messages: list[Message] = [found.get(i) or mail[i] for i in ids if i in found or i in mail]
         self.order = [m.id for m in messages if m.kind == WEBHOOK_KIND]
         self.position = {row_id: i for i, row_id in enumerate(self.order)}
-        self.targets = {}
-        if self.order:
-            rows = session.execute(
-                select(
-                    OutboxMessage.id,
-                    WebhookEndpoint.id,
-                    WebhookEndpoint.url,
-                    WebhookEndpoint.secret,
-                    WebhookEndpoint.status,
-                    WebhookEndpoint.failing_since.is_not(None),
-                    WebhookDelivery.event_id,
-                    WebhookDelivery.body,
-                )
-                .join(WebhookDelivery, WebhookDelivery.event_id == OutboxMessage.message_id)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(OutboxMessage.id.in_(self.order))
-            )
-            for row_id, *parts in rows:
-                self.targets[row_id] = Target(*parts)
         return messages
 
     @contextmanager
@@ -139,7 +199,19 @@ class RoutedStore(SqlStore):
     def _record_sent(self) -> None:
         for endpoint_id in self._recovered:
             deliveries.record_success(self.session, endpoint_id)
-        mail_store.mark_sent_many(self.session, self._sent, self.owner)
+        if self.session.in_transaction():
+            self.session.commit()  # its locks would hold up the recording connection
+        # One autocommit UPDATE per distinct answer (nearly always one): the window is
+        # committed together, and a crash before it re-sends the window (same ids).
+        by_reply: dict[str, list[int]] = {}
+        for row_id, reply in self._sent:
+            by_reply.setdefault(reply[:REPLY_MAX], []).append(row_id)
+        recorder = self._recorder
+        assert recorder is not None, "only while a batch is claimed"
+        now = utcnow()
+        for reply, row_ids in by_reply.items():
+            params = {"ids": row_ids, "owner": self.owner, "sent_at": now, "reply": reply}
+            recorder.execute(_MARK_SENT, params)
         self._sent, self._recovered = [], []
 
     def mark_failed(self, message: Message, reason: str) -> None:
@@ -149,20 +221,23 @@ class RoutedStore(SqlStore):
     def mark_retry(self, message: Message, reason: str) -> bool:
         if message.kind != WEBHOOK_KIND:
             return super().mark_retry(message, reason)
-        row = self._row(message)
-        due = self._next_attempt(row)
+        assert isinstance(message, WebhookRow)
+        due = self._next_attempt(message)
         if due is None:
-            mail_store.mark_failed(self.session, row.id, self.owner, f"gave up: {reason}")
+            mail_store.mark_failed(self.session, message.id, self.owner, f"gave up: {reason}")
         else:
-            mail_store.mark_retry(
-                self.session, row, self.owner, reason,
-                max_attempts=len(self.offsets) + 1, backoff_seconds=0,
-            )  # fmt: skip
-            self._reschedule(row.id, due)
+            params = {
+                "row_id": message.id,
+                "owner": self.owner,
+                "due": due,
+                "error": reason[:REPLY_MAX],
+            }
+            self.session.execute(_RESCHEDULE, params)
+            self.session.commit()
         self._failed_attempt(message, reason)
         return due is not None
 
-    def _next_attempt(self, row: OutboxMessage) -> dt.datetime | None:
+    def _next_attempt(self, row: WebhookRow) -> dt.datetime | None:
         """When the next attempt is due, or None when the schedule is over.
 
         Due at the schedule's offset from the first attempt, but never sooner than the
@@ -175,15 +250,6 @@ class RoutedStore(SqlStore):
         planned = row.created_at + dt.timedelta(seconds=self.offsets[row.attempts - 1])
         backoff = dt.timedelta(seconds=self.backoff_base * 2 ** (row.attempts - 1))
         return min(max(planned, now + backoff), end)
-
-    def _reschedule(self, row_id: int, due: dt.datetime) -> None:
-        table = OutboxMessage.__table__
-        self.session.execute(
-            table.update()
-            .where(table.c.id == row_id, table.c.status == OutboxStatus.QUEUED)
-            .values(next_attempt_at=due)
-        )
-        self.session.commit()
 
     def _failed_attempt(self, message: Message, reason: str) -> None:
         if message.kind != WEBHOOK_KIND:

@@ -7,11 +7,11 @@ mail (mail/engine.py): at least once, every answer recorded. Three parts route b
 - `RoutingComposer`: mail rows go to the mail Composer; a webhook row is posted unless
   its endpoint is gone or paused (then it is settled without a request).
 - `RoutingConnection`: a webhook row's request (Standard Webhooks headers: the
-  delivery's fixed webhook-id, the attempt's timestamp and signature) is POSTed through
-  outbound.py, several at once; a mail goes to an SMTP session opened when the batch's
-  first mail needs it. Every HTTP outcome is that delivery's own (a 5xx or a timeout is
-  retried; a refused URL fails the delivery), so an endpoint that is down never sends
-  the rest of the batch back to the queue.
+  delivery's fixed webhook-id, the attempt's timestamp and signature) is POSTed by
+  multipost.py under outbound.py's rules, several at once; a mail goes to an SMTP
+  session opened when the batch's first mail needs it. Every HTTP outcome is that
+  delivery's own (a 5xx or a timeout is retried; a refused URL fails the delivery), so
+  an endpoint that is down never sends the rest of the batch back to the queue.
 - `RoutedStore` (store.py): the outbox store with the webhook retry schedule and the
   endpoints' failure record.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from functools import lru_cache
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 from flask import Flask
 from standardwebhooks.webhooks import Webhook
 
-from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.infra.models import utcnow
 from subscribe_service.mail.compose import Composer
 from subscribe_service.mail.engine import Engine
 from subscribe_service.mail.interfaces import (
@@ -42,9 +41,9 @@ from subscribe_service.mail.interfaces import (
 )
 from subscribe_service.mail.smtp import SmtpConnection
 from subscribe_service.registry import get_registry
-from subscribe_service.webhooks import deliveries, outbound
+from subscribe_service.webhooks import deliveries, multipost, outbound
 from subscribe_service.webhooks.models import WEBHOOK_KIND, EndpointStatus
-from subscribe_service.webhooks.store import PREFIX, RoutedStore, Target
+from subscribe_service.webhooks.store import PREFIX, RoutedStore, WebhookRow
 
 log = logging.getLogger("subscribe_service.mail.sender")
 
@@ -80,7 +79,7 @@ class WebhookComposer:
     def __init__(self, store: RoutedStore) -> None:
         self.store = store
 
-    def prepare(self, message: OutboxMessage) -> Prepared:
+    def prepare(self, message: WebhookRow) -> Prepared:
         found = self.store.targets.get(message.id)
         if found is None:
             return Settle(Action.CANCELLED, "the endpoint was deleted")
@@ -90,13 +89,10 @@ class WebhookComposer:
         return str(message.id).encode("ascii")
 
 
-def request_for(row_id: int, target: Target) -> dict[str, Any]:
-    """The POST for one delivery: url, signed headers (this attempt's timestamp), body."""
-    return {
-        "url": target.url,
-        "headers": signed_headers(target.secret, target.event_id, target.body, utcnow()),
-        "body": target.body,
-    }
+def request_for(target: WebhookRow) -> multipost.Request:
+    """The POST for one delivery: url, body, signed headers (this attempt's timestamp)."""
+    headers = signed_headers(target.secret, target.event_id, target.body, utcnow())
+    return target.url, target.body.encode("utf-8"), headers
 
 
 class RoutingComposer:
@@ -106,65 +102,56 @@ class RoutingComposer:
 
     def prepare(self, message: Message) -> Prepared:
         if message.kind == WEBHOOK_KIND:
-            assert isinstance(message, OutboxMessage)
+            assert isinstance(message, WebhookRow)
             return self.webhooks.prepare(message)
         return self.mail.prepare(message)
 
 
-Poster = Callable[[dict[str, Any]], SendResult]
-
-
-def http_poster(app: Flask) -> Poster:
-    cfg = app.config
-    allow = outbound.allow_list(cfg["WEBHOOK_ALLOW_HOSTS"])
-    connect_timeout = float(cfg["WEBHOOK_CONNECT_TIMEOUT"])
-    total_timeout = float(cfg["WEBHOOK_TIMEOUT"])
-
-    def post(request: dict[str, Any]) -> SendResult:
-        try:
-            answer = outbound.post(
-                request["url"],
-                request["body"].encode("utf-8"),
-                request["headers"],
-                allow_hosts=allow,
-                connect_timeout=connect_timeout,
-                total_timeout=total_timeout,
-            )
-        except outbound.Refused as err:
-            # The address became private (or the operator's allow list changed): the
-            # same request would be refused again, so the delivery fails at once.
-            return SendResult("permanent", 0, f"refused: {err}", stage="data")
-        except OSError as err:
-            return SendResult("temporary", 0, f"no answer: {err}")
-        reply = answer.reason or ""
-        if 200 <= answer.status < 300:
-            return SendResult("accepted", answer.status, reply)
-        return SendResult("temporary", answer.status, reply)
-
-    return post
+def outcome(answer: Callable[[], outbound.Answer]) -> SendResult:
+    """What the engine records for one POST's answer (or its failure)."""
+    try:
+        got = answer()
+    except outbound.Refused as err:
+        # The address became private (or the operator's allow list changed): the same
+        # request would be refused again, so the delivery fails at once.
+        return SendResult("permanent", 0, f"refused: {err}", stage="data")
+    except OSError as err:
+        return SendResult("temporary", 0, f"no answer: {err}")
+    reply = got.reason or ""
+    if 200 <= got.status < 300:
+        return SendResult("accepted", got.status, reply)
+    return SendResult("temporary", got.status, reply)
 
 
 class RoutingConnection:
     """One batch's way out: HTTP for webhook rows, one SMTP session (opened on demand)
     for mail.
 
-    Webhook POSTs overlap: when one is due, the next WEBHOOK_CONCURRENCY - 1 webhook rows
-    of the batch are started on the store's thread pool, and each answer is still
-    handed to the engine in the batch's order, to be recorded one by one. An endpoint
-    that takes its full timeout then holds up the others only once per window, not once
-    per row; and a crash can repeat at most that many deliveries, under their same
-    webhook-id (receivers deduplicate on it: docs/webhooks.md)."""
+    Webhook POSTs overlap (multipost.py: one selector on this thread): when one is due,
+    the webhook rows after it are queued, at most WEBHOOK_CONCURRENCY are under way at
+    once, in the batch's order, and each answer is still handed to the engine in that
+    order, to be recorded. Without a rate limit the rest of the batch is queued at once;
+    under SEND_RATE only the next WEBHOOK_CONCURRENCY - 1 are, so the rate still holds.
+    An endpoint that takes its full timeout holds up the others only once per window,
+    not once per row, and a crash can repeat at most that many deliveries, under their
+    same webhook-id (receivers deduplicate on it: docs/webhooks.md). A request is built
+    and signed when it starts, so its timestamp is the attempt's. What is still queued
+    or under way when the batch ends early is dropped, never posted later."""
 
     def __init__(
         self,
         smtp: Callable[[], AbstractContextManager[Connection]],
-        post: Poster,
+        posts: Callable[[], multipost.MultiPost],
         store: RoutedStore,
+        *,
+        rate_limited: bool = False,
     ) -> None:
         self._open_smtp = smtp
-        self._post = post
+        self._open_posts = posts
+        self._posts: multipost.MultiPost | None = None
         self._store = store
-        self._started: dict[int, Future[SendResult]] = {}
+        self._rate_limited = rate_limited
+        self._queued_to = 0  # store.order[:_queued_to] has been queued (or skipped)
         self._smtp_context: AbstractContextManager[Connection] | None = None
         self._smtp: Connection | None = None
         self._last_was_mail = False
@@ -173,6 +160,9 @@ class RoutingConnection:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self._posts is not None:
+            self._posts.close()
+            self._posts = None
         if self._smtp_context is not None:
             self._smtp_context.__exit__(*exc)
             self._smtp_context = self._smtp = None
@@ -183,27 +173,38 @@ class RoutingConnection:
         if recipient.startswith(PREFIX):
             self._last_was_mail = False
             row_id = int(message)
-            started = self._started.pop(row_id, None)
-            self._start_ahead(row_id)
-            if started is None:
-                request = request_for(row_id, self._store.targets[row_id])
-                started = self._store.pool.submit(self._post, request)
+            posts = self._posts or self._start_posts()
+            self._queue_from(posts, row_id)
+            if row_id not in posts:  # not one of the batch's rows as loaded: post it alone
+                self._queue(posts, self._store.targets[row_id])
             if while_waiting is not None:
                 while_waiting()
-            return started.result()
+            return outcome(lambda: posts.result(row_id))
         smtp = self._smtp or self._start_smtp()
         self._last_was_mail = True
         return smtp.send_wire(recipient, message, while_waiting=while_waiting)
 
-    def _start_ahead(self, row_id: int) -> None:
-        """Start the POSTs of the webhook rows after `row_id`, up to the window."""
+    def _queue_from(self, posts: multipost.MultiPost, row_id: int) -> None:
+        """Queue the POSTs of `row_id` and the webhook rows after it, up to the window."""
         store = self._store
-        ahead = store.order[store.position.get(row_id, len(store.order)) + 1 :]
-        for later in ahead[: store.concurrency - 1]:
-            target = store.targets.get(later)
-            if later in self._started or target is None or target.status != EndpointStatus.ACTIVE:
-                continue  # started, or the composer settles it without a POST
-            self._started[later] = store.pool.submit(self._post, request_for(later, target))
+        first = store.position.get(row_id)
+        if first is None:
+            return
+        end = first + store.concurrency if self._rate_limited else len(store.order)
+        for row in store.order[max(self._queued_to, first) : end]:
+            target = store.targets.get(row)
+            if target is not None and target.status == EndpointStatus.ACTIVE:
+                self._queue(posts, target)
+            # else: the composer settles the row without a POST
+        self._queued_to = max(self._queued_to, end)
+
+    @staticmethod
+    def _queue(posts: multipost.MultiPost, target: WebhookRow) -> None:
+        posts.add(target.id, lambda: request_for(target))
+
+    def _start_posts(self) -> multipost.MultiPost:
+        self._posts = self._open_posts()
+        return self._posts
 
     def _start_smtp(self) -> Connection:
         context = self._open_smtp()
@@ -227,11 +228,23 @@ def make_sender(app: Flask, owner: str) -> Engine:
     composer = RoutingComposer(
         Composer(app, store, get_registry(app).mail_kinds), WebhookComposer(store)
     )
-    post = http_poster(app)
+    cfg = app.config
+    rate = float(cfg["SEND_RATE"])
+
+    def posts() -> multipost.MultiPost:
+        return multipost.MultiPost(
+            limit=store.concurrency,
+            allow_hosts=outbound.allow_list(cfg["WEBHOOK_ALLOW_HOSTS"]),
+            connect_timeout=float(cfg["WEBHOOK_CONNECT_TIMEOUT"]),
+            total_timeout=float(cfg["WEBHOOK_TIMEOUT"]),
+        )
+
     return Engine(
         store,
-        lambda: RoutingConnection(lambda: SmtpConnection.for_app(app), post, store),
+        lambda: RoutingConnection(
+            lambda: SmtpConnection.for_app(app), posts, store, rate_limited=rate > 0
+        ),
         composer,
         lease_seconds=store.lease,
-        rate=float(app.config["SEND_RATE"]),
+        rate=rate,
     )

@@ -1,5 +1,6 @@
 """A client of one product in Chromium: the list filtered by product, the product's own
-page, and a subscription limited to that product from the subscribe box.
+page, and a subscription limited to that product from the subscribe box (its choice of
+products folded away until opened).
 
 The session's live site has no products; this module adds two (and an SMS-only
 sub-processor) for its tests, rebuilds, and restores the data and the site afterwards.
@@ -101,10 +102,16 @@ def test_a_subscription_limited_to_one_product_from_the_subscribe_box(
     assert form.get_by_label("SMS Messaging").is_disabled()
     topic.set_checked(True)
     assert not products.evaluate("fieldset => fieldset.disabled")
+    # Folded away until wanted: the box stays compact; its summary says what is chosen.
+    choice = form.locator("[data-ts-scope-choice]")
+    assert not form.get_by_label("SMS Messaging").is_visible()
+    assert choice.inner_text() == "(all)"
+    form.get_by_text("Sub-processor changes only for some products").click()
     accessible(page, "subscribe box with products")
 
     form.get_by_label("Email address").fill(email)
     form.get_by_label("SMS Messaging").check()
+    assert choice.inner_text() == "(SMS Messaging)"
     with page.expect_response("**/api/subscriptions") as answer:
         page.get_by_role("button", name="Subscribe").click()
     assert answer.value.status == 202

@@ -127,3 +127,40 @@ def test_an_unset_value_reads_every_product_for_products_only() -> None:
     assert contract.value_words("products", None) == "every product"
     assert contract.value_words("products", ["inbox", "sms"]) == "inbox, sms"
     assert contract.value_words("lei", None) == "(none)"
+
+
+def test_a_change_reaches_a_reader_only_through_an_entry_serving_their_product_and_region() -> None:
+    change = _list_change(
+        ["inbox", "sms"],
+        {"id": "k", "entity": "K", "products": ["sms"], "regions": ["eu"]},
+        {"id": "i", "entity": "I", "products": ["inbox"], "regions": ["us"]},
+    )
+    # The record's products and regions both meet a reader of inbox in the EU, but no
+    # entry serves that pair: the change is not theirs.
+    assert not contract.change_touches(change, ["inbox"], ["eu"])
+    assert contract.change_touches(change, ["inbox"], ["us"])
+    assert contract.change_touches(change, None, ["eu"])
+    assert contract.change_touches(change, ["sms"], None)
+    assert not contract.change_touches(change, ["other"], None)
+    assert contract.change_reach(change) == [(["sms"], ["eu"]), (["inbox"], ["us"])]
+    scoped = contract.scope_change(change, None, ["us"])
+    assert [e.id for e in scoped.diff.added] == ["i"]
+    # The scoped record's own scope is its part's: what the reader is sent is consistent.
+    assert (scoped.products, scoped.regions) == (["inbox"], ["us"])
+
+
+def test_an_entry_without_regions_reaches_every_region_and_publishes_no_regions_key() -> None:
+    change = _list_change(None, {"id": "h", "entity": "H", "products": ["sms"]})
+    assert contract.change_touches(change, ["sms"], ["eu"])
+    assert contract.change_reach(change) == [(["sms"], None)]
+    dumped = change.model_dump(mode="json")["diff"]["added"]
+    assert dumped == [{"id": "h", "entity": "H", "products": ["sms"]}]
+
+
+def test_scope_values_read_with_the_sites_names() -> None:
+    names = {"sms": "SMS Gateway", "eu": "European Union"}
+    assert contract.value_words("products", ["sms", "gone"], names) == "SMS Gateway, gone"
+    assert contract.value_words("regions", ["eu"], names) == "European Union"
+    assert contract.value_words("regions", None) == "every region"
+    # Only the scope fields take names: a country code is never renamed.
+    assert contract.value_words("corporate_location", "DE", {"DE": "x"}) == "Germany (DE)"

@@ -16,6 +16,7 @@ RECORD_KEYS = {
     "content_hash",
     "corrections",
     "products",
+    "regions",
     "topic",
     "topic_title",
     "version",
@@ -88,6 +89,7 @@ def test_a_subprocessor_change_record_matches_the_documented_example() -> None:
         "url": "https://trust.larkspur.example/subprocessors/2025-03-01/",
         "diff_url": "https://trust.larkspur.example/subprocessors/2025-03-01/#what-changed",
         "products": None,
+        "regions": None,
     }
     diff = record["diff"]
     assert diff["kind"] == "list"

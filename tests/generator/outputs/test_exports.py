@@ -10,7 +10,7 @@ import json
 import jsonschema
 import pytest
 
-from generator.contract import SUBPROCESSOR_FIELDS
+from generator.contract import SCOPE_FIELDS, SUBPROCESSOR_FIELDS
 from generator.load.model import Relationship, Subprocessor, TransferMechanism
 from generator.load.timeline import timeline
 from generator.outputs.exports import build_exports
@@ -87,9 +87,9 @@ def test_schema_is_draft_2020_12_with_its_id_on_the_site(exports: dict[str, byte
 def test_schema_describes_exactly_the_model_fields(exports: dict[str, bytes]) -> None:
     entry = json.loads(exports["schema/subprocessors.schema.json"])["$defs"]["subprocessor"]
     assert set(entry["properties"]) == set(Subprocessor.model_fields)
-    # The register fields are optional: present only where known; `products` too, whose
-    # absence means every product.
-    optional = {"lei", "ict_service_type", "parent", "products"}
+    # The register fields are optional: present only where known; `products` and `regions`
+    # too, whose absence means every product, every region.
+    optional = {"lei", "ict_service_type", "parent", "products", "regions"}
     assert set(entry["required"]) == set(Subprocessor.model_fields) - optional
     assert entry["properties"]["ict_service_type"]["enum"] == [f"S{n:02}" for n in range(1, 20)]
     assert entry["properties"]["transfer_mechanism"]["enum"] == [m.value for m in TransferMechanism]
@@ -106,6 +106,7 @@ def test_csv_round_trips_to_the_same_entries() -> None:
         corporate_location="CH",
         transfer_mechanism="adequacy",
         products=["chat", "voice"],
+        regions=["eu"],
     )
     data = make_data(
         changes=(make_change("2025-01-01", "2025-01-01", add=(tricky, make_entry("b-host"))),)
@@ -115,12 +116,13 @@ def test_csv_round_trips_to_the_same_entries() -> None:
 
     assert list(rows[0]) == ["id", *SUBPROCESSOR_FIELDS]
     assert rows[1]["data_categories"] == "Email address; Name, as given"
-    # An empty products cell: the entry serves every product.
+    # An empty products (regions) cell: the entry serves every product (region).
     assert (rows[0]["products"], rows[1]["products"]) == ("", "chat; voice")
+    assert (rows[0]["regions"], rows[1]["regions"]) == ("", "eu")
     parsed = [
         Subprocessor.model_validate(
             {
-                k: (v.split("; ") if v else None) if k in (*LIST_FIELDS, "products") else v
+                k: (v.split("; ") if v else None) if k in (*LIST_FIELDS, *SCOPE_FIELDS) else v
                 for k, v in row.items()
                 if v or k not in ("lei", "ict_service_type", "parent")  # empty: not known
             }
@@ -189,3 +191,40 @@ def test_each_product_has_its_own_valid_exports_of_its_entries_and_changes() -> 
     assert "product" not in whole and "products" not in whole["subprocessors"][0]
     rows = list(csv.DictReader(io.StringIO(exports["subprocessors-inbox.csv"].decode())))
     assert [r["id"] for r in rows] == ["host"] and rows[0]["products"] == ""
+
+
+def test_each_region_has_its_own_valid_exports_beside_the_products_ones() -> None:
+    site = make_site(
+        products=[{"id": "inbox", "name": "Shared Inbox"}, {"id": "sms", "name": "SMS"}],
+        regions=[{"id": "eu", "name": "European Union"}, {"id": "us", "name": "United States"}],
+    )
+    first = make_change("2025-01-01", "2025-01-01", add=(make_entry("host"),))
+    upcoming = make_change(
+        "2025-04-01",
+        "2025-05-10",
+        add=(
+            make_entry("eu-sms", products=["sms"], regions=["eu"]),
+            make_entry("us-mail", regions=["us"]),
+        ),
+        change={"host": {"regions": ["eu"]}},
+    )
+    exports = build_exports(make_data(changes=(first, upcoming), site=site), TODAY)
+    assert {"subprocessors-region-eu.json", "subprocessors-region-us.csv"} <= set(exports)
+    assert "subprocessors-eu.json" not in exports  # a region's files carry `region-`
+    validator = _validator(exports)
+    us = json.loads(exports["subprocessors-region-us.json"])
+    validator.validate(us)
+    assert us["region"] == {"id": "us", "name": "United States"} and "product" not in us
+    assert [e["id"] for e in us["subprocessors"]] == ["host"]  # serves every region today
+    (change,) = us["upcoming"]
+    # The US reader sees the US entry, and the host leaving the US; not the EU entry.
+    assert [e["id"] for e in change["diff"]["added"]] == ["us-mail"]
+    assert change["diff"]["added"][0]["regions"] == ["us"]
+    assert [c["id"] for c in change["diff"]["changed"]] == ["host"]
+    assert "regions" not in change["diff"]["changed"][0]  # served every region before
+    # A product's export keeps the entries of every region serving it.
+    sms = json.loads(exports["subprocessors-sms.json"])
+    validator.validate(sms)
+    assert [e["id"] for e in sms["upcoming"][0]["diff"]["added"]] == ["eu-sms", "us-mail"]
+    rows = list(csv.DictReader(io.StringIO(exports["subprocessors-region-eu.csv"].decode())))
+    assert [(r["id"], r["regions"]) for r in rows] == [("host", "")]

@@ -250,8 +250,9 @@ def test_script_in_a_body_stops_the_build_and_hand_written_wins(tmp_path: Path) 
 def test_demo_data_builds_strictly(tmp_path: Path) -> None:
     site = tmp_path / "site"
     summary = build_site(ROOT / "data", site, resolve_today(), config_file=CONFIG)
-    # Five topics' feeds, all's, and the demo's three products', each Atom and RSS.
-    assert re.match(r"built .+: \d+ pages, 18 feeds, \d+ other files in [\d.]+s$", summary)
+    # Five topics' feeds, all's, the demo's three products' and two regions', each Atom
+    # and RSS.
+    assert re.match(r"built .+: \d+ pages, 22 feeds, \d+ other files in [\d.]+s$", summary)
     assert (site / "changes.json").is_file()
     assert (site / "subprocessors" / "index.html").is_file()
     assert (site / "subprocessors" / "products" / "sms" / "index.html").is_file()

@@ -6,6 +6,7 @@ it forbids is refused), then a short stateful run. A mismatch fails the suite.""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,12 +35,20 @@ FUZZ = settings(
 @pytest.fixture
 def app_config(tmp_path):
     """A service configured for every endpoint: report requests need their private folder
-    and a site that offers a report (the demo data's, which also has products)."""
+    and a site that offers a report (the demo data's, which also has products, and
+    regions)."""
     reports = tmp_path / "reports"
     reports.mkdir()
     (reports / "soc-2-type-2.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     site = tmp_path / "site"
-    write_service_json(site, ROOT / "data")
+    path = write_service_json(site, ROOT / "data")
+    info = json.loads(path.read_text("utf-8"))
+    if not info.get("regions"):  # until the demo data declares regions: the same schema
+        info["regions"] = [
+            {"id": "eu", "name": "European Union", "notice_period_days": 30},
+            {"id": "us", "name": "United States", "notice_period_days": 30},
+        ]
+        path.write_text(json.dumps(info), "utf-8")
     return {"REPORTS_DIR": str(reports), "SITE_DIR": str(site)}
 
 

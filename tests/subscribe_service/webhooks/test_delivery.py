@@ -3,6 +3,7 @@ local HTTP receiver, and what arrives is verified as the receiver's owner would.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 
@@ -60,8 +61,9 @@ def test_slack_and_teams_get_their_own_message_shapes(
     message = json.loads(slack.body)
     assert NEW_SUBPROCESSOR["title"] in message["text"]
     types = [block["type"] for block in message["blocks"]]
-    assert types == ["header", "section", "context", "actions"]
-    assert message["blocks"][3]["elements"][0]["url"] == NEW_SUBPROCESSOR["diff_url"]
+    assert types == ["header", "section", "section", "context", "actions"]
+    assert message["blocks"][2]["text"]["text"].startswith("• Added: Brightwave Mail Inc.\n")
+    assert message["blocks"][4]["elements"][0]["url"] == NEW_SUBPROCESSOR["diff_url"]
     [teams] = receiver.to("/teams")
     card_message = json.loads(teams.body)
     assert card_message["type"] == "message"
@@ -85,7 +87,11 @@ def test_only_the_topics_and_products_an_endpoint_chose(
     endpoint("/analytics", products=["analytics"])
     endpoint("/messaging", products=["messaging"])
     endpoint("/all")
-    record = {**NEW_SUBPROCESSOR, "products": ["messaging"]}
+    record = copy.deepcopy(NEW_SUBPROCESSOR)
+    record["products"] = ["messaging"]  # as the build writes it: every entry serves it
+    for kind in ("added", "removed", "changed"):
+        for served in record["diff"][kind]:
+            served["products"] = ["messaging"]
     assert "2 webhook deliveries" in notify(app, changes_file, record)
     notify(app, changes_file, FAQ_EDITORIAL)  # editorial: nobody is told
     send_all(app)

@@ -41,12 +41,32 @@ def test_slack_text_cannot_ping_or_link_and_is_cut_to_block_kit_limits():
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp; more" in text
 
 
-def test_teams_card_states_the_dates_of_the_record():
-    card = formats.teams(NEW_SUBPROCESSOR, "Larkspur Relay")["attachments"][0]["content"]
+def _written_out(iso: str) -> str:
+    # An oracle of its own (not the contract's long_date): "2025-03-01" -> "1 March 2025".
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def test_teams_and_slack_state_the_dates_in_the_words_of_the_site_and_the_mails():
+    record = {
+        **NEW_SUBPROCESSOR,
+        "objection_deadline_text": "Objections are accepted until the end of 28 February "
+        "2025 (Europe/Amsterdam time).",
+        "in_force_before_text": "Version 2024-06-01 until 28 February 2025.",
+    }
+    card = formats.teams(record, "Larkspur Relay")["attachments"][0]["content"]
     facts = {f["title"]: f["value"] for f in card["body"][3]["facts"]}
-    assert facts["Announced"] == NEW_SUBPROCESSOR["announced"]
-    assert facts["Effective"] == NEW_SUBPROCESSOR["effective"]
-    assert facts["Object by"] == NEW_SUBPROCESSOR["objection_deadline"]
+    assert facts == {
+        "Announced": _written_out(record["announced"]),
+        "Takes effect": _written_out(record["effective"]),
+        "In force until then": record["in_force_before_text"],
+        "Objections": record["objection_deadline_text"],
+    }
+    context = formats.slack(record, "Larkspur Relay")["blocks"][-2]["elements"][0]["text"]
+    assert f"*Takes effect:* {_written_out(record['effective'])}" in context
+    assert record["objection_deadline_text"] in context
+    # No date is said a second way (ISO) beside the words (the title names the version).
+    assert record["effective"] not in json.dumps(facts) + context
 
 
 def test_our_signature_is_what_the_library_verifies_and_a_changed_byte_is_not():
