@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+import hiredis
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -94,8 +95,9 @@ def address_limit_key(address: str) -> str:
     this as its identity.
     """
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    digest = hmac.new(secret, b"rate-limit:" + address_key(address).encode(), hashlib.sha256)
-    return "to:" + digest.hexdigest()[:32]
+    # hmac.digest: the same HMAC in one C call, without an HMAC object per request.
+    digest = hmac.digest(secret, b"rate-limit:" + address_key(address).encode(), "sha256")
+    return "to:" + digest.hex()[:32]
 
 
 def target_address() -> str:
@@ -242,7 +244,10 @@ class _RedisScript:
                 self._idle.append((pool, connection))
 
     def _call(self, connection: Any, keys: list[str], args: list[Any]) -> Any:
-        connection.send_command("EVALSHA", self._sha, len(keys), *keys, *args)
+        # Packed by hiredis in one C call: the client's own packing encodes each of the
+        # twenty-odd arguments in Python, half the CPU of a group's check.
+        command = hiredis.pack_command(("EVALSHA", self._sha, len(keys), *keys, *args))
+        connection.send_packed_command([command])
         return connection.read_response()
 
     def _checkout(self, pool: Any) -> Any:

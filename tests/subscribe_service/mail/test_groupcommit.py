@@ -105,6 +105,22 @@ def test_a_failed_write_fails_every_request_of_its_group_and_the_next_group_work
     assert "g4@example.com" in recipients(engine)
 
 
+def test_a_large_group_is_stored_value_for_value(engine):
+    """Groups of any size, past 50 parameters (where psycopg stops caching its rewrite of
+    %s placeholders; on PostgreSQL the writer sends its own $n ones) and of awkward
+    values: every column of every row as it was handed over."""
+    writer = GroupCommit(engine, OUTBOX, COLUMNS)
+    for count in (1, 8, 60):
+        rows = [row(1000 * count + n) for n in range(count)]
+        rows[-1]["payload"] = {"text": "quote ' dollar $1 percent %s %(x)s \\ é", "n": -1}
+        writer._statement.execute(rows)
+        with engine.connect() as connection:
+            stored = connection.execute(
+                select(*(OUTBOX.c[c] for c in COLUMNS)).order_by(OUTBOX.c.id.desc()).limit(count)
+            )
+            assert [dict(r._mapping) for r in reversed(list(stored))] == rows
+
+
 def test_subscribe_requests_reach_the_outbox_through_the_writer(backend_app):
     client = backend_app.test_client()
     with ThreadPoolExecutor(6) as pool:

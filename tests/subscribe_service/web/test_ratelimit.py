@@ -355,3 +355,26 @@ def test_requests_counted_together_are_limited_as_if_one_by_one(make_app, store)
     assert writer.groups_written == 2  # the first alone, then one group for the other five
     with session_scope(app) as session:
         assert session.query(OutboxMessage).count() == 2
+
+
+@pytest.mark.redis
+def test_a_redis_that_forgot_the_script_or_dropped_the_connection_still_counts(redis_app):
+    """A restarted Redis has neither the counting script nor our connections: the next
+    check loads the script again or reconnects, and the request is counted as usual."""
+    import redis
+
+    app = redis_app(LIMIT_PER_ADDRESS="2 per hour")
+    server = redis.Redis.from_url(REDIS_URL)
+    client = app.test_client()
+
+    def subscribe() -> int:
+        return client.post("/api/subscriptions", json={"email": "f@example.com"}).status_code
+
+    assert subscribe() == 202
+    server.script_flush()
+    assert subscribe() == 202  # loaded again, and counted: the third is over the limit
+    # Only the check's own connection (others share this Redis server).
+    [(_pool, connection)] = app.extensions["trustsite.mailing_limits"]._redis._idle
+    host, port = connection._sock.getsockname()[:2]
+    server.client_kill(f"{host}:{port}")
+    assert subscribe() == 429
