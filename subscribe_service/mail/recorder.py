@@ -21,8 +21,8 @@ import time
 from typing import Any, Protocol
 
 from psycopg import OperationalError, pq
+from sqlalchemy import ColumnElement, Update, bindparam, update
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import bindparam, update
 from sqlalchemy.sql.base import Executable
 
 from subscribe_service.infra.models import OutboxMessage, OutboxStatus, utcnow
@@ -41,25 +41,30 @@ def stored_text(text: str) -> str:
     return text.replace("\x00", "")[:REPLY_MAX]
 
 
-# One statement records an accepted mail: a Core UPDATE by primary key built once (no
-# ORM statement or unit of work per mail), still guarded by the lease so a sender that
-# lost its lease records nothing.
-MARK_SENT = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id == bindparam("row_id"),
-        _OUTBOX.c.lease_owner == bindparam("owner"),
-        _OUTBOX.c.status == OutboxStatus.SENDING,
+def mark_sent_statement(rows: ColumnElement[bool]) -> Update:
+    """The UPDATE that records the rows `rows` selects as accepted: a Core statement built
+    once (no ORM statement or unit of work per mail), still guarded by the lease so a
+    sender that lost its lease records nothing. Parameters: owner, sent_at, reply."""
+    return (
+        update(_OUTBOX)
+        .where(
+            rows,
+            _OUTBOX.c.lease_owner == bindparam("owner"),
+            _OUTBOX.c.status == OutboxStatus.SENDING,
+        )
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
+            smtp_reply=bindparam("reply"),
+            last_error=None,
+            lease_owner=None,
+            lease_until=None,
+        )
     )
-    .values(
-        status=OutboxStatus.SENT,
-        sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
-        smtp_reply=bindparam("reply"),
-        last_error=None,
-        lease_owner=None,
-        lease_until=None,
-    )
-)
+
+
+# One accepted mail, by its primary key (parameter row_id).
+MARK_SENT = mark_sent_statement(_OUTBOX.c.id == bindparam("row_id"))
 
 # MARK_SENT as PostgreSQL's own SQL ($n parameters, sent as text, typed by the server).
 _PG_MARK_SENT = (

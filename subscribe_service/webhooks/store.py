@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from subscribe_service.infra.models import OutboxMessage, OutboxStatus, utcnow
 from subscribe_service.mail import store as mail_store
 from subscribe_service.mail.interfaces import Claim, Message
+from subscribe_service.mail.recorder import mark_sent_statement
 from subscribe_service.mail.store import SqlStore
 from subscribe_service.mail.suppressions import REPLY_MAX
 from subscribe_service.webhooks import deliveries
@@ -99,22 +100,7 @@ _LOAD = (
 
 # A window of accepted deliveries with the same answer, in one statement; still
 # guarded by the lease, like the mail store's mark_sent.
-_MARK_SENT = (
-    _OUTBOX.update()
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.lease_owner == bindparam("owner"),
-        _OUTBOX.c.status == OutboxStatus.SENDING,
-    )
-    .values(
-        status=OutboxStatus.SENT,
-        sent_at=bindparam("sent_at", type_=_OUTBOX.c.sent_at.type),
-        smtp_reply=bindparam("reply"),
-        last_error=None,
-        lease_owner=None,
-        lease_until=None,
-    )
-)
+_MARK_SENT = mark_sent_statement(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 # A failed attempt back to the queue, due at the schedule's next time (lease-guarded).
 _RESCHEDULE = (
