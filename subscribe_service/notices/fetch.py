@@ -216,6 +216,9 @@ def _connection(
             def connect(self) -> None:
                 connect(self)
                 self.sock = context.wrap_socket(self.sock, server_hostname=target.host)
+                # wrap_socket takes the plain socket's descriptor over (the plain one is
+                # detached): the watchdog must shut the TLS socket to stop a trickle.
+                opened.append(self.sock)
 
         return Pinned(target.host, target.port, timeout=deadline.remaining(), context=context)
 

@@ -34,6 +34,7 @@ class Hub(http.server.ThreadingHTTPServer):
         self.headers_out: dict[str, str] = {}
         self.body_out = b""
         self.delay = 0.0
+        self.trickle = False  # answer a header a byte every 0.25 s, for 25 s
 
     @property
     def url(self) -> str:
@@ -50,6 +51,14 @@ class _HubHandler(http.server.BaseHTTPRequestHandler):
             (self.headers.get("Content-Type", ""), urllib.parse.parse_qs(body))
         )
         time.sleep(self.server.delay)
+        if self.server.trickle:
+            with contextlib.suppress(OSError):  # the client hung up: the deadline at work
+                self.wfile.write(b"HTTP/1.1 202 Accepted\r\nX-Slow: ")
+                for _ in range(100):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.25)
+            return
         self.send_response(self.server.status)
         for name, value in self.server.headers_out.items():
             self.send_header(name, value)
@@ -212,3 +221,25 @@ def test_an_https_hub_is_reached_at_the_checked_address_and_its_certificate_chec
     answer = post_form(url, b"hub.mode=publish", allow_hosts=("127.0.0.1",))
     assert answer.status == 202
     assert hub.received[-1][1] == {"hub.mode": ["publish"]}
+
+
+def test_a_trickling_https_hub_is_stopped_at_the_deadline(hub: Hub, tmp_path, monkeypatch) -> None:
+    # Before: the watchdog shut the plain socket, which TLS had taken over, and a hub
+    # answering a byte every 0.25 s held the publish for the whole trickle (25 s).
+    import ssl
+
+    cert_file, key_file = _certificate(tmp_path, "127.0.0.1")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    hub.socket = context.wrap_socket(hub.socket, server_side=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    hub.trickle = True
+    started = time.monotonic()
+    with pytest.raises(OutboundError, match=r"within 1 seconds|timed out"):
+        post_form(
+            hub.url.replace("http://", "https://"),
+            b"hub.mode=publish",
+            allow_hosts=("127.0.0.1",),
+            timeout=1,
+        )
+    assert time.monotonic() - started < 2.5

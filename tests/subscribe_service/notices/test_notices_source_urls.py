@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.server
 import json
+import ssl
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -117,6 +119,44 @@ def test_a_trickling_server_is_stopped_at_the_total_deadline(hostile: Server) ->
     # Before: --timeout applied per read; a byte every 5 s kept notify running 62 s.
     for path in ("/trickle-body", "/trickle-headers"):
         problem, took = _refusal(f"{hostile.url}{path}", timeout=1.0)
+        assert problem == "no complete answer within 1 seconds (--timeout)"
+        assert took < 2.5, f"{path}: {took:.1f} s for a 1 s deadline"
+
+
+@pytest.fixture
+def hostile_tls(tmp_path, monkeypatch) -> Iterator[Server]:
+    """The hostile server over TLS, with a certificate for 127.0.0.1 that notify trusts."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    hits: list[str] = []
+    handler = type("Handler", (Hostile,), {"hits": hits})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Server(f"https://127.0.0.1:{server.server_address[1]}", hits)
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_trickling_server_over_https_is_stopped_at_the_total_deadline(
+    hostile_tls: Server,
+) -> None:
+    # Before: the watchdog shut the plain socket, which TLS had taken over, and a byte
+    # every 0.25 s kept notify reading for the whole trickle (25 s).
+    assert load_changes(f"{hostile_tls.url}/changes.json", allow_hosts=LOCAL, timeout=5.0)
+    for path in ("/trickle-body", "/trickle-headers"):
+        problem, took = _refusal(f"{hostile_tls.url}{path}", timeout=1.0)
         assert problem == "no complete answer within 1 seconds (--timeout)"
         assert took < 2.5, f"{path}: {took:.1f} s for a 1 s deadline"
 
