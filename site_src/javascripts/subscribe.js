@@ -93,18 +93,50 @@
       var regions = chosen("regions");
       var words = "all";
       if (products.length || regions.length) {
-        words = [products.join(", "), regions.length ? "in " + regions.join(", ") : ""]
-          .filter(Boolean)
-          .join(" ");
+        // "every product in European Union" when only regions are ticked on a site
+        // with products; just "European Union" on a site without them.
+        var offered = scope.querySelector("input[name=products]");
+        var which = products.length ? products.join(", ") : offered ? "every product" : "";
+        words = regions.length
+          ? (which ? which + " in " : "") + regions.join(", ")
+          : which;
       }
       said.textContent = off ? "" : "(" + words + ")";
     }
+    preselect(scope, topic);
     if (topic) {
       topic.addEventListener("change", sync);
     }
     scope.addEventListener("change", sync);
     form.addEventListener("reset", function () { window.setTimeout(sync, 0); });
     sync();
+  }
+
+  // A product's or region's page links to /subscribe/?products=<id> (or ?regions=<id>):
+  // that choice arrives ticked. Only boxes the page offers are ticked (the query is
+  // compared with their values, never made into a selector); anything else is ignored.
+  function preselect(scope, topic) {
+    if (!window.URLSearchParams) {
+      return;
+    }
+    var query = new URLSearchParams(window.location.search);
+    var ticked = false;
+    ["products", "regions"].forEach(function (name) {
+      var wanted = query.getAll(name);
+      var boxes = scope.querySelectorAll("input[type=checkbox][name=" + name + "]");
+      for (var j = 0; j < boxes.length; j++) {
+        if (wanted.indexOf(boxes[j].value) !== -1) {
+          boxes[j].checked = true;
+          ticked = true;
+        }
+      }
+    });
+    if (ticked) {
+      if (topic) {
+        topic.checked = true;
+      }
+      scope.open = true;
+    }
   }
 
   var forms = document.querySelectorAll("form[data-ts-subscribe]");

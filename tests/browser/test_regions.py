@@ -94,6 +94,26 @@ def test_the_list_filters_by_region_and_each_region_has_its_page(
     assert "Kestrel SMS Ltd" in main and "Alpha Hosting GmbH" in main
     accessible(page, "a region's sub-processors")
 
+    # Its "Email notices" link arrives at the subscribe form with the region ticked.
+    page.get_by_role("link", name="Email notices for the European Union region").click()
+    form = page.locator("main form[data-ts-subscribe]")
+    form.get_by_label("European Union").wait_for()
+    assert form.get_by_label("European Union").is_checked()
+    assert not form.get_by_label("United States").is_checked()
+    choice = form.locator("[data-ts-scope-choice]").inner_text()
+    assert choice == "(every product in European Union)"
+
+
+def test_a_made_up_choice_in_the_subscribe_link_ticks_nothing(
+    page: Any, with_regions: LiveSite
+) -> None:
+    page.goto("/subscribe/?regions=nowhere&products=%22%5D,*&regions=eu%5D")
+    form = page.locator("main form[data-ts-subscribe]")
+    assert form.locator("[data-ts-scope-choice]").inner_text() == "(all)"
+    assert form.locator("input[type=checkbox]:checked").count() == len(
+        form.locator("input[name=topics]:checked").all()
+    )
+
 
 def _choose_sms_in_the_eu(page: Any) -> Any:
     page.goto("/subprocessors/")
