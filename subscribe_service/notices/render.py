@@ -125,8 +125,9 @@ def scoped_change(notice: Notice, products: Scope, regions: Scope) -> dict[str, 
     record = notice_record(notice)
     if record is None:
         return change  # recorded by an older service: shown whole rather than not at all
-    scoped = scope_change(record, products, regions)
-    return {**change, "diff": scoped.model_dump(mode="json")["diff"]}
+    dumped = scope_change(record, products, regions).model_dump(mode="json")
+    # The record's own products and regions become its part's (contract.scope_change).
+    return {**change, **{key: dumped[key] for key in ("diff", "products", "regions")}}
 
 
 def reaches(notice: Notice, products: Scope, regions: Scope) -> bool:

@@ -144,8 +144,13 @@ def test_each_endpoint_gets_the_changes_that_reach_it_and_only_their_entries(
         diff = data["diff"]
         got = [e["entity"] for kind in ("added", "removed", "changed") for e in diff[kind]]
         assert got == entities, path
-        expected = scope_change(change, products, regions).model_dump(mode="json")["diff"]
-        assert diff == expected, path
+        expected = scope_change(change, products, regions).model_dump(mode="json")
+        assert diff == expected["diff"], path
+        # The record's own scope is the part sent, not the whole change's.
+        assert (data["products"], data["regions"]) == (
+            expected["products"],
+            expected["regions"],
+        ), path
 
 
 def test_slack_and_teams_name_products_and_regions_as_the_site_does(
