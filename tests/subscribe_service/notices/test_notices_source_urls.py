@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.server
 import json
 import ssl
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -18,6 +17,7 @@ import pytest
 
 from subscribe_service.notices.source import SourceError, load_changes
 from tests.support.changes_data import NEW_SUBPROCESSOR, changes_doc
+from tests.support.tls import loopback_certificate
 
 DOC = json.dumps(changes_doc(NEW_SUBPROCESSOR)).encode()
 LOCAL = ["127.0.0.1"]  # the operator's override for the test server; nothing else
@@ -126,16 +126,7 @@ def test_a_trickling_server_is_stopped_at_the_total_deadline(hostile: Server) ->
 @pytest.fixture
 def hostile_tls(tmp_path, monkeypatch) -> Iterator[Server]:
     """The hostile server over TLS, with a certificate for 127.0.0.1 that notify trusts."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    cert, key = loopback_certificate(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 import ssl
 import struct
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ import pytest
 from subscribe_service.dev.webhook_receiver import WebhookReceiver
 from subscribe_service.webhooks.multipost import MultiPost
 from subscribe_service.webhooks.outbound import RESPONSE_MAX, Refused, check_url
+from tests.support.tls import loopback_certificate
 
 Serve = Callable[[socket.socket], None]
 HEADERS = {"Content-Type": "application/json", "webhook-id": "msg_test"}
@@ -320,19 +320,7 @@ def test_a_closed_port_fails_with_the_reason() -> None:
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return loopback_certificate(tmp_path_factory.mktemp("tls"))
 
 
 def tls_server(server, certificate, serve: Serve) -> RawServer:
