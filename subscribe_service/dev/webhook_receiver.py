@@ -35,6 +35,7 @@ class _Answer:
     headers: dict[str, str]
     delay: float
     body: bytes
+    reason: str | None = None  # the status line's reason phrase (None: the standard one)
 
 
 @dataclass
@@ -61,7 +62,7 @@ class WebhookReceiver:
                 status = answer.status if answer else 200
                 content = answer.body if answer else b"ok"
                 try:
-                    self.send_response(status)
+                    self.send_response(status, answer.reason if answer else None)
                     for name, value in (answer.headers if answer else {}).items():
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(content)))
@@ -95,10 +96,11 @@ class WebhookReceiver:
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
         body: bytes = b"",
+        reason: str | None = None,
     ) -> None:
         """Answer POSTs to `path` with `status` (`times` times, or always)."""
         with self.lock:
-            self.answers[path] = _Answer(status, times, headers or {}, delay, body)
+            self.answers[path] = _Answer(status, times, headers or {}, delay, body, reason)
 
     def _take(self, path: str) -> _Answer | None:
         with self.lock:

@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 from subscribe_service.infra.models import OutboxMessage, OutboxStatus, utcnow
 from subscribe_service.mail import store as mail_store
 from subscribe_service.mail.interfaces import Claim, Message
-from subscribe_service.mail.recorder import mark_sent_statement
+from subscribe_service.mail.recorder import mark_sent_statement, stored_text
 from subscribe_service.mail.store import SqlStore
-from subscribe_service.mail.suppressions import REPLY_MAX
 from subscribe_service.webhooks import deliveries
 from subscribe_service.webhooks.models import WEBHOOK_KIND, WebhookDelivery, WebhookEndpoint
 
@@ -188,10 +187,11 @@ class RoutedStore(SqlStore):
         if self.session.in_transaction():
             self.session.commit()  # its locks would hold up the recording connection
         # One autocommit UPDATE per distinct answer (nearly always one): the window is
-        # committed together, and a crash before it re-sends the window (same ids).
+        # committed together, and a crash before it re-sends the window (same ids). An
+        # answer is the server's text: stored as every outbox text is (no NUL, capped).
         by_reply: dict[str, list[int]] = {}
         for row_id, reply in self._sent:
-            by_reply.setdefault(reply[:REPLY_MAX], []).append(row_id)
+            by_reply.setdefault(stored_text(reply), []).append(row_id)
         recorder = self._recorder
         assert recorder is not None, "only while a batch is claimed"
         now = utcnow()
@@ -216,7 +216,7 @@ class RoutedStore(SqlStore):
                 "row_id": message.id,
                 "owner": self.owner,
                 "due": due,
-                "error": reason[:REPLY_MAX],
+                "error": stored_text(reason),
             }
             self.session.execute(_RESCHEDULE, params)
             self.session.commit()
@@ -245,7 +245,7 @@ class RoutedStore(SqlStore):
         if endpoint_id is None:
             return
         if deliveries.record_failure(
-            self.session, endpoint_id, reason, pause_after=self.pause_after
+            self.session, endpoint_id, stored_text(reason), pause_after=self.pause_after
         ):
             log.warning("webhook endpoint #%d paused: %s", endpoint_id, deliveries.FAILING)
         self.session.commit()

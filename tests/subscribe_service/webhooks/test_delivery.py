@@ -184,6 +184,28 @@ def test_register_notify_deliver_and_redeliver_on_both_databases(
         Webhook(hook.secret).verify(request.body, request.headers)
 
 
+def test_a_hostile_reason_phrase_is_stored_without_its_nul_on_both_databases(
+    backend_app, receiver, smtp_server, send_all, changes_file
+):
+    """PostgreSQL refuses a NUL in text: stored as sent, it must not stop the batch."""
+    from tests.support.webhook_helpers import register_and_confirm
+
+    app = backend_app
+    hook = register_and_confirm(app, smtp_server, send_all, receiver.url())
+    receiver.answer("/hook", 503, times=1, reason="Bu\x00sy")
+    assert "1 webhook deliveries" in notify(app, changes_file, NEW_SUBPROCESSOR)
+    assert send_all(app).retried == 1
+    [(_, row)] = delivery_rows(app, hook.id)
+    assert (row.status, row.last_error) == ("queued", "503 Busy")
+    receiver.answer("/hook", 200, reason="O\x00K")
+    deadline = time.monotonic() + 10
+    while len(receiver.to("/hook")) < 2 and time.monotonic() < deadline:
+        send_all(app)
+        time.sleep(0.05)
+    [(_, row)] = delivery_rows(app, hook.id)
+    assert (row.status, row.smtp_reply) == ("sent", "200 OK")
+
+
 def test_a_delivery_older_than_its_window_is_given_up_after_one_attempt(
     make_app, receiver, smtp_server, send_all, changes_file
 ):
