@@ -9,8 +9,7 @@ One batch at a time: `claim` leases due rows (`claim_batch`, claim.py, which als
 gives each its Message-ID), loads them with what renderers need and, for the batch's
 duration, holds the session renderers read from and a recorder of its own for `mark_sent`
 (recorder.py).
-DbEngine and DbConnection are SQLAlchemy's (not the delivery engine, not the SMTP
-connection).
+DbConnection is SQLAlchemy's (not the delivery engine's, not the SMTP connection).
 """
 
 from __future__ import annotations
@@ -218,18 +217,6 @@ def mark_sent(target: DbConnection | Session, message_id: int, owner: str, smtp_
     if isinstance(target, Session):
         target.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def mark_sent_many(session: Session, sent: list[tuple[int, str]], owner: str) -> None:
-    """Record several accepted messages ((row id, reply) each) in one transaction: one
-    commit for all of them (webhook deliveries, whose answers come back together)."""
-    now = utcnow()
-    params = [
-        {"row_id": row_id, "owner": owner, "sent_at": now, "reply": stored_text(reply)}
-        for row_id, reply in sent
-    ]
-    session.execute(MARK_SENT, params)
-    session.commit()
 
 
 def mark_failed(session: Session, message_id: int, owner: str, error: str) -> bool:

@@ -9,7 +9,7 @@ from subscribe_service.identity import links, tokens
 from subscribe_service.infra.db import get_session
 from subscribe_service.infra.models import SubscriberStatus
 from subscribe_service.subscribers import lifecycle as subscriptions
-from subscribe_service.subscribers.parse import payload_products
+from subscribe_service.subscribers.parse import payload_scope
 from subscribe_service.web.pages import (
     message,
     page,
@@ -26,8 +26,8 @@ def _load(token: str):  # type: ignore[no-untyped-def]
     subscriber = subscriptions.load_subscriber(get_session(), data)
     raw = data.extra.get("t")
     topics = [t for t in raw if t in TOPICS] if isinstance(raw, list) else []
-    products = payload_products({"products": data.extra.get("p")})
-    regions = payload_products({"regions": data.extra.get("r")}, "regions")
+    products = payload_scope(data.extra.get("p"))
+    regions = payload_scope(data.extra.get("r"))
     return subscriber, topics, products, regions
 
 
@@ -37,9 +37,9 @@ def show(token: str) -> tuple[str, int]:
     already = (
         subscriber.status == SubscriberStatus.CONFIRMED
         and set(topics) <= set(subscriber.topic_names)
-        and subscriptions.combined_products(subscriber.product_ids, products)
+        and subscriptions.combined_scope(subscriber.product_ids, products)
         == subscriber.product_ids
-        and subscriptions.combined_products(subscriber.region_ids, regions)
+        and subscriptions.combined_scope(subscriber.region_ids, regions)
         == subscriber.region_ids
     )
     return page(

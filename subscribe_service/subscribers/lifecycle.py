@@ -25,7 +25,7 @@ from subscribe_service.infra.models import (
     utcnow,
 )
 from subscribe_service.mail import outbox
-from subscribe_service.subscribers.parse import SubscribeRequest, payload_products
+from subscribe_service.subscribers.parse import SubscribeRequest, payload_scope
 
 
 def consent_wording(template: str, company: str, topics: list[str]) -> str:
@@ -45,27 +45,27 @@ def _set_topics(subscriber: Subscriber, topics: list[str]) -> None:
 
 def set_products(subscriber: Subscriber, products: list[str] | None) -> None:
     """Limit the subscriber's notices to `products` (None: every product)."""
-    wanted = set(products or ())
-    for row in list(subscriber.products):
-        if row.product not in wanted:
-            subscriber.products.remove(row)
-    have = {row.product for row in subscriber.products}
-    for product in sorted(wanted - have):
-        subscriber.products.append(SubscriberProduct(product=product))
+    _set_scope(subscriber.products, "product", products, SubscriberProduct)
 
 
 def set_regions(subscriber: Subscriber, regions: list[str] | None) -> None:
     """Limit the subscriber's notices to `regions` (None: every region)."""
-    wanted = set(regions or ())
-    for row in list(subscriber.regions):
-        if row.region not in wanted:
-            subscriber.regions.remove(row)
-    have = {row.region for row in subscriber.regions}
-    for region in sorted(wanted - have):
-        subscriber.regions.append(SubscriberRegion(region=region))
+    _set_scope(subscriber.regions, "region", regions, SubscriberRegion)
 
 
-def combined_products(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+def _set_scope(rows: list[Any], column: str, ids: list[str] | None, row: Any) -> None:
+    """Make `rows` (a subscriber's product or region rows) hold exactly `ids`: rows not
+    wanted are removed, missing ones added, the others kept as they are."""
+    wanted = set(ids or ())
+    for found in list(rows):
+        if getattr(found, column) not in wanted:
+            rows.remove(found)
+    have = {getattr(found, column) for found in rows}
+    for value in sorted(wanted - have):
+        rows.append(row(**{column: value}))
+
+
+def combined_scope(a: list[str] | None, b: list[str] | None) -> list[str] | None:
     """Both scopes at once: every product (region) if either is."""
     if a is None or b is None:
         return None
@@ -157,8 +157,8 @@ def record_request(session: Session, message: OutboxMessage) -> None:
         topics,
         source=str(message.payload.get("source", "")),
         consent_text=str(message.payload.get("consent_text", "")),
-        products=payload_products(message.payload),
-        regions=payload_products(message.payload, "regions"),
+        products=payload_scope(message.payload.get("products")),
+        regions=payload_scope(message.payload.get("regions")),
     )
     message.subscriber_id = found.id
 
@@ -195,8 +195,8 @@ def confirm(
     confirmed = subscriber.status == SubscriberStatus.CONFIRMED
     current = subscriber.topic_names if confirmed else []
     combined = sorted(set(current) | set(topics), key=TOPICS.index)
-    scope = combined_products(subscriber.product_ids, products) if confirmed else products
-    where = combined_products(subscriber.region_ids, regions) if confirmed else regions
+    scope = combined_scope(subscriber.product_ids, products) if confirmed else products
+    where = combined_scope(subscriber.region_ids, regions) if confirmed else regions
     if (
         confirmed
         and combined == current

@@ -18,7 +18,7 @@ from subscribe_service.identity.addresses import address_key
 from subscribe_service.infra.models import OutboxMessage, Subscriber, SubscriberStatus
 from subscribe_service.mail.message import RenderedMail, list_id
 from subscribe_service.mail.renderers import render_mail
-from subscribe_service.subscribers.parse import payload_products
+from subscribe_service.subscribers.parse import payload_scope
 from subscribe_service.web.pages import product_names, region_names
 
 
@@ -45,8 +45,8 @@ def render_confirm(session: Session, message: OutboxMessage) -> RenderedMail | N
     if subscriber is None:
         return None
     company = current_app.config["COMPANY_NAME"]
-    products = payload_products(message.payload)
-    regions = payload_products(message.payload, "regions")
+    products = payload_scope(message.payload.get("products"))
+    regions = payload_scope(message.payload.get("regions"))
     return render_mail(
         "confirm",
         subject=f"Confirm your subscription to {company} updates",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from generator.contract import TOPICS
 from subscribe_service.identity.addresses import InvalidInput, normalise_email
@@ -131,11 +130,9 @@ def parse_subscribe(
     )
 
 
-def payload_products(payload: dict[str, Any], key: str = "products") -> list[str] | None:
-    """The products of a queued request or a signed link, as the API validated them;
-    None (every product) when absent, as in rows queued before products existed. With
-    `key="regions"`, the regions the same way."""
-    raw = payload.get(key)
+def payload_scope(raw: object) -> list[str] | None:
+    """The products (or regions) of a queued request or a signed link, as the API
+    validated them; None (every one) when absent, as in rows queued before they existed."""
     if not isinstance(raw, list):
         return None
     return sorted({p for p in raw if isinstance(p, str)}) or None

@@ -60,7 +60,6 @@ class WebhookEndpoint(Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),)
