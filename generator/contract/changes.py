@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     ConfigDict,
@@ -178,7 +178,18 @@ def scopes_meet(touched: Scope, wanted: Scope) -> bool:
     return not set(touched).isdisjoint(wanted)
 
 
-def entry_reaches(entry: _Served, products: Scope = None, regions: Scope = None) -> bool:
+class Served(Protocol):
+    """Anything that serves some products and regions (None: every one): an entry of a
+    published change here, or the generator's own entries and entry changes."""
+
+    @property
+    def products(self) -> Sequence[str] | None: ...
+
+    @property
+    def regions(self) -> Sequence[str] | None: ...
+
+
+def entry_reaches(entry: Served, products: Scope = None, regions: Scope = None) -> bool:
     """Whether a reader of `products` and `regions` is concerned by `entry`."""
     return scopes_meet(entry.products, products) and scopes_meet(entry.regions, regions)
 

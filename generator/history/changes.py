@@ -244,9 +244,9 @@ def scope_diff(diff: ListDiff, products: Scope = None, regions: Scope = None) ->
     if products is None and regions is None:
         return diff
     return ListDiff(
-        added=tuple(e for e in diff.added if entry_reaches(e, products, regions)),  # type: ignore[arg-type]
-        removed=tuple(e for e in diff.removed if entry_reaches(e, products, regions)),  # type: ignore[arg-type]
-        changed=tuple(c for c in diff.changed if entry_reaches(c, products, regions)),  # type: ignore[arg-type]
+        added=tuple(e for e in diff.added if entry_reaches(e, products, regions)),
+        removed=tuple(e for e in diff.removed if entry_reaches(e, products, regions)),
+        changed=tuple(c for c in diff.changed if entry_reaches(c, products, regions)),
     )
 
 

@@ -42,7 +42,7 @@ LEI_PATTERN = "^[0-9A-Z]{18}[0-9]{2}$"
 
 
 def _serves(entry: Subprocessor, part: Part | None) -> bool:
-    return part is None or entry_reaches(entry, part.products, part.regions)  # type: ignore[arg-type]
+    return part is None or entry_reaches(entry, part.products, part.regions)
 
 
 def subprocessors_document(

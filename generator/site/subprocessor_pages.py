@@ -59,7 +59,7 @@ def add_part_pages(
     listed: tuple[Subprocessor, ...] = current.entries if current else ()  # type: ignore[union-attr]
     for part in site_parts(site):
         scope = (part.products, part.regions)
-        entries = [e for e in listed if entry_reaches(e, *scope)]  # type: ignore[arg-type]
+        entries = [e for e in listed if entry_reaches(e, *scope)]
         add(
             f"{part.page_path}index.md",
             "subprocessors_part.md.j2",
