@@ -56,15 +56,42 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def wait_until(check, what: str, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+def wait_until(check, what: str, timeout: float = 30.0, explain=None):  # type: ignore[no-untyped-def]
+    """`check()` once it is truthy; on timeout an AssertionError with `explain()` (what
+    the processes were doing), so a failure in CI says why and not only that."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            detail = f"\n{explain()}" if explain else ""
+            raise AssertionError(f"timed out waiting for {what}{detail}")
         time.sleep(0.1)
+
+
+def outbox_report(stack: Stack) -> str:
+    """The outbox's notices and every sender line above INFO: why a notice is late."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.env["TRUSTSITE_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT id, status, attempts, next_attempt_at, lease_owner, last_error"
+                    " FROM outbox WHERE kind = 'notice' ORDER BY id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    lines = ["outbox notices (id, status, attempts, next attempt, lease, last error):"]
+    lines += ["  " + ", ".join(str(value) for value in row) for row in rows]
+    for name in ("sender1", "sender2"):
+        noisy = [line for line in stack.log_lines(name) if '"level": "info"' not in line]
+        lines.append(f"{name}, lines above INFO ({len(noisy)}):")
+        lines += [f"  {line[:600]}" for line in noisy[-15:]]
+    return "\n".join(lines)
 
 
 def mails_to(stack: Stack, address: str, list_prefix: str) -> list[EmailMessage]:
@@ -210,7 +237,9 @@ def test_subscribe_confirm_change_notify_deliver_through_nginx(stack: Stack) -> 
         pending = metrics[("trustsite_outbox_pending", (("kind", "notice"),))]
         return pending == 0 and notice_counts(metrics, "sent") == len(SUBPROCESSOR_READERS)
 
-    wait_until(delivered, "both senders to deliver every notice")
+    wait_until(
+        delivered, "both senders to deliver every notice", explain=lambda: outbox_report(stack)
+    )
     time.sleep(1.0)  # a duplicate would arrive now, if a sender were to send one
 
     for address in SUBPROCESSOR_READERS:
