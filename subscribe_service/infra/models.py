@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -99,6 +99,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Scopes(NamedTuple):
+    """A subscriber's topics, products and regions (no products: every product; the
+    same for regions), as stored."""
+
+    topics: list[str]
+    products: list[str]
+    regions: list[str]
+
+
 class Subscriber(Base):
     __tablename__ = "subscribers"
     # AUTOINCREMENT on SQLite: an erased subscriber's id is never reused, so an old
@@ -142,20 +151,38 @@ class Subscriber(Base):
         order_by="SubscriberRegion.region",
     )
 
+    # What the three properties below read when set (`preload_scopes`), instead of the
+    # collections: the sender reads a whole batch's in one query (mail/store.py), where
+    # three collections per subscriber were a tenth of its work. Not a column.
+    _preloaded = None  # Scopes | None (unannotated: a declarative class maps annotations)
+
+    def preload_scopes(self, scopes: Scopes) -> None:
+        self._preloaded = scopes
+
+    def forget_preloaded_scopes(self) -> None:
+        """Before a change to the collections: the properties read them again."""
+        self.__dict__.pop("_preloaded", None)
+
     @property
     def topic_names(self) -> list[str]:
         """Topic names in the site's order (sub-processors first)."""
-        return sorted((t.topic for t in self.topics), key=_topic_order)
+        pre = self._preloaded
+        topics = pre.topics if pre is not None else [t.topic for t in self.topics]
+        return sorted(topics, key=_topic_order)
 
     @property
     def product_ids(self) -> list[str] | None:
         """The products whose changes this subscriber wants, sorted; None: every product."""
-        return sorted(p.product for p in self.products) or None
+        pre = self._preloaded
+        products = pre.products if pre is not None else [p.product for p in self.products]
+        return sorted(products) or None
 
     @property
     def region_ids(self) -> list[str] | None:
         """The regions whose changes this subscriber wants, sorted; None: every region."""
-        return sorted(r.region for r in self.regions) or None
+        pre = self._preloaded
+        regions = pre.regions if pre is not None else [r.region for r in self.regions]
+        return sorted(regions) or None
 
 
 # One subscriber per mailbox, however the address was cased (migration 0005).

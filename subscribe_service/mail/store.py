@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from subscribe_service.infra import db
@@ -30,7 +30,10 @@ from subscribe_service.infra.db import get_database, session_scope
 from subscribe_service.infra.models import (
     OutboxMessage,
     OutboxStatus,
-    Subscriber,
+    Scopes,
+    SubscriberProduct,
+    SubscriberRegion,
+    SubscriberTopic,
     utcnow,
 )
 from subscribe_service.infra.published_site import published_site
@@ -96,8 +99,9 @@ class SqlStore:
 
     def _load(self, session: Session, ids: list[int]) -> list[OutboxMessage]:
         """The claimed rows with what renderers need; which recipients are suppressed."""
-        # One query per batch for the rows and what renderers need (subscriber, topics,
-        # notice), and one for suppressed addresses, instead of several per message.
+        # One query per batch for the rows and what renderers need (subscriber, notice),
+        # one for the subscribers' topics, products and regions, and one for suppressed
+        # addresses, instead of several per message.
         messages = list(
             session.scalars(
                 select(OutboxMessage)
@@ -107,13 +111,12 @@ class SqlStore:
                     # The subscriber (one per row) in the same query: a round trip less
                     # per batch. The notice stays a query of its own: joined, its JSON
                     # would travel and be parsed once per row.
-                    joinedload(OutboxMessage.subscriber).selectinload(Subscriber.topics),
-                    joinedload(OutboxMessage.subscriber).selectinload(Subscriber.products),
-                    joinedload(OutboxMessage.subscriber).selectinload(Subscriber.regions),
+                    joinedload(OutboxMessage.subscriber),
                     selectinload(OutboxMessage.notice),
                 )
             )
         )
+        _preload_scopes(session, messages)
         self.suppressed = suppressed_among(session, [m.recipient for m in messages])
         session.commit()  # nothing written: ends the read transaction
         # The company's name and sender come from the built site's service.json: a sender
@@ -168,6 +171,39 @@ class SqlStore:
     def _row(message: Message) -> OutboxMessage:
         assert isinstance(message, OutboxMessage)
         return message
+
+
+# Every topic, product and region of a set of subscribers, in one query: (subscriber,
+# which of the three, value).
+_SCOPE_ROWS = union_all(
+    *(
+        select(table.subscriber_id, literal(n), column).where(
+            table.subscriber_id.in_(bindparam("ids", expanding=True))
+        )
+        for n, (table, column) in enumerate(
+            (
+                (SubscriberTopic, SubscriberTopic.topic),
+                (SubscriberProduct, SubscriberProduct.product),
+                (SubscriberRegion, SubscriberRegion.region),
+            )
+        )
+    )
+)
+
+
+def _preload_scopes(session: Session, messages: Sequence[OutboxMessage]) -> None:
+    """Each batch subscriber's topics, products and regions, read in one query and set
+    on the subscriber (`Subscriber.preload_scopes`): selectin-loading the three
+    collections instead was three queries and three ORM collections per subscriber, a
+    fifth of the sender's work."""
+    subscribers = {m.subscriber.id: m.subscriber for m in messages if m.subscriber is not None}
+    if not subscribers:
+        return
+    found = {subscriber_id: Scopes([], [], []) for subscriber_id in subscribers}
+    for subscriber_id, which, value in session.execute(_SCOPE_ROWS, {"ids": list(subscribers)}):
+        found[subscriber_id][which].append(value)
+    for subscriber_id, subscriber in subscribers.items():
+        subscriber.preload_scopes(found[subscriber_id])
 
 
 def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: float) -> None:

@@ -34,6 +34,7 @@ def consent_wording(template: str, company: str, topics: list[str]) -> str:
 
 
 def _set_topics(subscriber: Subscriber, topics: list[str]) -> None:
+    subscriber.forget_preloaded_scopes()
     wanted = set(topics)
     for row in list(subscriber.topics):
         if row.topic not in wanted:
@@ -45,11 +46,13 @@ def _set_topics(subscriber: Subscriber, topics: list[str]) -> None:
 
 def set_products(subscriber: Subscriber, products: list[str] | None) -> None:
     """Limit the subscriber's notices to `products` (None: every product)."""
+    subscriber.forget_preloaded_scopes()
     _set_scope(subscriber.products, "product", products, SubscriberProduct)
 
 
 def set_regions(subscriber: Subscriber, regions: list[str] | None) -> None:
     """Limit the subscriber's notices to `regions` (None: every region)."""
+    subscriber.forget_preloaded_scopes()
     _set_scope(subscriber.regions, "region", regions, SubscriberRegion)
 
 
