@@ -10,7 +10,6 @@ MAIL FROM written before the previous answer is recorded. Flask-Mail's own `send
 
 from __future__ import annotations
 
-import re
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
@@ -22,8 +21,6 @@ from flask import Flask
 
 from subscribe_service.mail.interfaces import Outcome, SendResult
 from subscribe_service.mail.message import PLAIN_ADDRESS, wire_address
-
-_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class SmtpConnection(flask_mail.Connection):
@@ -137,7 +134,7 @@ class SmtpConnection(flask_mail.Connection):
             return _result(code, reply, "data")
         # What smtplib.data does with bytes (it fixes line endings of str data only, so
         # bytes come with CRLF already): dot-stuffing and the final "." line.
-        payload = _LEADING_DOT.sub(b"..", message)
+        payload = dot_stuffed(message)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
         smtp.send(payload + b".\r\n")
@@ -188,6 +185,15 @@ def _result(code: int, reply: bytes | str, stage: str, *, permanent_ok: bool = T
     if 400 <= code < 500 or not permanent_ok:
         return SendResult(Outcome.TEMPORARY, code, text, stage)
     return SendResult(Outcome.PERMANENT, code, text, stage)
+
+
+def dot_stuffed(message: bytes) -> bytes:
+    """Every line that starts with a dot gets a second one (RFC 5321 4.5.2): the bytes
+    smtplib makes with `re.sub(rb"(?m)^\\.", b"..", data)`, from one `bytes.replace`
+    and a look at the first byte. The expression scanned every mail a byte at a time,
+    a noticeable part of the sender's CPU per mail."""
+    stuffed = message.replace(b"\n.", b"\n..")
+    return b"." + stuffed if stuffed.startswith(b".") else stuffed
 
 
 def envelope_recipient(recipient: str) -> str:

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from email import message_from_bytes, policy
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from subscribe_service.mail.message import (
     WIRE_POLICY,
@@ -16,7 +19,7 @@ from subscribe_service.mail.message import (
     build_message,
     build_message_bytes,
 )
-from subscribe_service.mail.smtp import SmtpConnection
+from subscribe_service.mail.smtp import SmtpConnection, dot_stuffed
 
 CONFIG = {
     "SITE_URL": "https://trust.larkspur.example/",
@@ -121,6 +124,17 @@ def test_wire_bytes_arrive_intact_over_smtp(smtp_server):
     assert [m["To"] for m in received] == [f"reader{n}@example.com" for n in range(3)]
     for message in received:
         assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+
+
+# Bytes rich in what dot-stuffing looks at: dots, line feeds and carriage returns.
+WIRE_BYTES = st.lists(st.sampled_from([b".", b"\n", b"\r", b"\r\n", b"..", b"a", b"\x00"])).map(
+    b"".join
+)
+
+
+@given(WIRE_BYTES)
+def test_dot_stuffing_is_smtplibs_byte_for_byte(message):
+    assert dot_stuffed(message) == re.sub(rb"(?m)^\.", b"..", message)
 
 
 def test_a_server_that_never_answers_times_out_instead_of_hanging():
