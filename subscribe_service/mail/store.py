@@ -21,12 +21,12 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import bindparam, literal, select, union_all, update
+from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from subscribe_service.infra import db
 from subscribe_service.infra.config import mail_domain
-from subscribe_service.infra.db import get_database, session_scope
+from subscribe_service.infra.db import get_database, one_of, session_scope
 from subscribe_service.infra.models import (
     OutboxMessage,
     OutboxStatus,
@@ -55,7 +55,8 @@ class SqlStore:
         self.backoff = float(cfg["SEND_BACKOFF_SECONDS"])
         self.lease = float(cfg["SEND_LEASE_SECONDS"])
         self.engine = get_database(app).engine
-        self.skip_locked = self.engine.dialect.name == "postgresql"
+        self.postgresql = self.engine.dialect.name == "postgresql"
+        self.skip_locked = self.postgresql
         self._session: Session | None = None
         self._recorder: Recorder | None = None
         self.suppressed: set[str] = set()  # address keys among the batch's recipients
@@ -102,21 +103,8 @@ class SqlStore:
         # One query per batch for the rows and what renderers need (subscriber, notice),
         # one for the subscribers' topics, products and regions, and one for suppressed
         # addresses, instead of several per message.
-        messages = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .options(
-                    # The subscriber (one per row) in the same query: a round trip less
-                    # per batch. The notice stays a query of its own: joined, its JSON
-                    # would travel and be parsed once per row.
-                    joinedload(OutboxMessage.subscriber),
-                    selectinload(OutboxMessage.notice),
-                )
-            )
-        )
-        _preload_scopes(session, messages)
+        messages = list(session.scalars(_BATCH_ROWS[self.postgresql], {"ids": ids}))
+        _preload_scopes(session, messages, self.postgresql)
         self.suppressed = suppressed_among(session, [m.recipient for m in messages])
         session.commit()  # nothing written: ends the read transaction
         # The company's name and sender come from the built site's service.json: a sender
@@ -173,25 +161,39 @@ class SqlStore:
         return message
 
 
+# The claimed rows, in order, with what renderers need: the subscriber (one per row) in
+# the same query, a round trip less per batch; the notice in a query of its own (joined,
+# its JSON would travel and be parsed once per row). By dialect: {postgresql: statement}.
+_BATCH_ROWS = {
+    postgresql: select(OutboxMessage)
+    .where(one_of(OutboxMessage.id, "ids", postgresql))
+    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    .options(joinedload(OutboxMessage.subscriber), selectinload(OutboxMessage.notice))
+    for postgresql in (False, True)
+}
+
 # Every topic, product and region of a set of subscribers, in one query: (subscriber,
-# which of the three, value).
-_SCOPE_ROWS = union_all(
-    *(
-        select(table.subscriber_id, literal(n), column).where(
-            table.subscriber_id.in_(bindparam("ids", expanding=True))
-        )
-        for n, (table, column) in enumerate(
-            (
-                (SubscriberTopic, SubscriberTopic.topic),
-                (SubscriberProduct, SubscriberProduct.product),
-                (SubscriberRegion, SubscriberRegion.region),
+# which of the three, value). By dialect, as above.
+_SCOPE_ROWS = {
+    postgresql: union_all(
+        *(
+            select(table.subscriber_id, literal(n), column).where(
+                one_of(table.subscriber_id, "ids", postgresql)
+            )
+            for n, (table, column) in enumerate(
+                (
+                    (SubscriberTopic, SubscriberTopic.topic),
+                    (SubscriberProduct, SubscriberProduct.product),
+                    (SubscriberRegion, SubscriberRegion.region),
+                )
             )
         )
     )
-)
+    for postgresql in (False, True)
+}
 
 
-def _preload_scopes(session: Session, messages: Sequence[OutboxMessage]) -> None:
+def _preload_scopes(session: Session, messages: Sequence[OutboxMessage], postgresql: bool) -> None:
     """Each batch subscriber's topics, products and regions, read in one query and set
     on the subscriber (`Subscriber.preload_scopes`): selectin-loading the three
     collections instead was three queries and three ORM collections per subscriber, a
@@ -200,7 +202,8 @@ def _preload_scopes(session: Session, messages: Sequence[OutboxMessage]) -> None
     if not subscribers:
         return
     found = {subscriber_id: Scopes([], [], []) for subscriber_id in subscribers}
-    for subscriber_id, which, value in session.execute(_SCOPE_ROWS, {"ids": list(subscribers)}):
+    rows = session.execute(_SCOPE_ROWS[postgresql], {"ids": list(subscribers)})
+    for subscriber_id, which, value in rows:
         found[subscriber_id][which].append(value)
     for subscriber_id, subscriber in subscribers.items():
         subscriber.preload_scopes(found[subscriber_id])

@@ -3,10 +3,11 @@ case) and marks its subscriber; the composer cancels every mail to it."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from subscribe_service.identity.addresses import address_key
+from subscribe_service.infra.db import one_of
 from subscribe_service.infra.models import Suppression, utcnow
 
 REPLY_MAX = 1000
@@ -30,7 +31,14 @@ def suppressed_among(session: Session, emails: list[str]) -> set[str]:
     if not emails:
         return set()
     keys = {address_key(email) for email in emails}
-    found = session.scalars(
-        select(func.lower(Suppression.email)).where(func.lower(Suppression.email).in_(keys))
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    return set(session.scalars(_SUPPRESSED[postgresql], {"keys": list(keys)}))
+
+
+# The suppressed address keys among :keys, by dialect ({postgresql: statement}).
+_SUPPRESSED = {
+    postgresql: select(func.lower(Suppression.email)).where(
+        one_of(func.lower(Suppression.email), "keys", postgresql, String())
     )
-    return set(found)
+    for postgresql in (False, True)
+}

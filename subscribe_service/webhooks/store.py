@@ -24,6 +24,7 @@ from flask import Flask
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from subscribe_service.infra.db import one_of
 from subscribe_service.infra.models import OutboxMessage, OutboxStatus, utcnow
 from subscribe_service.mail import store as mail_store
 from subscribe_service.mail.interfaces import Claim, Message
@@ -75,9 +76,10 @@ _DELIVERY = WebhookDelivery.__table__
 _ENDPOINT = WebhookEndpoint.__table__
 
 # The batch's webhook rows with their delivery and endpoint (outer joins: an endpoint
-# deleted since is cancelled by the composer, not lost from the batch).
-_LOAD = (
-    select(
+# deleted since is cancelled by the composer, not lost from the batch). By dialect
+# ({postgresql: statement}, see db.one_of).
+_LOAD = {
+    postgresql: select(
         _OUTBOX.c.id,
         _OUTBOX.c.kind,
         _OUTBOX.c.recipient,
@@ -94,8 +96,9 @@ _LOAD = (
     .select_from(_OUTBOX)
     .outerjoin(_DELIVERY, _DELIVERY.c.event_id == _OUTBOX.c.message_id)
     .outerjoin(_ENDPOINT, _ENDPOINT.c.id == _DELIVERY.c.endpoint_id)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-)
+    .where(one_of(_OUTBOX.c.id, "ids", postgresql))
+    for postgresql in (False, True)
+}
 
 # A window of accepted deliveries with the same answer, in one statement; still
 # guarded by the lease, like the mail store's mark_sent.
@@ -144,7 +147,7 @@ class RoutedStore(SqlStore):
         them."""
         found = {
             row.id: WebhookRow(*row)
-            for row in session.execute(_LOAD, {"ids": ids})
+            for row in session.execute(_LOAD[self.postgresql], {"ids": ids})
             if row.kind == WEBHOOK_KIND
         }
         self.targets = {i: r for i, r in found.items() if r.endpoint_id is not None}
