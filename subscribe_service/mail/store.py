@@ -15,8 +15,9 @@ DbConnection is SQLAlchemy's (not the delivery engine's, not the SMTP connection
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from flask import Flask
@@ -43,6 +44,7 @@ from subscribe_service.mail.recorder import MARK_SENT, Recorder, recorder_for, s
 from subscribe_service.mail.suppressions import suppress, suppressed_among
 
 _OUTBOX = OutboxMessage.__table__
+log = logging.getLogger("subscribe_service.mail.sender")
 
 
 class SqlStore:
@@ -84,19 +86,37 @@ class SqlStore:
             if not batch.ids:
                 yield Claim([], batch.gave_up)
                 return
-            messages = self._load(session, batch.ids)
-            self._session = session
-            try:
-                # The claim and the Message-IDs are committed by now, so the session
-                # holds no write lock (SQLite) that the recording connection would wait for.
-                with db.recording_connection(self.engine) as connection:
+            with ExitStack() as batch_scope:
+                try:
+                    messages = self._load(session, batch.ids)
+                    # The claim and the Message-IDs are committed by now, so the session
+                    # holds no write lock (SQLite) that this connection would wait for.
+                    connection = batch_scope.enter_context(db.recording_connection(self.engine))
                     self._recorder = recorder_for(connection)
+                except Exception as err:
+                    self._give_back(session, batch.ids, err)
+                    raise
+                self._session = session
+                try:
                     yield Claim(messages, batch.gave_up)
                     # Every mark answered before the connection is used for anything else.
                     self._recorder.catch_up()
-            finally:
-                self._session = self._recorder = None
-                self.suppressed = set()
+                finally:
+                    self._session = self._recorder = None
+                    self.suppressed = set()
+
+    def _give_back(self, session: Session, ids: list[int], err: Exception) -> None:
+        """The batch was claimed but could not be read (the database failed between the
+        two): its rows go back to the queue now, due after the backoff, rather than
+        staying leased until the lease runs out (SEND_LEASE_SECONDS, minutes). The
+        attempt stays counted, so a batch that can never be read still ends failed."""
+        self._recorder = None
+        try:
+            session.rollback()
+            reason = f"reading the batch failed: {err!r}"
+            retry_later(session, ids, self.owner, self.backoff, reason)
+        except Exception:  # the database is still away: the leases run out instead
+            log.exception("could not give back %d claimed message(s)", len(ids))
 
     def _load(self, session: Session, ids: list[int]) -> list[OutboxMessage]:
         """The claimed rows with what renderers need; which recipients are suppressed."""
@@ -207,6 +227,27 @@ def _preload_scopes(session: Session, messages: Sequence[OutboxMessage], postgre
         found[subscriber_id][which].append(value)
     for subscriber_id, subscriber in subscribers.items():
         subscriber.preload_scopes(found[subscriber_id])
+
+
+def retry_later(session: Session, ids: list[int], owner: str, delay: float, reason: str) -> None:
+    """Rows this sender holds back to the queue, due in `delay` seconds (lease-guarded)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.status == OutboxStatus.SENDING,
+        )
+        .values(
+            status=OutboxStatus.QUEUED,
+            next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+            last_error=stored_text(reason),
+            lease_owner=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: float) -> None:

@@ -1,9 +1,11 @@
 """The mail store reads a claimed batch with what renderers need: the subscribers'
 topics, products and regions come from one query for the whole batch, say exactly what
-the database holds, and a change made during the batch is seen at once."""
+the database holds, and a change made during the batch is seen at once. A batch that
+cannot be read goes back to the queue at once."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, inspect
 
 from subscribe_service.infra.db import get_database, session_scope
@@ -11,7 +13,7 @@ from subscribe_service.infra.models import SubscriberProduct, SubscriberRegion
 from subscribe_service.mail import outbox
 from subscribe_service.mail.store import SqlStore
 from subscribe_service.subscribers.lifecycle import set_products, set_regions
-from tests.support.notices_helpers import add_subscriber_to
+from tests.support.notices_helpers import add_subscriber_to, outbox_rows
 
 # (topics, products, regions) as stored; no products (regions) is every product (region).
 SCOPES = [
@@ -93,4 +95,34 @@ def test_a_scope_changed_during_the_batch_is_seen_at_once(backend_app):
         set_products(subscriber, ["sms"])
         set_regions(subscriber, ["eu"])
         assert (subscriber.product_ids, subscriber.region_ids) == (["sms"], ["eu"])
+        store.session.rollback()
+
+
+def test_a_batch_that_cannot_be_read_goes_back_to_the_queue_at_once(backend_app):
+    """The database fails between the claim (committed) and the read: the rows are due
+    again after the backoff, not leased for SEND_LEASE_SECONDS, the attempt counted."""
+    made = subscribers_with_mail(backend_app)
+    store = SqlStore(backend_app, "A")
+    read = store._load
+
+    def failing(session, ids):  # type: ignore[no-untyped-def]
+        raise RuntimeError("server closed the connection unexpectedly")
+
+    store._load = failing  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="closed the connection"), store.claim():
+        pytest.fail("a batch that could not be read was handed over")
+    rows = outbox_rows(backend_app)
+    assert len(rows) == len(made)
+    for row in rows:
+        assert (row.status, row.lease_owner, row.lease_until, row.attempts) == (
+            "queued",
+            None,
+            None,
+            1,
+        )
+        assert row.last_error.startswith("reading the batch failed: RuntimeError(")
+    store._load = read  # type: ignore[method-assign]
+    with store.claim() as claim:  # the test app's backoff is 0: due again at once
+        assert sorted(m.id for m in claim.messages) == sorted(r.id for r in rows)
+        assert {m.attempts for m in claim.messages} == {2}
         store.session.rollback()
