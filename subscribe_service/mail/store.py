@@ -230,27 +230,25 @@ def _preload_scopes(session: Session, messages: Sequence[OutboxMessage], postgre
 
 
 def retry_later(session: Session, ids: list[int], owner: str, delay: float, reason: str) -> None:
-    """Rows this sender holds back to the queue, due in `delay` seconds (lease-guarded)."""
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(ids),
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.status == OutboxStatus.SENDING,
-        )
-        .values(
-            status=OutboxStatus.QUEUED,
-            next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
-            last_error=stored_text(reason),
-            lease_owner=None,
-            lease_until=None,
-        )
-        .execution_options(synchronize_session=False)
+    """Rows this sender holds back to the queue, due in `delay` seconds."""
+    _update_held(
+        session,
+        ids,
+        owner,
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+        last_error=stored_text(reason),
+        lease_owner=None,
+        lease_until=None,
     )
-    session.commit()
 
 
 def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: float) -> None:
+    _update_held(session, ids, owner, lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
+
+
+def _update_held(session: Session, ids: list[int], owner: str, **values: Any) -> None:
+    """Update the rows among `ids` this sender still holds (leased to it), and commit."""
     session.execute(
         update(OutboxMessage)
         .where(
@@ -258,7 +256,7 @@ def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: flo
             OutboxMessage.lease_owner == owner,
             OutboxMessage.status == OutboxStatus.SENDING,
         )
-        .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     session.commit()
