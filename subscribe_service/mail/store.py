@@ -58,7 +58,6 @@ class SqlStore:
         self.lease = float(cfg["SEND_LEASE_SECONDS"])
         self.engine = get_database(app).engine
         self.postgresql = self.engine.dialect.name == "postgresql"
-        self.skip_locked = self.postgresql
         self._session: Session | None = None
         self._recorder: Recorder | None = None
         self.suppressed: set[str] = set()  # address keys among the batch's recipients
@@ -78,7 +77,7 @@ class SqlStore:
                 owner=self.owner,
                 limit=self.batch_size,
                 lease_seconds=self.lease,
-                skip_locked=self.skip_locked,
+                skip_locked=self.postgresql,  # FOR UPDATE SKIP LOCKED is PostgreSQL's
                 max_attempts=self.max_attempts,
                 kind_max_attempts=self.kind_max_attempts,
                 message_domain=mail_domain(self.app.config),
@@ -111,6 +110,7 @@ class SqlStore:
         staying leased until the lease runs out (SEND_LEASE_SECONDS, minutes). The
         attempt stays counted, so a batch that can never be read still ends failed."""
         self._recorder = None
+        self.suppressed = set()
         try:
             session.rollback()
             reason = f"reading the batch failed: {err!r}"
@@ -247,9 +247,10 @@ def renew_lease(session: Session, ids: list[int], owner: str, lease_seconds: flo
     _update_held(session, ids, owner, lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
 
 
-def _update_held(session: Session, ids: list[int], owner: str, **values: Any) -> None:
-    """Update the rows among `ids` this sender still holds (leased to it), and commit."""
-    session.execute(
+def _update_held(session: Session, ids: list[int], owner: str, **values: Any) -> bool:
+    """Update the rows among `ids` this sender still holds (leased to it), and commit;
+    whether any was."""
+    result = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(ids),
@@ -260,22 +261,12 @@ def _update_held(session: Session, ids: list[int], owner: str, **values: Any) ->
         .execution_options(synchronize_session=False)
     )
     session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _finish(session: Session, message_id: int, owner: str, **values: Any) -> bool:
-    """Update a leased row only while this sender still holds its lease."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.status == OutboxStatus.SENDING,
-        )
-        .values(lease_owner=None, lease_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    """Update a leased row only while this sender still holds its lease; the lease ends."""
+    return _update_held(session, [message_id], owner, lease_owner=None, lease_until=None, **values)
 
 
 def mark_sent(target: DbConnection | Session, message_id: int, owner: str, smtp_reply: str) -> bool:

@@ -47,17 +47,8 @@ add:
 
 @pytest.fixture(scope="module")
 def with_products(live: LiveSite) -> Iterator[LiveSite]:
-    site_yaml = live.data_dir / "site.yaml"
-    original = site_yaml.read_text("utf-8")
-    site_yaml.write_text(original + PRODUCTS, "utf-8")
-    carrier = live.add_data_file("subprocessors/2025-05-15.yaml", SMS_CARRIER)
-    try:
-        live.build()
-        yield live
-    finally:
-        site_yaml.write_text(original, "utf-8")
-        carrier.unlink()
-        live.build()
+    with live.built_with(PRODUCTS, {"subprocessors/2025-05-15.yaml": SMS_CARRIER}) as built:
+        yield built
 
 
 def test_the_list_filters_by_product_and_each_product_has_its_page(

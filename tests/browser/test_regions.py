@@ -50,19 +50,11 @@ add:
     regions: [eu]
 """
 
+
 @pytest.fixture(scope="module")
 def with_regions(live: LiveSite) -> Iterator[LiveSite]:
-    site_yaml = live.data_dir / "site.yaml"
-    original = site_yaml.read_text("utf-8")
-    site_yaml.write_text(original + SCOPES, "utf-8")
-    carrier = live.add_data_file("subprocessors/2025-05-15.yaml", EU_CARRIER)
-    try:
-        live.build()
-        yield live
-    finally:
-        site_yaml.write_text(original, "utf-8")
-        carrier.unlink()
-        live.build()
+    with live.built_with(SCOPES, {"subprocessors/2025-05-15.yaml": EU_CARRIER}) as built:
+        yield built
 
 
 def test_the_list_filters_by_region_and_each_region_has_its_page(

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -111,6 +113,23 @@ class LiveSite:
         path = self.data_dir / name
         path.write_text(text, encoding="utf-8")
         return path
+
+    @contextmanager
+    def built_with(self, site_yaml: str, files: dict[str, str]) -> Iterator[LiveSite]:
+        """The site rebuilt with `site_yaml` appended to site.yaml and `files` added to
+        the data; afterwards the data and the site as they were."""
+        settings = self.data_dir / "site.yaml"
+        original = settings.read_text("utf-8")
+        settings.write_text(original + site_yaml, "utf-8")
+        added = [self.add_data_file(name, text) for name, text in files.items()]
+        try:
+            self.build()
+            yield self
+        finally:
+            settings.write_text(original, "utf-8")
+            for path in added:
+                path.unlink()
+            self.build()
 
     def build_command(self) -> list[str]:
         return [

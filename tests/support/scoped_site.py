@@ -55,11 +55,7 @@ def entry(name: str, products: Scope = None, regions: Scope = None) -> dict[str,
         "website": f"https://{name}.example/",
         "relationship": "third-party",
     }
-    if products is not None:
-        served["products"] = products
-    if regions is not None:
-        served["regions"] = regions
-    return served
+    return _serving(served, products, regions)
 
 
 def changed(
@@ -67,6 +63,11 @@ def changed(
 ) -> dict[str, Any]:
     """A changed entry: `fields` are {field, old, new}."""
     served: dict[str, Any] = {"id": name, "entity": f"{name.title()} Ltd", "fields": fields}
+    return _serving(served, products, regions)
+
+
+def _serving(served: dict[str, Any], products: Scope, regions: Scope) -> dict[str, Any]:
+    """`served` naming `products` and `regions` (left out when None: every one)."""
     if products is not None:
         served["products"] = products
     if regions is not None:
