@@ -71,6 +71,7 @@ def defaults() -> dict[str, Any]:
         "SEND_LEASE_SECONDS": 300.0,
         "SEND_POLL_SECONDS": 2.0,
         "SMTP_TIMEOUT": 30.0,
+        "SEND_CONNECTIONS": 2,  # SMTP sessions per sender, one mail in flight on each
         "NOTIFY_ALLOW_HOSTS": "",  # non-public hosts/networks notify may read, comma-separated
         # Webhooks (webhooks/): hosts that may be reached although not public, and over
         # http:// (comma-separated); timeouts; the retry schedule and the pause.

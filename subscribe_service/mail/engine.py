@@ -1,9 +1,9 @@
 """The delivery engine: a claimed batch, sent over one connection, each answer recorded.
 
-Loop: claim a batch (with a lease), prepare every message (render and build it; a
-renderer returning None cancels it), open one connection, send message by message and
-record each result at once, so a crash loses at most the message in flight (it is
-re-sent when its lease expires) and never re-sends one already recorded as sent.
+Loop: claim a batch (with a lease), prepare each message as its turn comes (render and
+build it, or settle it: a renderer may cancel it), start as many as the connection has
+room for (one per SMTP session) and record each answer at once, so a crash loses none:
+what was under way is re-sent when its lease expires, what was recorded as sent never.
 
 The engine knows only the interfaces in interfaces.py: a Store, a Transport and a
 Composer. No database, SMTP or Flask here.
@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from subscribe_service.mail.interfaces import (
     Action,
     Composer,
+    Connection,
     Message,
+    MessageFailed,
     Outcome,
     Prepared,
     Result,
@@ -76,6 +78,20 @@ class RateLimiter:
 Note = Callable[[str], None]
 
 
+@dataclass
+class _Batch:
+    """A batch being sent: rows not started yet (in order), their wire bytes or
+    settlements once prepared, and the rows under way, by id."""
+
+    pending: deque[Message]
+    prepared: dict[int, Prepared]
+    in_flight: dict[int, Message]
+
+    @property
+    def left(self) -> int:
+        return len(self.pending) + len(self.in_flight)
+
+
 class Engine:
     def __init__(
         self,
@@ -118,120 +134,126 @@ class Engine:
         return self._retry(message, settle.reason)
 
     def _send_all(self, messages: Sequence[Message], counts: Counts, note: Note) -> None:
-        """Send the batch over one connection, recording each answer as it comes.
+        """Send the batch, recording each answer as it comes.
 
-        Each mail is prepared while the server works on the previous one (between the
-        end of its data and the reply), and the next MAIL FROM goes out before the
-        previous answer is recorded: the store and the renderer overlap the server's
-        round trips instead of adding to them. Still one mail in flight.
+        As many mails are under way as the connection has room for (one per SMTP
+        session). The next mail is rendered while the server works on one, and started
+        before the last answer is recorded: the renderer and the store overlap the
+        server's round trips instead of adding to them.
         """
-        pending = deque(messages)  # not answered yet, in order; pending[0] is next
-        prepared: dict[int, Prepared] = {}
-
-        def take_ready() -> bytes | None:
-            """Settle rows that will not be sent until pending[0] is a mail to send."""
-            while pending:
-                message = pending[0]
-                mail = prepared.pop(message.id, None) or self.composer.prepare(message)
-                if isinstance(mail, bytes):
-                    return mail
-                pending.popleft()
-                self._count(counts, note, self._settle(message, mail))
-            return None
-
-        def prepare_next() -> None:
-            if len(pending) > 1 and pending[1].id not in prepared:
-                prepared[pending[1].id] = self.composer.prepare(pending[1])
+        batch = _Batch(deque(messages), {}, {})
 
         try:
-            self._deliver(pending, take_ready, prepare_next, counts, note)
+            self._deliver(batch, counts, note)
         except CONNECTION_ERRORS as err:
             # The server went away or never answered: every message not yet answered
-            # goes back to the queue (the one in flight may have arrived; its lease
-            # row stays unsent, which errs on the side of delivering). Rows that would
-            # not be sent anyway are settled as such.
+            # goes back to the queue (those under way may have arrived; their rows stay
+            # unsent, which errs on the side of delivering). Rows that would not be
+            # sent anyway are settled as such.
             log.warning(
-                "SMTP connection failed: %s; %d message(s) will be retried", err, len(pending)
+                "SMTP connection failed: %s; %d message(s) will be retried", err, batch.left
             )
-            self._settle_rest(pending, prepared, counts, note, f"connection: {err!r}")
+            self._settle_rest(batch, counts, note, f"connection: {err!r}")
         except Exception as err:
             # Not one message's fault (those are settled one by one in _deliver): the
             # store or our own code failed. Give the rest of the batch back now,
             # rather than leaving it leased until the lease runs out, then report it.
-            log.exception("sending the batch failed; %d message(s) go back", len(pending))
+            log.exception("sending the batch failed; %d message(s) go back", batch.left)
             try:
                 self.store.discard()
-                self._settle_rest(pending, prepared, counts, note, f"sender error: {err!r}")
+                self._settle_rest(batch, counts, note, f"sender error: {err!r}")
             except Exception:
                 log.exception("could not give the rest of the batch back")
             raise
 
-    def _deliver(
-        self,
-        pending: deque[Message],
-        take_ready: Callable[[], bytes | None],
-        prepare_next: Callable[[], None],
-        counts: Counts,
-        note: Note,
-    ) -> None:
-        """The send loop over one connection; a message that fails on our side (an
-        encoding error, any exception that is not the connection's) is recorded as
-        failed with the reason, and the loop goes on with the next one."""
-        mail = take_ready()
-        if mail is None:
-            return
+    def _deliver(self, batch: _Batch, counts: Counts, note: Note) -> None:
+        """The send loop: fill the connection's room, take the next answer, record it.
+        A message that fails on our side (an encoding error, any exception that is not
+        the connection's) is recorded as failed with the reason, and the loop goes on."""
+        if self._ready(batch, counts, note) is None:
+            return  # nothing to send: no connection opened
         with self.transport() as connection:
-            while mail is not None:
-                message = pending[0]
-                self._keep_lease(pending)
-                self.limiter.wait()
+            self._fill(connection, batch, counts, note)
+            while batch.in_flight:
                 try:
-                    result = connection.send_wire(
-                        message.recipient, mail, while_waiting=prepare_next
+                    key, result = connection.next_answer(
+                        while_waiting=lambda: self._prepare_next(batch)
                     )
-                except CONNECTION_ERRORS:
-                    raise
-                except Exception as err:
-                    pending.popleft()
-                    log.warning("%s #%d could not be sent: %r", message.kind, message.id, err)
-                    reason = Settle(Action.FAILED, f"could not be sent: {err!r}")
+                except MessageFailed as failed:
+                    message = batch.in_flight.pop(failed.key)
+                    log.warning(
+                        "%s #%d could not be sent: %r", message.kind, message.id, failed.cause
+                    )
+                    reason = Settle(Action.FAILED, f"could not be sent: {failed.cause!r}")
                     self._count(counts, note, self._settle(message, reason))
-                    connection.reset()  # a connection that cannot even do that raises
-                    mail = take_ready()
+                    self._fill(connection, batch, counts, note)
                     continue
-                pending.popleft()
-                if pending:
-                    connection.begin_next()
+                message = batch.in_flight.pop(key)
+                self._fill(connection, batch, counts, note)  # before this answer is recorded
                 self._count(counts, note, self._record(message, result))
-                mail = take_ready()
 
-    def _settle_rest(
-        self,
-        pending: Iterable[Message],
-        prepared: dict[int, Prepared],
-        counts: Counts,
-        note: Note,
-        reason: str,
-    ) -> None:
+    def _fill(self, connection: Connection, batch: _Batch, counts: Counts, note: Note) -> None:
+        """Start mails while the connection has room for them. Room is asked for before
+        the next mail is rendered, so with no room it is rendered while the server
+        works (`_prepare_next`), not before the answer is read."""
+        while batch.pending and connection.has_room(batch.pending[0].recipient):
+            mail = self._ready(batch, counts, note)
+            if mail is None:
+                return
+            message = batch.pending[0]
+            if not connection.has_room(message.recipient):  # rows were settled on the way
+                return
+            batch.pending.popleft()
+            del batch.prepared[message.id]
+            batch.in_flight[message.id] = message
+            self._keep_lease(batch)
+            self.limiter.wait()
+            connection.start(message.id, message.recipient, mail)
+
+    def _ready(self, batch: _Batch, counts: Counts, note: Note) -> bytes | None:
+        """The next mail's wire bytes, kept prepared until it starts; rows before it
+        that will not be sent are settled on the way."""
+        while batch.pending:
+            message = batch.pending[0]
+            mail = self._prepare(batch, message)
+            if isinstance(mail, bytes):
+                return mail
+            batch.pending.popleft()
+            del batch.prepared[message.id]
+            self._count(counts, note, self._settle(message, mail))
+        return None
+
+    def _prepare(self, batch: _Batch, message: Message) -> Prepared:
+        if message.id not in batch.prepared:
+            batch.prepared[message.id] = self.composer.prepare(message)
+        return batch.prepared[message.id]
+
+    def _prepare_next(self, batch: _Batch) -> None:
+        if batch.pending:
+            self._prepare(batch, batch.pending[0])
+
+    def _settle_rest(self, batch: _Batch, counts: Counts, note: Note, reason: str) -> None:
         """Give back every row not answered yet: to the queue, or settled as it would
         have been anyway (cancelled, failed)."""
-        for message in pending:
-            outcome = prepared.pop(message.id, None) or self.composer.prepare(message)
+        for message in [*batch.in_flight.values(), *batch.pending]:
+            outcome = batch.prepared.pop(message.id, None) or self.composer.prepare(message)
             if isinstance(outcome, bytes):
                 outcome = Settle(Action.RETRY, reason)
             self._count(counts, note, self._settle(message, outcome))
+        batch.in_flight.clear()
+        batch.pending.clear()
 
     @staticmethod
     def _count(counts: Counts, note: Note, outcome: Result) -> None:
         counts.bump(outcome)
         note(outcome)
 
-    def _keep_lease(self, pending: Iterable[Message]) -> None:
+    def _keep_lease(self, batch: _Batch) -> None:
         """A slow server or a low rate: keep the rest of the batch ours, so no other
         sender takes it over while this one is still working through it."""
         if time.monotonic() < self._renew_at:
             return
-        self.store.renew_lease(list(pending))
+        self.store.renew_lease([*batch.in_flight.values(), *batch.pending])
         self._renew_at = time.monotonic() + self.lease / 2
 
     def _record(self, message: Message, result: SendResult) -> Result:

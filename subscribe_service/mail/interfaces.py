@@ -1,11 +1,11 @@
 """The delivery engine's two interfaces, and what passes through them.
 
 `Store`: where the outbox rows live (claim a batch under a lease, record each outcome,
-renew the lease). `Connection`: one session with the mail server (send one message,
-report the server's answer). `Composer` turns a claimed row into wire bytes, or says
-why it is not sent this time. The engine (engine.py) sees nothing else: the real ones
-are store.SqlStore, smtp.SmtpConnection and compose.Composer; tests drive the engine
-with in-memory ones.
+renew the lease). `Connection`: the way to the mail server (mails started under a key,
+each answer reported as it comes). `Composer` turns a claimed row into wire bytes, or
+says why it is not sent this time. The engine (engine.py) sees nothing else: the real
+ones are store.SqlStore, sessions.SmtpSessions and compose.Composer; tests drive the
+engine with in-memory ones.
 """
 
 from __future__ import annotations
@@ -107,21 +107,33 @@ class Store(Protocol):
         """Drop uncommitted work (a renderer's or the engine's failed step)."""
 
 
+class MessageFailed(Exception):
+    """One mail under way failed on our side (not the connection's fault, e.g. an
+    address that will not encode): `key` names it. Its transaction was abandoned and
+    the connection goes on with the others."""
+
+    def __init__(self, key: int, cause: Exception) -> None:
+        super().__init__(f"{cause!r}")
+        self.key = key
+        self.cause = cause
+
+
 class Connection(Protocol):
-    """One session with the mail server. A lost connection raises OSError (smtplib's
-    errors are OSErrors); any other exception is the message's own failure."""
+    """A way to the mail server with room for one or more mails at once, each started
+    under a key (the row's id) and answered in its own time. A lost connection raises
+    OSError (smtplib's errors are OSErrors): every mail not answered yet goes back."""
 
-    def send_wire(
-        self, recipient: str, message: bytes, *, while_waiting: Callable[[], None] | None = None
-    ) -> SendResult:
-        """Send one message; `while_waiting` runs after its data is written, before the
-        server's answer is read."""
+    def has_room(self, recipient: str) -> bool:
+        """Whether a mail to `recipient` can be started now (else: wait for an answer)."""
 
-    def begin_next(self) -> None:
-        """Open the next message's transaction early (overlaps the server's round trip)."""
+    def start(self, key: int, recipient: str, message: bytes) -> None:
+        """Begin sending one message; its answer comes from `next_answer`."""
 
-    def reset(self) -> None:
-        """Abandon a transaction after a message failed on our side."""
+    def next_answer(
+        self, *, while_waiting: Callable[[], None] | None = None
+    ) -> tuple[int, SendResult]:
+        """The next mail answered, by key (raises MessageFailed for a mail that failed
+        on our side). `while_waiting` runs once, while a server works on a mail's data."""
 
 
 Transport = Callable[[], AbstractContextManager[Connection]]

@@ -1,7 +1,7 @@
 """The outbox sender: the delivery engine on the database and SMTP, drained or polling.
 
 `make_sender` puts the engine (engine.py) together with its real parts: the outbox
-store (store.py), SMTP connections (smtp.py) and the composer of the registered mail
+store (store.py), SMTP sessions (sessions.py, smtp.py) and the composer of the registered mail
 kinds (compose.py). `drain` sends until nothing is due (`send --once`); `poll` keeps
 sending and runs the chores (`send`). The command itself is in commands.py.
 """
@@ -22,7 +22,7 @@ from subscribe_service.mail.chores import run_housekeeping
 from subscribe_service.mail.compose import Composer
 from subscribe_service.mail.engine import Counts, Engine
 from subscribe_service.mail.outbox import due_count
-from subscribe_service.mail.smtp import SmtpConnection
+from subscribe_service.mail.sessions import smtp_sessions
 from subscribe_service.mail.store import SqlStore
 from subscribe_service.registry import get_registry
 
@@ -42,7 +42,7 @@ def make_sender(app: Flask, owner: str | None = None) -> Engine:
     store = SqlStore(app, owner or lease_owner())
     return Engine(
         store,
-        lambda: SmtpConnection.for_app(app),
+        smtp_sessions(app),
         Composer(app, store, get_registry(app).mail_kinds),
         lease_seconds=store.lease,
         rate=float(app.config["SEND_RATE"]),

@@ -2,17 +2,18 @@
 
 `SmtpConnection` is Flask-Mail's `Connection` (the `Mail` extension owns the MAIL_*
 settings, see create_app) with what the outbox sender needs on top: a socket timeout
-on every operation, MAIL, RCPT and DATA driven command by command so each answer is
-reported (a refused recipient is told apart from a server that went away), and the next
-MAIL FROM written before the previous answer is recorded. Flask-Mail's own `send`
-(smtplib.sendmail) hides those answers, so the sender does not use it.
+on every operation, and MAIL, RCPT and DATA driven command by command (`transaction`),
+so each answer is reported (a refused recipient is told apart from a server that went
+away) and the caller can work between a command and its answer: sessions.py keeps
+several sessions busy that way. Flask-Mail's own `send` (smtplib.sendmail) hides those
+answers, so the sender does not use it.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from email.utils import parseaddr
 from typing import Any
 
@@ -21,6 +22,9 @@ from flask import Flask
 
 from subscribe_service.mail.interfaces import Outcome, SendResult
 from subscribe_service.mail.message import PLAIN_ADDRESS, wire_address
+
+# A transaction's steps: each yields the command just written, resuming reads its answer.
+Steps = Generator[str, None, Any]
 
 
 class SmtpConnection(flask_mail.Connection):
@@ -35,7 +39,7 @@ class SmtpConnection(flask_mail.Connection):
         self.timeout = timeout
         self.envelope_from = envelope_from or _addr_spec(mail.default_sender)
         self._mail_from = f"FROM:{smtplib.quoteaddr(self.envelope_from)}"
-        self._mail_sent = False  # MAIL FROM written by begin_next, its reply not read yet
+        self._awaiting = False  # a command written, its answer not read yet
 
     @classmethod
     def for_app(cls, app: Flask) -> SmtpConnection:
@@ -79,56 +83,46 @@ class SmtpConnection(flask_mail.Connection):
         # Always connect: MAIL_SUPPRESS_SEND (on by default under TESTING) would let the
         # outbox record as sent mails that never left.
         self.host = self.configure_host()
-        self._mail_sent = False
+        self.host.ehlo_or_helo_if_needed()
+        self._awaiting = False
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.host is None:
             return
         try:
-            if self._mail_sent:  # a MAIL FROM for a mail that was not sent after all
+            if self._awaiting:  # a command of a mail that was not finished after all
                 self.host.getreply()
             self.host.quit()
         except (smtplib.SMTPException, OSError):
             self.host.close()
         self.host = None
-        self._mail_sent = False
+        self._awaiting = False
 
     def _session(self) -> smtplib.SMTP:
         assert self.host is not None, "use SmtpConnection as a context manager"
         return self.host
 
-    def send_wire(
-        self,
-        recipient: str,
-        message: bytes,
-        *,
-        while_waiting: Callable[[], None] | None = None,
-    ) -> SendResult:
-        """Send one message (wire bytes from build_message_bytes, lines ending in CRLF);
-        connection-level failures raise (SMTPException / OSError).
+    def transaction(self, recipient: str, message: bytes) -> Steps:
+        """One mail (wire bytes from build_message_bytes, lines ending in CRLF), a command
+        at a time: each step writes a command and yields its name ("mail", "rcpt",
+        "data", then "body" for the message itself); resuming reads the server's answer
+        to it. Returns the server's last answer. Connection-level failures raise
+        (SMTPException / OSError).
 
-        `while_waiting` runs once the data is written, before the server's answer to it
-        is read (the caller renders the next mail there)."""
+        Between the steps the caller is free: it renders the next mail or drives other
+        sessions while this server works, so the round trips overlap."""
         smtp = self._session()
-        if self._mail_sent:
-            self._mail_sent = False
-            code, reply = smtp.getreply()
-        else:
-            smtp.ehlo_or_helo_if_needed()
-            smtp.putcmd("mail", self._mail_from)
-            code, reply = smtp.getreply()
+        code, reply = yield from self._command(smtp, "mail", self._mail_from)
         if code != 250:
             smtp.rset()
             # Our sender address refused: not this recipient's fault, so never a bounce.
             return _result(code, reply, "mail", permanent_ok=False)
-        smtp.putcmd("rcpt", f"TO:{envelope_recipient(recipient)}")
-        code, reply = smtp.getreply()
+        code, reply = yield from self._command(smtp, "rcpt", f"TO:{envelope_recipient(recipient)}")
         if code not in (250, 251):
             smtp.rset()
             return _result(code, reply, "rcpt")
-        smtp.putcmd("data")
-        code, reply = smtp.getreply()
+        code, reply = yield from self._command(smtp, "data", "")
         if code != 354:  # refused DATA itself (e.g. 451 / 554)
             smtp.rset()
             return _result(code, reply, "data")
@@ -137,41 +131,49 @@ class SmtpConnection(flask_mail.Connection):
         payload = dot_stuffed(message)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
+        self._awaiting = True
         smtp.send(payload + b".\r\n")
-        if while_waiting is not None:
-            # Useful work while the server reads and stores the mail; the answer waits
-            # in the socket until it is read below.
-            while_waiting()
+        yield "body"
+        self._awaiting = False
         code, reply = smtp.getreply()
         return _result(code, reply, "data")
 
+    def _command(self, smtp: smtplib.SMTP, name: str, args: str) -> Steps:
+        smtp.putcmd(name, args)  # raises before anything is written if it will not encode
+        self._awaiting = True
+        yield name
+        self._awaiting = False
+        return smtp.getreply()
+
+    def send_wire(
+        self,
+        recipient: str,
+        message: bytes,
+        *,
+        while_waiting: Callable[[], None] | None = None,
+    ) -> SendResult:
+        """One mail from start to answer; `while_waiting` runs once its data is written,
+        before the server's answer to it is read."""
+        steps = self.transaction(recipient, message)
+        try:
+            while True:
+                if next(steps) == "body" and while_waiting is not None:
+                    while_waiting()
+        except StopIteration as done:
+            result: SendResult = done.value
+            return result
+
     def reset(self) -> None:
         """Abandon the mail transaction under way (a message failed on our side between
-        MAIL FROM and its data), so the next `send_wire` starts clean. A server that does
+        MAIL FROM and its data), so the next transaction starts clean. A server that does
         not answer raises, like any connection failure (SMTPException / OSError)."""
         smtp = self._session()
-        if self._mail_sent:
-            self._mail_sent = False
+        if self._awaiting:
+            self._awaiting = False
             smtp.getreply()
         code, reply = smtp.rset()
         if code != 250:
             raise smtplib.SMTPResponseException(code, reply)
-
-    def begin_next(self) -> None:
-        """Write the next message's MAIL FROM now; `send_wire` reads its reply.
-
-        The sender calls this right after a message was answered and before it records
-        that answer in the database, so the commit overlaps the server's round trip
-        instead of adding to it. MAIL FROM opens a transaction and delivers nothing, so
-        what a crash can lose or duplicate is unchanged. Not SMTP pipelining: the
-        previous command has been answered before this one is written.
-        """
-        smtp = self._session()
-        if self._mail_sent:
-            return
-        smtp.ehlo_or_helo_if_needed()
-        smtp.putcmd("mail", self._mail_from)
-        self._mail_sent = True
 
 
 def _result(code: int, reply: bytes | str, stage: str, *, permanent_ok: bool = True) -> SendResult:

@@ -8,10 +8,11 @@ mail (mail/engine.py): at least once, every answer recorded. Three parts route b
   its endpoint is gone or paused (then it is settled without a request).
 - `RoutingConnection`: a webhook row's request (Standard Webhooks headers: the
   delivery's fixed webhook-id, the attempt's timestamp and signature) is POSTed by
-  multipost.py under outbound.py's rules, several at once; a mail goes to an SMTP
-  session opened when the batch's first mail needs it. Every HTTP outcome is that
-  delivery's own (a 5xx or a timeout is retried; a refused URL fails the delivery), so
-  an endpoint that is down never sends the rest of the batch back to the queue.
+  multipost.py under outbound.py's rules, several at once; a mail goes to the SMTP
+  sessions (mail/sessions.py) opened when the batch's first mail needs them. Every
+  HTTP outcome is that delivery's own (a 5xx or a timeout is retried; a refused URL
+  fails the delivery), so an endpoint that is down never sends the rest of the batch
+  back to the queue.
 - `RoutedStore` (store.py): the outbox store with the webhook retry schedule and the
   endpoints' failure record.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import lru_cache
@@ -39,7 +41,7 @@ from subscribe_service.mail.interfaces import (
     SendResult,
     Settle,
 )
-from subscribe_service.mail.smtp import SmtpConnection
+from subscribe_service.mail.sessions import smtp_sessions
 from subscribe_service.registry import get_registry
 from subscribe_service.webhooks import deliveries, multipost, outbound
 from subscribe_service.webhooks.models import WEBHOOK_KIND, EndpointStatus
@@ -124,12 +126,12 @@ def outcome(answer: Callable[[], outbound.Answer]) -> SendResult:
 
 
 class RoutingConnection:
-    """One batch's way out: HTTP for webhook rows, one SMTP session (opened on demand)
-    for mail.
+    """One batch's way out: HTTP for webhook rows, SMTP sessions (opened on demand) for
+    mail.
 
     Webhook POSTs overlap (multipost.py: one selector on this thread): when one is due,
     the webhook rows after it are queued, at most WEBHOOK_CONCURRENCY are under way at
-    once, in the batch's order, and each answer is still handed to the engine in that
+    once, in the batch's order, and their answers are handed to the engine in that
     order, to be recorded. Without a rate limit the rest of the batch is queued at once;
     under SEND_RATE only the next WEBHOOK_CONCURRENCY - 1 are, so the rate still holds.
     An endpoint that takes its full timeout holds up the others only once per window,
@@ -152,9 +154,9 @@ class RoutingConnection:
         self._store = store
         self._rate_limited = rate_limited
         self._queued_to = 0  # store.order[:_queued_to] has been queued (or skipped)
-        self._smtp_context: AbstractContextManager[Connection] | None = None
         self._smtp: Connection | None = None
-        self._last_was_mail = False
+        self._smtp_context: AbstractContextManager[Connection] | None = None
+        self._webhooks: deque[int] = deque()  # started webhook rows, not answered yet
 
     def __enter__(self) -> RoutingConnection:
         return self
@@ -167,22 +169,34 @@ class RoutingConnection:
             self._smtp_context.__exit__(*exc)
             self._smtp_context = self._smtp = None
 
-    def send_wire(
-        self, recipient: str, message: bytes, *, while_waiting: Callable[[], None] | None = None
-    ) -> SendResult:
+    def has_room(self, recipient: str) -> bool:
         if recipient.startswith(PREFIX):
-            self._last_was_mail = False
-            row_id = int(message)
-            posts = self._posts or self._start_posts()
-            self._queue_from(posts, row_id)
-            if row_id not in posts:  # not one of the batch's rows as loaded: post it alone
-                self._queue(posts, self._store.targets[row_id])
-            if while_waiting is not None:
-                while_waiting()
-            return outcome(lambda: posts.result(row_id))
-        smtp = self._smtp or self._start_smtp()
-        self._last_was_mail = True
-        return smtp.send_wire(recipient, message, while_waiting=while_waiting)
+            return True  # multipost keeps to WEBHOOK_CONCURRENCY itself
+        return (self._smtp or self._start_smtp()).has_room(recipient)
+
+    def start(self, key: int, recipient: str, message: bytes) -> None:
+        if not recipient.startswith(PREFIX):
+            (self._smtp or self._start_smtp()).start(key, recipient, message)
+            return
+        row_id = int(message)
+        posts = self._posts or self._start_posts()
+        self._queue_from(posts, row_id)
+        if row_id not in posts:  # not one of the batch's rows as loaded: post it alone
+            self._queue(posts, self._store.targets[row_id])
+        self._webhooks.append(key)
+
+    def next_answer(
+        self, *, while_waiting: Callable[[], None] | None = None
+    ) -> tuple[int, SendResult]:
+        if not self._webhooks:
+            assert self._smtp is not None, "next_answer with nothing started"
+            return self._smtp.next_answer(while_waiting=while_waiting)
+        key = self._webhooks.popleft()
+        if while_waiting is not None:
+            while_waiting()
+        posts = self._posts
+        assert posts is not None
+        return key, outcome(lambda: posts.result(key))
 
     def _queue_from(self, posts: multipost.MultiPost, row_id: int) -> None:
         """Queue the POSTs of `row_id` and the webhook rows after it, up to the window."""
@@ -212,15 +226,6 @@ class RoutingConnection:
         self._smtp_context = context
         return self._smtp
 
-    def begin_next(self) -> None:
-        # Only after a mail: the next MAIL FROM waits harmlessly if a webhook comes first.
-        if self._smtp is not None and self._last_was_mail:
-            self._smtp.begin_next()
-
-    def reset(self) -> None:
-        if self._smtp is not None and self._last_was_mail:
-            self._smtp.reset()
-
 
 def make_sender(app: Flask, owner: str) -> Engine:
     """The outbox sender with both transports (registered by create_app)."""
@@ -239,11 +244,10 @@ def make_sender(app: Flask, owner: str) -> Engine:
             total_timeout=float(cfg["WEBHOOK_TIMEOUT"]),
         )
 
+    smtp = smtp_sessions(app)
     return Engine(
         store,
-        lambda: RoutingConnection(
-            lambda: SmtpConnection.for_app(app), posts, store, rate_limited=rate > 0
-        ),
+        lambda: RoutingConnection(smtp, posts, store, rate_limited=rate > 0),
         composer,
         lease_seconds=store.lease,
         rate=rate,

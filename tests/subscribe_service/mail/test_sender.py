@@ -71,14 +71,14 @@ def app(backend_app):
     return backend_app
 
 
-def test_one_connection_per_batch_and_each_row_records_the_reply(app, smtp_server):
+def test_one_set_of_sessions_per_batch_and_each_row_records_the_reply(app, smtp_server):
     ids = [
         queue_probe(app, f"r{i}@example.com", add_subscriber(app, f"r{i}@example.com"), n=i)
         for i in range(5)
     ]
     counts = drain(app)
     assert counts.sent == 5
-    assert smtp_server.handler.sessions == 1
+    assert smtp_server.handler.sessions == app.config["SEND_CONNECTIONS"] == 2
     received = {m["To"]: m for m in smtp_server.messages}
     for i, pk in enumerate(ids):
         sent = row(app, pk)
