@@ -29,6 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -258,6 +259,20 @@ def time_smtplib(port: int, message: bytes, count: int) -> float:
     return time.perf_counter() - start
 
 
+def smtplib_parallel(port: int, message: bytes, count: int, connections: int) -> float:
+    """The lower bound over `connections` connections: as many smtplib processes at once
+    (one connection is time_smtplib in this process)."""
+    if connections <= 1:
+        return time_smtplib(port, message, count)
+    share = count // connections
+    with ProcessPoolExecutor(connections) as pool:
+        ports, messages = [port] * connections, [message] * connections
+        list(pool.map(time_smtplib, ports, messages, [1] * connections))  # started, warm
+        start = time.perf_counter()
+        list(pool.map(time_smtplib, ports, messages, [share] * connections))
+        return time.perf_counter() - start
+
+
 def median_of(runs: int, fn: Callable[[int], float]) -> float:
     return statistics.median(fn(i) for i in range(runs))
 
@@ -273,12 +288,19 @@ def bench_delivery(workdir: Path, subscribers: int, runs: int) -> bool:
 
         ours_s = median_of(runs, ours)
         message = prebuilt_message(app)
-        bound_s = median_of(runs, lambda _i: time_smtplib(port, message, subscribers))
+        # As many connections as the sender opens (SEND_CONNECTIONS): like for like.
+        connections = int(app.config["SEND_CONNECTIONS"])
+        bound_s = median_of(
+            runs, lambda _i: smtplib_parallel(port, message, subscribers, connections)
+        )
     ratio = bound_s / ours_s
     print(f"delivery, {subscribers} subscribers, SQLite, median of {runs}:")
-    print(f"  notify -> last message accepted: {ours_s:.2f} s ({subscribers / ours_s:.0f} msg/s)")
     print(
-        f"  smtplib lower bound, one connection, {len(message)} byte messages: "
+        f"  notify -> last message accepted, {connections} SMTP sessions: {ours_s:.2f} s "
+        f"({subscribers / ours_s:.0f} msg/s)"
+    )
+    print(
+        f"  smtplib lower bound, {connections} connection(s), {len(message)} byte messages: "
         f"{bound_s:.2f} s ({subscribers / bound_s:.0f} msg/s)"
     )
     ok = ratio >= TARGET_RATIO

@@ -23,8 +23,13 @@ def test_notify_benchmark_prints_every_figure(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert re.search(r"notify -> last message accepted: \d+\.\d+ s \(\d+ msg/s\)", out), out
-    assert re.search(r"smtplib lower bound, one connection, \d+ byte messages: \d+\.\d+ s", out)
+    accepted = r"notify -> last message accepted, (\d+) SMTP sessions: \d+\.\d+ s \(\d+ msg/s\)"
+    sessions = re.search(accepted, out)
+    assert sessions, out
+    # Like for like: the bound opens as many connections as the sender.
+    bound = r"smtplib lower bound, (\d+) connection\(s\), \d+ byte messages: \d+\.\d+ s"
+    connections = re.search(bound, out)
+    assert connections and connections[1] == sessions[1] == "2", out
     assert re.search(r"ratio to the lower bound: \d+\.\d+ \(target >= 0\.7\)", out)
     assert re.search(r"notify alone, 2000 subscribers, sqlite, median of 1: \d+\.\d+ s", out)
     # PostgreSQL is measured, or skipped with the reason.

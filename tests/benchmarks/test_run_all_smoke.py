@@ -62,9 +62,9 @@ def test_smoke_run_writes_a_report_with_every_figure(tmp_path: Path) -> None:
     if "skipped (" not in senders:  # PostgreSQL reachable: both figures, each with its bound
         for count in ("1 sender", "2 senders"):
             assert re.search(
-                rf"{count}: notify -> last message accepted: \d+\.\d+ s \(\d+ msg/s\); "
-                rf"smtplib lower bound, \d connections?: \d+\.\d+ s \(\d+ msg/s\); "
-                rf"ratio \d+\.\d+",
+                rf"{count} \((\d) SMTP sessions in all\): notify -> last message accepted: "
+                rf"\d+\.\d+ s \(\d+ msg/s\); smtplib lower bound, \1 connections: "
+                rf"\d+\.\d+ s \(\d+ msg/s\); ratio \d+\.\d+",
                 senders,
             ), senders
     assert "lower bound" in report.split("## redline", 1)[1]
