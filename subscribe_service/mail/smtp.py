@@ -91,9 +91,13 @@ class SmtpConnection(flask_mail.Connection):
         if self.host is None:
             return
         try:
-            if self._awaiting:  # a command of a mail that was not finished after all
-                self.host.getreply()
-            self.host.quit()
+            if self._awaiting:
+                # A mail left under way (another session failed): drop the connection,
+                # which abandons the transaction. QUIT could be read as mail data (the
+                # server may be waiting for the message after DATA) and never answered.
+                self.host.close()
+            else:
+                self.host.quit()
         except (smtplib.SMTPException, OSError):
             self.host.close()
         self.host = None

@@ -309,3 +309,26 @@ def test_a_kind_with_a_maximum_of_its_own_is_given_up_at_that_maximum(app):
         )  # fmt: skip
     assert batch == claim.Batch([], [patient])
     assert row(app, patient).last_error == "gave up: all 5 attempts used"
+
+
+def test_a_session_the_server_closes_mid_batch_loses_nothing(app, smtp_server):
+    """One of the batch's sessions is told 421 (the server closes it) while the other has
+    a mail under way: every mail not answered goes back and is sent on the next pass;
+    at most one per session arrives twice, none is lost."""
+    emails = [f"c{i}@example.com" for i in range(8)]
+    ids = [queue_probe(app, e, add_subscriber(app, e), n=i) for i, e in enumerate(emails)]
+    smtp_server.refuse("c3@example.com", "421 4.3.2 Closing this session", times=1)
+
+    started = time.monotonic()
+    counts = drain(app)  # backoff 0 in tests: what went back is due again at once
+
+    # The other session, left in the middle of its mail, was dropped rather than sent a
+    # QUIT the server would have read as mail data (and the sender waited SMTP_TIMEOUT).
+    assert time.monotonic() - started < app.config["SMTP_TIMEOUT"]
+    assert counts.sent == len(emails) and counts.retried >= 1
+    got = [r.lower() for m in smtp_server.received for r in m.recipients]
+    assert set(got) == set(emails)
+    assert len(got) - len(set(got)) <= app.config["SEND_CONNECTIONS"]
+    assert {row(app, pk).status for pk in ids} == {"sent"}
+    assert row(app, ids[3]).attempts == 2  # refused once, sent on the next pass
+    assert row(app, ids[0]).attempts == 1  # answered before the loss: never sent again
