@@ -189,6 +189,12 @@ class Engine:
                     self._fill(connection, batch, counts, note)
                     continue
                 message = batch.in_flight.pop(key)
+                if self.limiter.rate > 0:
+                    # The next start may wait for the rate: record this answer first, so
+                    # an accepted mail never waits unrecorded (what a crash would repeat).
+                    self._count(counts, note, self._record(message, result))
+                    self._fill(connection, batch, counts, note)
+                    continue
                 self._fill(connection, batch, counts, note)  # before this answer is recorded
                 self._count(counts, note, self._record(message, result))
 

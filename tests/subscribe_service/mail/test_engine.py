@@ -216,6 +216,16 @@ def test_with_room_for_two_the_next_mail_is_under_way_while_one_is_answered():
     ]
 
 
+def test_under_a_rate_limit_each_answer_is_recorded_before_the_next_mail_waits_its_turn():
+    store = MemoryStore(rows("ann", "bob"))
+    server = ScriptedServer(store.log)
+    limited = Engine(store, server, Composer(store.log), lease_seconds=300, rate=1000)
+
+    limited.run_batch()
+
+    assert store.log.index("sent #1") < store.log.index("start bob@example.com")
+
+
 def test_the_servers_answer_decides_retry_bounce_or_failure():
     store = MemoryStore(rows("later", "gone", "content", "fine"))
     server = ScriptedServer(
