@@ -9,6 +9,7 @@ derived from it, like `MAIL_DOMAIN` from the site URL, and is not a setting.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Mapping
 from email.utils import formataddr
@@ -103,6 +104,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("TRUSTSITE")
     if test_config:
         app.config.from_mapping(test_config)
+    _check_numbers(app.config)
     cfg = app.config
     for name in NO_LONGER_SETTINGS:
         if cfg.pop(name, None) is not None:
@@ -122,6 +124,61 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     # Flask-Limiter reads these names.
     cfg["RATELIMIT_STORAGE_URI"] = cfg["RATELIMIT_STORAGE_URI"] or "memory://"
     _check_the_secret(app)
+
+
+# Numbers that count something, and timeouts: zero would stop the sender or hang it.
+AT_LEAST_ONE = frozenset(
+    {
+        "MAIL_PORT",
+        "MAX_CONTENT_LENGTH",
+        "SEND_BATCH_SIZE",
+        "SEND_CONNECTIONS",
+        "SEND_MAX_ATTEMPTS",
+        "WEBHOOK_CONCURRENCY",
+    }
+)
+MORE_THAN_ZERO = frozenset({"SMTP_TIMEOUT", "WEBHOOK_CONNECT_TIMEOUT", "WEBHOOK_TIMEOUT"})
+# 3, as for a weak secret: gunicorn's "worker failed to boot", on which it stops.
+BAD_SETTING_EXIT = WEAK_SECRET_EXIT
+
+
+def _check_numbers(cfg: dict[str, Any]) -> None:
+    """Every numeric setting as the number its default is (a whole one where the default
+    is), never negative, counts at least 1. A careless value in the env file stops the
+    start with the setting's name and what it must be, instead of a traceback from
+    deep in the sender when the value is first used."""
+    problems = []
+    for name, default in defaults().items():
+        if isinstance(default, bool) or not isinstance(default, int | float):
+            continue
+        number, problem = _number(cfg.get(name), whole=isinstance(default, int))
+        if problem is None and name in AT_LEAST_ONE and number < 1:
+            problem = "at least 1"
+        elif problem is None and name in MORE_THAN_ZERO and number <= 0:
+            problem = "more than 0"
+        elif problem is None and number < 0:
+            problem = "0 or more"
+        if problem is not None:
+            problems.append(f"TRUSTSITE_{name} must be {problem} (it is {cfg.get(name)!r})")
+        else:
+            cfg[name] = number
+    if problems:
+        print("trustsite: refusing to start: " + "; ".join(problems), file=sys.stderr)
+        raise SystemExit(BAD_SETTING_EXIT)  # no traceback
+
+
+def _number(value: Any, *, whole: bool) -> tuple[float, str | None]:
+    """The value as an int (`whole`) or a float, or what it must be instead."""
+    wanted = "a whole number" if whole else "a number"
+    if isinstance(value, bool):
+        return 0, wanted
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return 0, wanted
+    if not math.isfinite(number) or (whole and not number.is_integer()):
+        return 0, wanted
+    return (int(number) if whole else number), None
 
 
 def _check_the_secret(app: Flask) -> None:
