@@ -188,15 +188,25 @@ class Engine:
                     self._count(counts, note, self._settle(message, reason))
                     self._fill(connection, batch, counts, note)
                     continue
-                message = batch.in_flight.pop(key)
-                if self.limiter.rate > 0:
-                    # The next start may wait for the rate: record this answer first, so
-                    # an accepted mail never waits unrecorded (what a crash would repeat).
-                    self._count(counts, note, self._record(message, result))
-                    self._fill(connection, batch, counts, note)
-                    continue
-                self._fill(connection, batch, counts, note)  # before this answer is recorded
-                self._count(counts, note, self._record(message, result))
+                self._answered(connection, batch, batch.in_flight.pop(key), result, counts, note)
+
+    def _answered(
+        self,
+        connection: Connection,
+        batch: _Batch,
+        message: Message,
+        result: SendResult,
+        counts: Counts,
+        note: Note,
+    ) -> None:
+        """Record one answer and start what there is room for. Without a rate limit the
+        next mail starts first, so its round trips overlap the record; under one, the
+        record comes first, so an accepted mail never waits unrecorded for the next
+        one's turn (what a crash then would send twice)."""
+        if self.limiter.rate <= 0:
+            self._fill(connection, batch, counts, note)
+        self._count(counts, note, self._record(message, result))
+        self._fill(connection, batch, counts, note)
 
     def _fill(self, connection: Connection, batch: _Batch, counts: Counts, note: Note) -> None:
         """Start mails while the connection has room for them. Room is asked for before
