@@ -4,14 +4,13 @@ one stops the service (and every `flask` command) with what to do, not a traceba
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from subscribe_service import create_app
 from subscribe_service.infra.config import DEV_SECRET, WEAK_SECRET_EXIT
+from tests.support.flask_cli import operator_env, run_flask
 
 GOOD = "a-long-random-value-0123456789abcdef"
 
@@ -72,27 +71,11 @@ def test_a_long_secret_starts_quietly(clean_env, tmp_path, caplog) -> None:
 
 @pytest.mark.parametrize("secret", [None, "short"])
 def test_flask_commands_refuse_without_a_traceback(tmp_path, secret) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTSITE_", "FLASK_"))}
-    env["TRUSTSITE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
-    if secret:
-        env["TRUSTSITE_SECRET_KEY"] = secret
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "subscribe_service", "send", "--once"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env = operator_env(**settings, **({"SECRET_KEY": secret} if secret else {}))
+    done = run_flask(tmp_path, env, "send", "--once")
     assert done.returncode == WEAK_SECRET_EXIT
     assert "trustsite: refusing to start: TRUSTSITE_SECRET_KEY is" in done.stderr
     assert "Traceback" not in done.stderr
-    debug = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "subscribe_service", "--debug", "db", "upgrade"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    debug = run_flask(tmp_path, env, "--debug", "db", "upgrade")
     assert debug.returncode == 0, debug.stderr

@@ -5,14 +5,13 @@ must be, never a traceback from the sender later; good values arrive as numbers.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from subscribe_service import create_app
 from subscribe_service.infra.config import BAD_SETTING_EXIT
+from tests.support.flask_cli import operator_env, run_flask
 
 GOOD = "a-long-random-value-0123456789abcdef"
 
@@ -78,20 +77,12 @@ def test_good_numbers_arrive_as_numbers(env) -> None:
 
 
 def test_the_sender_command_refuses_without_a_traceback(tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRUSTSITE_", "FLASK_"))}
-    env |= {
-        "TRUSTSITE_SECRET_KEY": GOOD,
-        "TRUSTSITE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-        "TRUSTSITE_SEND_CONNECTIONS": "many",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "subscribe_service", "send", "--once"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    env = operator_env(
+        SECRET_KEY=GOOD,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+        SEND_CONNECTIONS="many",
     )
+    done = run_flask(tmp_path, env, "send", "--once")
     assert done.returncode == BAD_SETTING_EXIT
     assert "TRUSTSITE_SEND_CONNECTIONS must be a whole number (it is 'many')" in done.stderr
     assert "Traceback" not in done.stderr
