@@ -142,13 +142,15 @@ class Figures:
 
     @property
     def ratio(self) -> float:
-        """The median of the runs' ratios (bound / ours): each run beside its own bound."""
-        return statistics.median(b / o for b, o in zip(self.bound, self.ours, strict=True))
+        return self._paired(self.bound)
 
     @property
     def ratio_one_per_sender(self) -> float:
-        pairs = zip(self.one_per_sender, self.ours, strict=True)
-        return statistics.median(b / o for b, o in pairs)
+        return self._paired(self.one_per_sender)
+
+    def _paired(self, bounds: list[float]) -> float:
+        """The median of the runs' ratios (bound / ours): each run beside its own bound."""
+        return statistics.median(b / o for b, o in zip(bounds, self.ours, strict=True))
 
 
 def measure(workdir: Path, subscribers: int, runs: int) -> dict[int, Figures]:
@@ -156,9 +158,8 @@ def measure(workdir: Path, subscribers: int, runs: int) -> dict[int, Figures]:
     share whatever the machine is doing then: on these shared machines the speed drifts
     by a fifth within minutes (one build's two-sender time ranged from 11.2 s to 16.0 s
     in an hour), and all our runs first, then all the bounds, measured that drift as
-    much as the sender. The
-    senders are started before and stopped after each run (outside the timing): the
-    bound runs with no sender polling beside it."""
+    much as the sender. The senders are started before and stopped after each run
+    (outside the timing): the bound runs with no sender polling beside it."""
     figures: dict[int, Figures] = {}
     with smtp_sink() as port, database("postgresql", workdir) as url:
         app = make_app(url, port)

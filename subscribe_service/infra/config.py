@@ -152,12 +152,7 @@ def _check_numbers(cfg: dict[str, Any]) -> None:
         if isinstance(default, bool) or not isinstance(default, int | float):
             continue
         number, problem = _number(cfg.get(name), whole=isinstance(default, int))
-        if problem is None and name in AT_LEAST_ONE and number < 1:
-            problem = "at least 1"
-        elif problem is None and name in MORE_THAN_ZERO and number <= 0:
-            problem = "more than 0"
-        elif problem is None and number < 0:
-            problem = "0 or more"
+        problem = problem or _out_of_range(name, number)
         if problem is not None:
             problems.append(f"TRUSTSITE_{name} must be {problem} (it is {cfg.get(name)!r})")
         else:
@@ -165,6 +160,14 @@ def _check_numbers(cfg: dict[str, Any]) -> None:
     if problems:
         print("trustsite: refusing to start: " + "; ".join(problems), file=sys.stderr)
         raise SystemExit(BAD_SETTING_EXIT)  # no traceback
+
+
+def _out_of_range(name: str, number: float) -> str | None:
+    if name in AT_LEAST_ONE:
+        return "at least 1" if number < 1 else None
+    if name in MORE_THAN_ZERO:
+        return "more than 0" if number <= 0 else None
+    return "0 or more" if number < 0 else None
 
 
 def _number(value: Any, *, whole: bool) -> tuple[float, str | None]:

@@ -250,8 +250,11 @@ class Engine:
 
     def _settle_rest(self, batch: _Batch, counts: Counts, note: Note, reason: str) -> None:
         """Give back every row not answered yet: to the queue, or settled as it would
-        have been anyway (cancelled, failed)."""
-        for message in [*batch.in_flight.values(), *batch.pending]:
+        have been anyway (cancelled, failed). A row under way was sendable: it goes back
+        without being rendered again."""
+        for message in batch.in_flight.values():
+            self._count(counts, note, self._settle(message, Settle(Action.RETRY, reason)))
+        for message in batch.pending:
             outcome = batch.prepared.pop(message.id, None) or self.composer.prepare(message)
             if isinstance(outcome, bytes):
                 outcome = Settle(Action.RETRY, reason)

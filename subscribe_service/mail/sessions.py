@@ -44,7 +44,8 @@ class _Flight:
 
 class SmtpSessions:
     """Up to `limit` sessions, opened as mails need them, one mail in flight on each.
-    Use it as a context manager: leaving it ends every session (QUIT)."""
+    Use it as a context manager: leaving it ends every session (QUIT; one left in the
+    middle of a mail is dropped, see SmtpConnection.__exit__)."""
 
     def __init__(self, open_session: Callable[[], SmtpConnection], limit: int) -> None:
         self._open_session = open_session
@@ -62,7 +63,7 @@ class SmtpSessions:
         self._sessions, self._idle = [], []
         self._waiting.clear()
 
-    def has_room(self, recipient: str = "") -> bool:
+    def has_room(self, recipient: str) -> bool:
         """An idle session, or one more opened. The first session's failure to open
         raises (the server cannot be reached); a later one's keeps the pool as it is."""
         if self._idle:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Generator, Mapping
 from email.utils import parseaddr
 from typing import Any
 
@@ -115,7 +115,7 @@ class SmtpConnection(flask_mail.Connection):
         (SMTPException / OSError).
 
         Between the steps the caller is free: it renders the next mail or drives other
-        sessions while this server works, so the round trips overlap."""
+        sessions while this server works, so the round trips overlap (sessions.py)."""
         smtp = self._session()
         code, reply = yield from self._command(smtp, "mail", self._mail_from)
         if code != 250:
@@ -148,24 +148,6 @@ class SmtpConnection(flask_mail.Connection):
         yield name
         self._awaiting = False
         return smtp.getreply()
-
-    def send_wire(
-        self,
-        recipient: str,
-        message: bytes,
-        *,
-        while_waiting: Callable[[], None] | None = None,
-    ) -> SendResult:
-        """One mail from start to answer; `while_waiting` runs once its data is written,
-        before the server's answer to it is read."""
-        steps = self.transaction(recipient, message)
-        try:
-            while True:
-                if next(steps) == "body" and while_waiting is not None:
-                    while_waiting()
-        except StopIteration as done:
-            result: SendResult = done.value
-            return result
 
     def reset(self) -> None:
         """Abandon the mail transaction under way (a message failed on our side between

@@ -19,6 +19,7 @@ from subscribe_service.mail.message import (
     build_message,
     build_message_bytes,
 )
+from subscribe_service.mail.sessions import SmtpSessions
 from subscribe_service.mail.smtp import SmtpConnection, dot_stuffed
 
 CONFIG = {
@@ -109,12 +110,12 @@ def test_wire_bytes_arrive_intact_over_smtp(smtp_server):
     text = ".a line that starts with a dot\n..and two\nend\n"
     config = CONFIG | smtp_server.config
     waited = []
-    with SmtpConnection.for_config(config) as smtp:
+    with SmtpSessions(lambda: SmtpConnection.for_config(config), 1) as smtp:
         for n in range(3):
-            wire = build_message_bytes(config, rendered(text=text), f"reader{n}@example.com")
-            result = smtp.send_wire(
-                f"reader{n}@example.com", wire, while_waiting=lambda n=n: waited.append(n)
-            )
+            recipient = f"reader{n}@example.com"
+            assert smtp.has_room(recipient)
+            smtp.start(n, recipient, build_message_bytes(config, rendered(text=text), recipient))
+            _key, result = smtp.next_answer(while_waiting=lambda n=n: waited.append(n))
             assert result.outcome == "accepted", result
     assert waited == [0, 1, 2]
     received = smtp_server.messages
