@@ -26,6 +26,7 @@ class Request:
     path: str
     headers: dict[str, str]  # names in lower case
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it was read (monotonic)
 
 
 @dataclass

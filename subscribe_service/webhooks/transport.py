@@ -171,7 +171,11 @@ class RoutingConnection:
 
     def has_room(self, recipient: str) -> bool:
         if recipient.startswith(PREFIX):
-            return True  # multipost keeps to WEBHOOK_CONCURRENCY itself
+            # Without a rate limit multipost keeps to WEBHOOK_CONCURRENCY itself. Under
+            # one, a window's answers are taken before the next rows start: the POSTs
+            # go out only while answers are awaited, so a batch started in full first
+            # would post nothing until its end, then all of it at once.
+            return not self._rate_limited or len(self._webhooks) < self._store.concurrency
         return (self._smtp or self._start_smtp()).has_room(recipient)
 
     def start(self, key: int, recipient: str, message: bytes) -> None:

@@ -11,7 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from subscribe_service.infra.db import session_scope
-from subscribe_service.infra.models import OutboxMessage
+from subscribe_service.infra.models import OutboxMessage, utcnow
+from subscribe_service.webhooks.api import new_secret
 from subscribe_service.webhooks.deliveries import latest_row
 from subscribe_service.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.support.service_mail import link, text_of
@@ -70,3 +71,24 @@ def delivery_rows(
 
 def mail_text(message) -> str:  # type: ignore[no-untyped-def]
     return text_of(message)
+
+
+def add_endpoints(app: Flask, receiver, count: int) -> list[str]:
+    """Confirmed endpoints written straight to the database (registration has its tests)."""
+    paths = [f"/client{i:03d}" for i in range(count)]
+    with app.app_context(), session_scope(app) as session:
+        for path in paths:
+            session.add(
+                WebhookEndpoint(
+                    url=receiver.url(path),
+                    email=f"owner{path[1:]}@client.example",
+                    topics=["subprocessors"],
+                    format="standard",
+                    secret=new_secret(),
+                    status="active",
+                    token_version=1,
+                    created_at=utcnow(),
+                    confirmed_at=utcnow(),
+                )
+            )
+    return paths

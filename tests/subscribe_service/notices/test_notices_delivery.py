@@ -137,11 +137,12 @@ def test_sender_killed_mid_batch_then_restarted_delivers_everyone(
     app, changes_file, smtp_server, tmp_path
 ):
     addresses = queue_notice(app, changes_file, 40)
-    # Slow (20 messages/s) so the kill lands mid-batch; short lease so the restart can
-    # take over the killed sender's claimed rows quickly.
+    # Slow (5 messages/s: 8 s for the batch) so the kill lands mid-batch even on a busy
+    # machine; short lease so the restart can take over the killed sender's claimed rows
+    # quickly.
     sessions = 2
     sender = start_sender(
-        app, tmp_path, "first", SEND_RATE=20, SEND_LEASE_SECONDS=2, SEND_CONNECTIONS=sessions
+        app, tmp_path, "first", SEND_RATE=5, SEND_LEASE_SECONDS=2, SEND_CONNECTIONS=sessions
     )
     wait_until(lambda: len(smtp_server.received) >= 10, 60, "10 accepted messages")
     sender.send_signal(signal.SIGKILL)

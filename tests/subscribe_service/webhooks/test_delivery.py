@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook
 from subscribe_service.dev.webhook_receiver import WebhookReceiver
 from tests.support.changes_data import FAQ_EDITORIAL, NEW_SUBPROCESSOR
 from tests.support.notices_helpers import invoke
-from tests.support.webhook_helpers import delivery_rows
+from tests.support.webhook_helpers import add_endpoints, delivery_rows
 
 
 def notify(app, changes_file, *records) -> str:
@@ -225,3 +225,18 @@ def test_a_delivery_older_than_its_window_is_given_up_after_one_attempt(
     assert len(receiver.to("/hook")) == 1
     [(_d, row)] = delivery_rows(app)
     assert row.status == "failed" and row.last_error.startswith("gave up: 503")
+
+
+def test_under_send_rate_the_posts_are_spread_over_the_batch(app, receiver, changes_file, send_all):
+    """SEND_RATE paces what reaches the endpoints, a window of WEBHOOK_CONCURRENCY at a
+    time, not only the sender's bookkeeping (posts once all came at the batch's end)."""
+    count, rate, window = 16, 20, 4
+    add_endpoints(app, receiver, count)
+    notify(app, changes_file, NEW_SUBPROCESSOR)
+    app.config.update(SEND_RATE=rate, WEBHOOK_CONCURRENCY=window)
+    started = time.monotonic()
+    assert send_all(app).sent == count
+    times = sorted(r.at for r in receiver.received)
+    assert times[-1] - times[0] >= (count - window) / rate * 0.9, "posted in one burst"
+    for first in range(count - window):  # never more than a window ahead of the rate
+        assert times[first + window] - started >= (first + 1) / rate * 0.9

@@ -12,38 +12,13 @@ from collections import Counter
 
 import pytest
 
-from subscribe_service.infra.db import session_scope
-from subscribe_service.infra.models import utcnow
-from subscribe_service.webhooks.api import new_secret
-from subscribe_service.webhooks.models import WebhookEndpoint
 from tests.subscribe_service.notices.test_notices_delivery import start_sender, wait_until
 from tests.support.changes_data import NEW_SUBPROCESSOR
 from tests.support.notices_helpers import invoke
-from tests.support.webhook_helpers import delivery_rows
+from tests.support.webhook_helpers import add_endpoints, delivery_rows
 
 ENDPOINTS = 40
 CONCURRENCY = 4
-
-
-def add_endpoints(app, receiver, count: int) -> list[str]:
-    """Confirmed endpoints written straight to the database (registration has its tests)."""
-    paths = [f"/client{i:03d}" for i in range(count)]
-    with app.app_context(), session_scope(app) as session:
-        for path in paths:
-            session.add(
-                WebhookEndpoint(
-                    url=receiver.url(path),
-                    email=f"owner{path[1:]}@client.example",
-                    topics=["subprocessors"],
-                    format="standard",
-                    secret=new_secret(),
-                    status="active",
-                    token_version=1,
-                    created_at=utcnow(),
-                    confirmed_at=utcnow(),
-                )
-            )
-    return paths
 
 
 @pytest.mark.slow
@@ -54,7 +29,10 @@ def test_sender_killed_mid_batch_then_restarted_posts_every_event(
     output = invoke(app, "notify", "--all", str(changes_file(NEW_SUBPROCESSOR))).output
     assert f"{ENDPOINTS} webhook deliveries" in output
     allow = {"WEBHOOK_ALLOW_HOSTS": "127.0.0.1", "WEBHOOK_CONCURRENCY": CONCURRENCY}
-    sender = start_sender(app, tmp_path, "first", SEND_RATE=20, SEND_LEASE_SECONDS=2, **allow)
+    # Slow (5 events/s: 8 s for the batch) so the kill lands mid-batch even when a busy
+    # machine leaves this process unscheduled for a second or two; at 20/s a CI run once
+    # saw all 40 accepted before the kill.
+    sender = start_sender(app, tmp_path, "first", SEND_RATE=5, SEND_LEASE_SECONDS=2, **allow)
     wait_until(lambda: len(receiver.received) >= 10, 60, "10 accepted deliveries")
     sender.send_signal(signal.SIGKILL)
     sender.wait(10)
