@@ -106,7 +106,11 @@ def make_token(
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
     payload = {"s": subscriber_id, "v": token_version, **extra}
-    return _cached_signer(purpose, secrets(config)[-1]).dumps(payload, int(time.time()))
+    # Signed with the newest key, SECRET_KEY (the last of `secrets`), read directly: the
+    # sender signs four tokens a mail, and building the whole key list each time was a
+    # thirtieth of its CPU.
+    key = (config if config is not None else current_app.config)["SECRET_KEY"]
+    return _cached_signer(purpose, key).dumps(payload, int(time.time()))
 
 
 class _Signer:
