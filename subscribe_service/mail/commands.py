@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from subscribe_service.mail.outbox import queue_size
-from subscribe_service.mail.sender import drain, poll
+from subscribe_service.mail.sender import drain, poll, settle_the_heap
 
 
 @click.command("send")
@@ -24,6 +24,7 @@ def send_command(once: bool) -> None:
         waiting = queue_size(app)
         click.echo(f"{counts}; {waiting} still queued (waiting to retry or leased)")
         return
+    settle_the_heap()  # a process that polls for weeks: see the function
     try:
         poll(app)
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ sending and runs the chores (`send`). The command itself is in commands.py.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -111,6 +112,20 @@ def poll(app: Flask, stop: Callable[[], bool] | None = None, *, owner: str | Non
         if total.done:
             log.info("sender: %s", total)
         _sleep(interval, should_stop)
+
+
+def settle_the_heap() -> None:
+    """Exempt what the process built to start (modules, the app, the mapped models,
+    the site's data: some 140,000 objects) from the collector's full passes.
+
+    The sender makes and drops a batch's objects by the thousand, so a full pass comes
+    every few thousand mails, and each walked that startup heap again. Frozen, they are
+    kept as they are (what of them is garbage is collected first): in a 10,000-mail
+    run the full passes took 0.13-0.16 s of the sender's CPU instead of 0.25-0.28 s
+    (measured 2026-12-08). For the `send` process only: in a process that goes on to
+    other work (the tests), what is frozen stays, garbage or not."""
+    gc.collect()
+    gc.freeze()
 
 
 def _sleep(seconds: float, stop: Callable[[], bool]) -> None:
